@@ -1,0 +1,35 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Strata",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "strata", targets: ["strata"]),
+        .library(name: "OCI", targets: ["OCI"]),
+        .library(name: "Archive", targets: ["Archive"]),
+        .library(name: "Store", targets: ["Store"]),
+        .library(name: "Format", targets: ["Format"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .target(name: "OCI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Archive", dependencies: ["OCI", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Store", dependencies: ["OCI", "Archive", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Format"),
+        .executableTarget(name: "strata", dependencies: [
+            "OCI", "Archive", "Store", "Format",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "FormatTests", dependencies: ["Format"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["OCI"]),
+    ]
+)

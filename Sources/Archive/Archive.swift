@@ -1,0 +1,1 @@
+// Placeholder: the Archive module is being written.

@@ -1,0 +1,1 @@
+// Placeholder: the Format module is being written.

@@ -1,0 +1,1 @@
+// Placeholder: the OCI module is being written.

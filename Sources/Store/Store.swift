@@ -1,0 +1,1 @@
+// Placeholder: the Store module is being written.

@@ -1,0 +1,4 @@
+import Testing
+@testable import Format
+
+@Test func FormatModuleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import OCI
+
+@Test func OCIModuleLinks() { #expect(Bool(true)) }
