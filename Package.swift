@@ -22,14 +22,16 @@ let package = Package(
         .target(name: "Archive", dependencies: ["OCI", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Store", dependencies: ["OCI", "Archive", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Format"),
+        .target(name: "Dockerfile"),
         .executableTarget(name: "strata", dependencies: [
-            "OCI", "Archive", "Store", "Format",
+            "OCI", "Archive", "Store", "Format", "Dockerfile",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "FormatTests", dependencies: ["Format"]),
+        .testTarget(name: "DockerfileTests", dependencies: ["Dockerfile"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCI"]),
     ]
 )

@@ -1,6 +1,123 @@
 import ArgumentParser
+import Foundation
+import Store
+
+/// The `strata` command tree. Each command is a thin adapter over a library module.
+struct Strata: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strata",
+        abstract: "A daemonless container-image toolkit with docker's commands and output.",
+        discussion: """
+            Global options (anywhere on the command line):
+              --root DIR     store location (default: $STRATA_ROOT, /var/lib/strata as root,
+                             else $XDG_DATA_HOME/strata)
+
+            Examples:
+              strata import -c 'CMD ["/bin/sh"]' rootfs.tar busybox:latest
+              strata images --format '{{.Repository}}:{{.Tag}}\\t{{.Size}}'
+              strata history --no-trunc busybox
+              strata inspect --format '{{.RootFS.Layers}}' busybox
+              strata system check
+            """,
+        subcommands: [
+            ImportCommand.self, ImagesCommand.self, TagCommand.self, RmiCommand.self, InspectCommand.self,
+            HistoryCommand.self, EventsCommand.self, ImageCommand.self, SystemCommand.self,
+        ])
+}
+
+/// A failure the CLI reports as docker would: `message` on stderr, then exit `code`.
+struct CLIError: Error {
+    let message: String
+    var code: Int32 = 1
+}
+
+/// Options docker accepts anywhere, pulled out before ArgumentParser sees the arguments.
+enum GlobalOptions {
+    nonisolated(unsafe) static var root: String?
+
+    static func extract(_ arguments: [String]) throws -> [String] {
+        var rest: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" { rest += arguments[index...]; break }
+            if argument == "--root" {
+                guard index + 1 < arguments.count else { throw CLIError(message: "flag needs an argument: --root", code: 125) }
+                root = arguments[index + 1]
+                index += 2
+                continue
+            }
+            if argument.hasPrefix("--root=") {
+                root = String(argument.dropFirst("--root=".count))
+            } else {
+                if let normalized = normalizedBooleanFlag(argument) { rest.append(normalized) }
+            }
+            index += 1
+        }
+        return rest
+    }
+
+    /// Go's flag package accepts `-H=false` and `--no-trunc=true`; ArgumentParser wants bare flags.
+    /// `=false` on a flag that defaults to false is dropped; on `-H` (default true) it becomes `--no-human`.
+    private static func normalizedBooleanFlag(_ argument: String) -> String? {
+        guard argument.hasPrefix("-"), let equals = argument.firstIndex(of: "=") else { return argument }
+        let name = String(argument[..<equals])
+        let value = argument[argument.index(after: equals)...].lowercased()
+        let enabled: Bool
+        switch value {
+        case "true", "1", "t": enabled = true
+        case "false", "0", "f": enabled = false
+        default: return argument
+        }
+        if let negative = defaultTrueFlags[name] { return enabled ? name : negative }
+        if defaultFalseFlags.contains(name) { return enabled ? name : nil }
+        return argument
+    }
+
+    private static let defaultTrueFlags = ["-H": "--no-human", "--human": "--no-human"]
+    private static let defaultFalseFlags: Set<String> = [
+        "--no-trunc", "-a", "--all", "-q", "--quiet", "-f", "--force", "--digests", "-v", "--verbose",
+    ]
+
+    static func openStore() throws -> ImageStore {
+        do {
+            return try ImageStore(root: StoreRoot.resolve(explicit: root))
+        } catch {
+            throw CLIError(message: "Error: cannot open the image store: \(error)")
+        }
+    }
+}
 
 @main
-struct Strata: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "A daemonless container-image toolkit.")
+enum Main {
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            let arguments = try GlobalOptions.extract(Array(CommandLine.arguments.dropFirst()))
+            var command = try Strata.parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            if !error.message.isEmpty { FileHandle.standardError.write(Data((error.message + "\n").utf8)) }
+            exit(error.code)
+        } catch {
+            let code = Strata.exitCode(for: error)
+            if code == .success || error is CleanExit {
+                Strata.exit(withError: error)
+            }
+            let message = Strata.message(for: error)
+            FileHandle.standardError.write(Data("\(message)\nSee 'strata --help'.\n".utf8))
+            exit(code == .validationFailure ? 125 : code.rawValue)
+        }
+    }
+}
+
+/// Writes to stdout through one buffered handle; a closed pipe (`| head`) ends quietly.
+struct Output {
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
 }

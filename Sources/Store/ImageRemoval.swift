@@ -1,0 +1,162 @@
+import Foundation
+import GRDB
+import OCI
+
+/// `rmi`, `image prune` and blob garbage collection, with dockerd's untag-then-delete rules.
+extension ImageStore {
+    /// Removes a name or an image as `docker rmi` does: a name is untagged and the image deleted only when
+    /// that was its last name; an ID deletes the image, refusing (without `force`) when several
+    /// repositories still name it.
+    public func remove(_ nameOrID: String, force: Bool) throws -> [RemovalRecord] {
+        let outcome = try database.pool.write { db -> (records: [RemovalRecord], freed: Set<String>) in
+            let image = try Self.resolve(db, nameOrID)
+            return try Self.remove(db, image: image, given: nameOrID, force: force, pruning: false)
+        }
+        collectBlobs(outcome.freed)
+        return outcome.records
+    }
+
+    public struct PruneResult: Sendable {
+        public var records: [RemovalRecord] = []
+        public var reclaimedBytes: Int64 = 0
+    }
+
+    /// `docker image prune`: dangling images, or with `all` every image; `keep` filters further.
+    public func prune(all: Bool, keep: @Sendable (StoredImage) -> Bool) throws -> PruneResult {
+        var result = PruneResult()
+        var freed = Set<String>()
+        for image in try images().sorted(by: { $0.createdUnix > $1.createdUnix }) {
+            guard all || image.isDangling, keep(image) else { continue }
+            let sizes = Dictionary(try layers(of: image.id).map { ($0.blobDigest.description, $0.contentSize) },
+                                   uniquingKeysWith: { a, _ in a })
+            do {
+                let outcome = try database.pool.write { db -> (records: [RemovalRecord], freed: Set<String>) in
+                    guard let current = try Self.loadImages(db, whereSQL: "id = ?", arguments: [image.id.description]).first else {
+                        return ([], [])
+                    }
+                    return try Self.remove(db, image: current, given: current.id.description, force: true, pruning: true)
+                }
+                result.records += outcome.records
+                freed.formUnion(outcome.freed)
+                result.reclaimedBytes += outcome.freed.reduce(0) { $0 + (sizes[$1] ?? 0) }
+            } catch StoreError.conflict {
+                continue
+            }
+        }
+        collectBlobs(freed.union(try orphanBlobs()))
+        return result
+    }
+
+    static func remove(_ db: Database, image: StoredImage, given: String, force: Bool, pruning: Bool) throws
+        -> (records: [RemovalRecord], freed: Set<String>) {
+        var records: [RemovalRecord] = []
+        let id = image.id.description
+        var references = image.repoTags + image.repoDigests
+        let givenIsID = isIDPrefix(given, of: id)
+        if !givenIsID, let parsed = try? ImageReference(parsing: given) {
+            let named = parsed.digest == nil ? parsed.withDefaultTag() : parsed
+            try untag(db, named, imageID: id)
+            records.append(.untagged(named.familiarString))
+            references.removeAll { $0 == named }
+            if named.digest == nil, !references.contains(where: { $0.digest == nil && $0.name == named.name }) {
+                for digestRef in references where digestRef.digest != nil && digestRef.name == named.name {
+                    try untag(db, digestRef, imageID: id)
+                    records.append(.untagged(digestRef.familiarString))
+                }
+                references.removeAll { $0.digest != nil && $0.name == named.name }
+            }
+            if !references.isEmpty { return (records, []) }
+        } else if isSingleReference(references) || (force && !references.isEmpty) {
+            for reference in references {
+                try untag(db, reference, imageID: id)
+                records.append(.untagged(reference.familiarString))
+            }
+            references = []
+        }
+        if !references.isEmpty {
+            throw StoreError.conflict("conflict: unable to delete \(image.id.shortID) (must be forced) - image is referenced in multiple repositories")
+        }
+        let layers = try loadLayers(db, imageID: id)
+        try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [id])
+        try logEvent(db, action: "delete", actorID: id, attributes: ["name": id])
+        records.append(.deleted(id))
+        var freed: Set<String> = [id, image.manifestDigest.description]
+        let chains = chainIDs(of: layers.map(\.diffID))
+        for (index, layer) in layers.enumerated().reversed() {
+            let stillUsed = try Bool.fetchOne(db, sql: "SELECT 1 FROM image_layers WHERE blob_digest = ? LIMIT 1",
+                                              arguments: [layer.blobDigest.description]) ?? false
+            guard !stillUsed, !freed.contains(layer.blobDigest.description) else { continue }
+            try db.execute(sql: "DELETE FROM layers WHERE blob_digest = ?", arguments: [layer.blobDigest.description])
+            freed.insert(layer.blobDigest.description)
+            records.append(.deleted(chains[index].description))
+        }
+        _ = pruning
+        return (records, freed)
+    }
+
+    private static func untag(_ db: Database, _ reference: ImageReference, imageID: String) throws {
+        if let digest = reference.digest {
+            try db.execute(sql: "DELETE FROM repo_digests WHERE reference = ?", arguments: ["\(reference.name)@\(digest)"])
+        } else {
+            try db.execute(sql: "DELETE FROM tags WHERE reference = ?", arguments: [reference.withDefaultTag().description])
+        }
+        try logEvent(db, action: "untag", actorID: imageID, attributes: ["name": imageID])
+    }
+
+    /// dockerd's rule: an ID may remove an image's names only when they all live in one repository
+    /// and at most one of them is a tag.
+    static func isSingleReference(_ references: [ImageReference]) -> Bool {
+        guard references.count > 1 else { return references.count == 1 }
+        var names = Set<String>()
+        var single: ImageReference?
+        for reference in references {
+            if reference.digest != nil {
+                names.insert(reference.name)
+            } else if single == nil {
+                names.insert(reference.name)
+                single = reference
+            } else {
+                return false
+            }
+        }
+        let chosen = single ?? references[0]
+        return names.count == 1 && names.contains(chosen.name)
+    }
+
+    static func isIDPrefix(_ given: String, of id: String) -> Bool {
+        let bare = id.hasPrefix("sha256:") ? String(id.dropFirst(7)) : id
+        return id.hasPrefix(given) || bare.hasPrefix(given)
+    }
+
+    /// Blobs on disk that no image references: leftovers of interrupted writes or earlier removals.
+    func orphanBlobs() throws -> Set<String> {
+        let referenced = try database.pool.read { db -> Set<String> in
+            var set = Set<String>()
+            for row in try Row.fetchAll(db, sql: "SELECT id, manifest_digest FROM images") {
+                set.insert(row["id"]); set.insert(row["manifest_digest"])
+            }
+            for digest in try String.fetchAll(db, sql: "SELECT blob_digest FROM layers") { set.insert(digest) }
+            return set
+        }
+        return Set(blobs.allDigests().map(\.description)).subtracting(referenced)
+    }
+
+    /// Unlinks freed blobs, but only while no writer holds an ingest lease: a concurrent import may be
+    /// about to reference a blob whose rows were just removed. Skipped blobs stay as orphans for a later prune.
+    func collectBlobs(_ digests: Set<String>) {
+        guard !digests.isEmpty else { return }
+        ingestLease.tryExclusive {
+            let stillReferenced = (try? database.pool.read { db -> Set<String> in
+                var set = Set<String>()
+                for row in try Row.fetchAll(db, sql: "SELECT id, manifest_digest FROM images") {
+                    set.insert(row["id"]); set.insert(row["manifest_digest"])
+                }
+                for digest in try String.fetchAll(db, sql: "SELECT blob_digest FROM layers") { set.insert(digest) }
+                return set
+            }) ?? Set(digests)
+            for digest in digests.subtracting(stillReferenced) {
+                if let parsed = try? Digest(digest) { try? blobs.delete(parsed) }
+            }
+        }
+    }
+}

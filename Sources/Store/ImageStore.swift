@@ -1,0 +1,239 @@
+import Foundation
+import GRDB
+import OCI
+
+/// The local image store: blobs on disk plus SQLite metadata. Safe to share across threads and across
+/// processes: every change is a single SQLite transaction taken after the blobs it names are durable.
+public final class ImageStore: Sendable {
+    public let root: StoreRoot
+    public let blobs: BlobStore
+    let database: MetadataDatabase
+
+    public init(root: StoreRoot) throws {
+        self.root = root
+        blobs = BlobStore(root: root)
+        try blobs.prepare()
+        blobs.sweepAbandonedIngests()
+        database = try MetadataDatabase(path: root.databasePath)
+    }
+
+    // MARK: Reading
+
+    public func images() throws -> [StoredImage] {
+        try database.pool.read { db in try Self.loadImages(db, whereSQL: nil, arguments: []) }
+    }
+
+    public func image(id: Digest) throws -> StoredImage? {
+        try database.pool.read { db in try Self.loadImages(db, whereSQL: "id = ?", arguments: [id.description]).first }
+    }
+
+    public func layers(of imageID: Digest) throws -> [StoredLayer] {
+        try database.pool.read { db in try Self.loadLayers(db, imageID: imageID.description) }
+    }
+
+    /// A stored layer with this diffID, so an import or pull can skip writing it again.
+    public func layer(diffID: Digest) throws -> StoredLayer? {
+        try database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM layers WHERE diff_id = ? LIMIT 1", arguments: [diffID.description])
+                .flatMap(Self.layer(from:))
+        }
+    }
+
+    /// Resolves a name, a full ID or a unique ID prefix the way dockerd's image lookup does:
+    /// a `sha256:` digest first, then a tag or digest reference, then an ID prefix.
+    public func resolve(_ nameOrID: String) throws -> StoredImage {
+        try database.pool.read { db in try Self.resolve(db, nameOrID) }
+    }
+
+    static func resolve(_ db: Database, _ nameOrID: String) throws -> StoredImage {
+        if nameOrID.hasPrefix("sha256:"), let digest = try? Digest(nameOrID) {
+            if let image = try loadImages(db, whereSQL: "id = ?", arguments: [digest.description]).first { return image }
+            throw StoreError.noSuchImage(nameOrID)
+        }
+        // An unparsable name is the caller's error, as in dockerd (`invalid reference format…`).
+        let reference = try ImageReference(parsing: nameOrID)
+        if let digest = reference.digest {
+            let key = "\(reference.name)@\(digest)"
+            if let id = try String.fetchOne(db, sql: "SELECT image_id FROM repo_digests WHERE reference = ?", arguments: [key]),
+               let image = try loadImages(db, whereSQL: "id = ?", arguments: [id]).first {
+                return image
+            }
+        } else {
+            let key = reference.withDefaultTag().description
+            if let id = try String.fetchOne(db, sql: "SELECT image_id FROM tags WHERE reference = ?", arguments: [key]),
+               let image = try loadImages(db, whereSQL: "id = ?", arguments: [id]).first {
+                return image
+            }
+        }
+        let prefix = nameOrID.hasPrefix("sha256:") ? String(nameOrID.dropFirst(7)) : nameOrID
+        if !prefix.isEmpty, prefix.count <= 64, prefix.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM images WHERE id GLOB ? LIMIT 2", arguments: ["sha256:\(prefix)*"])
+            if ids.count > 1 { throw StoreError.ambiguousImage(prefix) }
+            if let id = ids.first, let image = try loadImages(db, whereSQL: "id = ?", arguments: [id]).first { return image }
+        }
+        throw StoreError.noSuchImage(nameOrID)
+    }
+
+    // MARK: Writing
+
+    /// Records an image whose config, manifest and layer blobs are already durable in `blobs`,
+    /// points `tags` at it, and logs `action` in the event log — all in one transaction.
+    @discardableResult
+    public func commit(config: Data, layers: [StoredLayer], tags: [ImageReference], action: String,
+                       eventName: String? = nil) throws -> StoredImage {
+        let configDigest = try blobs.write(config)
+        let manifest = ImageManifestBuilder.ociManifest(configDigest: configDigest, configSize: Int64(config.count), layers: layers)
+        let manifestDigest = try blobs.write(manifest)
+        let summary = ConfigSummary(json: config)
+        let now = Date()
+        let tagTime = rfc3339Nano(now)
+        try database.pool.write { db in
+            for layer in layers {
+                guard blobs.contains(layer.blobDigest) else {
+                    throw StoreError.conflict("layer \(layer.blobDigest) was removed while the image was being written; try again")
+                }
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO layers (blob_digest, diff_id, media_type, blob_size, content_size)
+                    VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [layer.blobDigest.description, layer.diffID.description, layer.mediaType,
+                                     layer.blobSize, layer.contentSize])
+            }
+            let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM images WHERE id = ?", arguments: [configDigest.description]) ?? false
+            if !exists {
+                try db.execute(sql: """
+                    INSERT INTO images (id, manifest_digest, manifest_media_type, created, created_unix, size, labels,
+                                        last_tag_time, added_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [configDigest.description, manifestDigest.description, MediaTypes.ociManifest,
+                                     summary.created, summary.createdUnix, layers.reduce(0) { $0 + $1.contentSize },
+                                     summary.labelsJSON, tags.isEmpty ? nil : tagTime, now.timeIntervalSince1970])
+                for (position, layer) in layers.enumerated() {
+                    try db.execute(sql: "INSERT INTO image_layers (image_id, position, blob_digest) VALUES (?, ?, ?)",
+                                   arguments: [configDigest.description, position, layer.blobDigest.description])
+                }
+            }
+            let name = eventName ?? configDigest.description
+            try Self.logEvent(db, action: action, actorID: configDigest.description, attributes: ["name": name].merging(summary.labels) { a, _ in a })
+            for tag in tags {
+                try Self.setTag(db, tag, imageID: configDigest.description, time: tagTime)
+            }
+        }
+        guard let image = try image(id: configDigest) else { throw StoreError.corrupt("image \(configDigest) vanished after commit") }
+        return image
+    }
+
+    /// Points `reference` at the image, as `docker tag` does. The previous holder keeps its other names.
+    public func tag(_ image: StoredImage, as reference: ImageReference) throws {
+        try database.pool.write { db in
+            try Self.setTag(db, reference.withDefaultTag(), imageID: image.id.description, time: rfc3339Nano(Date()))
+        }
+    }
+
+    static func setTag(_ db: Database, _ reference: ImageReference, imageID: String, time: String) throws {
+        if let digest = reference.digest {
+            try db.execute(sql: "INSERT OR REPLACE INTO repo_digests (reference, repository, image_id) VALUES (?, ?, ?)",
+                           arguments: ["\(reference.name)@\(digest)", reference.name, imageID])
+        } else {
+            let full = reference.withDefaultTag()
+            try db.execute(sql: "INSERT OR REPLACE INTO tags (reference, repository, tag, image_id) VALUES (?, ?, ?, ?)",
+                           arguments: [full.description, full.name, full.tag ?? "latest", imageID])
+            try db.execute(sql: "UPDATE images SET last_tag_time = ? WHERE id = ?", arguments: [time, imageID])
+            try logEvent(db, action: "tag", actorID: imageID, attributes: ["name": full.familiarString])
+        }
+    }
+
+    static func logEvent(_ db: Database, action: String, actorID: String, attributes: [String: String]) throws {
+        let data = try JSONSerialization.data(withJSONObject: attributes, options: [.sortedKeys])
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        try db.execute(sql: "INSERT INTO events (time_nano, type, action, actor_id, attributes) VALUES (?, 'image', ?, ?, ?)",
+                       arguments: [Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec), action, actorID,
+                                   String(decoding: data, as: UTF8.self)])
+        if Int.random(in: 0..<200) == 0 {
+            try db.execute(sql: "DELETE FROM events WHERE id < (SELECT MAX(id) - 10000 FROM events)")
+        }
+    }
+
+    /// Appends an event that no other store change carries (for example `save` or `push`).
+    public func log(action: String, actorID: String, attributes: [String: String]) throws {
+        try database.pool.write { db in try Self.logEvent(db, action: action, actorID: actorID, attributes: attributes) }
+    }
+
+    public func events(after sequence: Int64 = 0, sinceNano: Int64? = nil, untilNano: Int64? = nil) throws -> [ImageEvent] {
+        try database.pool.read { db in
+            var sql = "SELECT * FROM events WHERE id > ?"
+            var arguments: StatementArguments = [sequence]
+            if let sinceNano { sql += " AND time_nano >= ?"; arguments += [sinceNano] }
+            if let untilNano { sql += " AND time_nano <= ?"; arguments += [untilNano] }
+            sql += " ORDER BY id"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                let text: String = row["attributes"]
+                let attributes = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] ?? [:]
+                return ImageEvent(sequence: row["id"], timeNano: row["time_nano"], type: row["type"], action: row["action"],
+                                  actorID: row["actor_id"], attributes: attributes)
+            }
+        }
+    }
+
+    // MARK: Row mapping
+
+    static func loadImages(_ db: Database, whereSQL: String?, arguments: StatementArguments) throws -> [StoredImage] {
+        let filter = whereSQL.map { " WHERE \($0)" } ?? ""
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM images\(filter)", arguments: arguments)
+        let restrict = whereSQL == nil ? "" : " WHERE image_id IN (SELECT id FROM images\(filter))"
+        var tags: [String: [ImageReference]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT reference, image_id FROM tags\(restrict)", arguments: arguments) {
+            if let ref = try? ImageReference(parsing: row["reference"] as String) { tags[row["image_id"], default: []].append(ref) }
+        }
+        var digests: [String: [ImageReference]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT reference, image_id FROM repo_digests\(restrict)", arguments: arguments) {
+            if let ref = try? ImageReference(parsing: row["reference"] as String) { digests[row["image_id"], default: []].append(ref) }
+        }
+        return rows.compactMap { row in
+            guard let id = try? Digest(row["id"] as String),
+                  let manifest = try? Digest(row["manifest_digest"] as String) else { return nil }
+            let labelsText: String = row["labels"]
+            let labels = (try? JSONSerialization.jsonObject(with: Data(labelsText.utf8))) as? [String: String] ?? [:]
+            return StoredImage(
+                id: id, manifestDigest: manifest, manifestMediaType: row["manifest_media_type"],
+                created: row["created"], createdUnix: row["created_unix"], size: row["size"], labels: labels,
+                lastTagTime: row["last_tag_time"],
+                repoTags: (tags[id.description] ?? []).sorted { $0.familiarString < $1.familiarString },
+                repoDigests: (digests[id.description] ?? []).sorted { $0.familiarString < $1.familiarString })
+        }
+    }
+
+    static func loadLayers(_ db: Database, imageID: String) throws -> [StoredLayer] {
+        try Row.fetchAll(db, sql: """
+            SELECT layers.* FROM image_layers JOIN layers USING (blob_digest)
+            WHERE image_layers.image_id = ? ORDER BY image_layers.position
+            """, arguments: [imageID]).compactMap(layer(from:))
+    }
+
+    static func layer(from row: Row) -> StoredLayer? {
+        guard let blob = try? Digest(row["blob_digest"] as String), let diffID = try? Digest(row["diff_id"] as String) else { return nil }
+        return StoredLayer(blobDigest: blob, diffID: diffID, mediaType: row["media_type"], blobSize: row["blob_size"],
+                           contentSize: row["content_size"])
+    }
+}
+
+/// Go's `time.RFC3339Nano` rendering in UTC: fractional seconds with trailing zeros trimmed.
+public func rfc3339Nano(_ date: Date) -> String {
+    let seconds = floor(date.timeIntervalSince1970)
+    let nanos = Int((date.timeIntervalSince1970 - seconds) * 1_000_000_000)
+    return rfc3339Nano(seconds: Int64(seconds), nanoseconds: nanos)
+}
+
+public func rfc3339Nano(seconds: Int64, nanoseconds: Int) -> String {
+    var time = time_t(seconds)
+    var parts = tm()
+    gmtime_r(&time, &parts)
+    var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    if nanoseconds > 0 {
+        var fraction = String(format: "%09d", nanoseconds)
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        text += "." + fraction
+    }
+    return text + "Z"
+}

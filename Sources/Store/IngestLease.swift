@@ -1,0 +1,33 @@
+import Foundation
+
+/// A cross-process reader/writer lock on `<root>/gc.lock`: writers of new blobs hold it shared for the
+/// whole ingest-and-commit, and garbage collection only deletes blob files while it holds it exclusively.
+public struct IngestLease: Sendable {
+    let path: String
+
+    /// Runs `body` while holding the lease shared (blocks only while a GC sweep runs).
+    public func shared<T>(_ body: () throws -> T) throws -> T {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError.posix("open \(path)") }
+        defer { close(fd) }
+        while flock(fd, LOCK_SH) != 0 {
+            if errno != EINTR { throw StoreError.posix("lock \(path)") }
+        }
+        return try body()
+    }
+
+    /// Runs `body` only if no writer holds the lease; returns whether it ran.
+    @discardableResult
+    func tryExclusive(_ body: () -> Void) -> Bool {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return false }
+        body()
+        return true
+    }
+}
+
+extension ImageStore {
+    public var ingestLease: IngestLease { IngestLease(path: root.path + "/gc.lock") }
+}

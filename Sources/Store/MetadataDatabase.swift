@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+
+/// The SQLite metadata beside the blobs: images, tags, layers and events. WAL mode lets readers run
+/// while one process writes; every change is one transaction, so a kill -9 leaves the last committed state.
+struct MetadataDatabase: Sendable {
+    let pool: DatabasePool
+
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(60)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "strata"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw StoreError.invalid("open \(path): \(error.message ?? "\(error.resultCode)")")
+        }
+        try Self.migrator.migrate(pool)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE images (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    manifest_digest TEXT NOT NULL,
+                    manifest_media_type TEXT NOT NULL,
+                    created TEXT NOT NULL,
+                    created_unix REAL NOT NULL,
+                    size INTEGER NOT NULL,
+                    labels TEXT NOT NULL DEFAULT '{}',
+                    last_tag_time TEXT,
+                    added_at REAL NOT NULL
+                );
+                CREATE TABLE tags (
+                    reference TEXT PRIMARY KEY NOT NULL,
+                    repository TEXT NOT NULL,
+                    tag TEXT NOT NULL,
+                    image_id TEXT NOT NULL REFERENCES images(id)
+                );
+                CREATE INDEX tags_by_image ON tags(image_id);
+                CREATE TABLE repo_digests (
+                    reference TEXT PRIMARY KEY NOT NULL,
+                    repository TEXT NOT NULL,
+                    image_id TEXT NOT NULL REFERENCES images(id)
+                );
+                CREATE INDEX repo_digests_by_image ON repo_digests(image_id);
+                CREATE TABLE layers (
+                    blob_digest TEXT PRIMARY KEY NOT NULL,
+                    diff_id TEXT NOT NULL,
+                    media_type TEXT NOT NULL,
+                    blob_size INTEGER NOT NULL,
+                    content_size INTEGER NOT NULL
+                );
+                CREATE INDEX layers_by_diff_id ON layers(diff_id);
+                CREATE TABLE image_layers (
+                    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    blob_digest TEXT NOT NULL REFERENCES layers(blob_digest),
+                    PRIMARY KEY (image_id, position)
+                );
+                CREATE INDEX image_layers_by_blob ON image_layers(blob_digest);
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    time_nano INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    actor_id TEXT NOT NULL,
+                    attributes TEXT NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}

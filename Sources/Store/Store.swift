@@ -1,1 +1,0 @@
-// Placeholder: the Store module is being written.

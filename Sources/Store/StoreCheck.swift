@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import OCI
+
+/// What `strata system check` found. Damage makes the command fail; notes (such as orphan blobs, which
+/// a killed write may leave and `image prune` collects) do not.
+public struct StoreCheckReport: Sendable {
+    public var damage: [String] = []
+    public var notes: [String] = []
+    public var blobsVerified = 0
+    public var imagesChecked = 0
+    public var isHealthy: Bool { damage.isEmpty }
+}
+
+extension ImageStore {
+    /// Verifies every blob digest, every image's manifest, config and layers, every name, and SQLite itself.
+    public func check() throws -> StoreCheckReport {
+        var report = StoreCheckReport()
+        let integrity = try database.pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        if integrity != ["ok"] { report.damage.append("metadata database: \(integrity.joined(separator: "; "))") }
+
+        var present = Set<String>()
+        for digest in blobs.allDigests() {
+            do {
+                if try blobs.verify(digest) { present.insert(digest.description) } else {
+                    report.damage.append("blob \(digest): content does not match its digest")
+                }
+            } catch {
+                report.damage.append("blob \(digest): \(error)")
+            }
+            report.blobsVerified += 1
+        }
+
+        let (images, layerRows, danglingNames) = try database.pool.read { db in
+            (try Self.loadImages(db, whereSQL: nil, arguments: []),
+             try Row.fetchAll(db, sql: "SELECT blob_digest FROM layers").map { $0["blob_digest"] as String },
+             try String.fetchAll(db, sql: """
+                SELECT reference FROM tags WHERE image_id NOT IN (SELECT id FROM images)
+                UNION ALL SELECT reference FROM repo_digests WHERE image_id NOT IN (SELECT id FROM images)
+                """))
+        }
+        for name in danglingNames { report.damage.append("name \(name) points at a missing image") }
+        for layer in layerRows where !present.contains(layer) { report.damage.append("layer blob \(layer) is missing") }
+
+        var referenced = Set(layerRows)
+        for image in images {
+            report.imagesChecked += 1
+            referenced.insert(image.id.description)
+            referenced.insert(image.manifestDigest.description)
+            checkImage(image, present: present, into: &report)
+        }
+        let orphans = present.subtracting(referenced)
+        if !orphans.isEmpty {
+            report.notes.append("\(orphans.count) blob(s) no image references (reclaimed by `strata image prune`)")
+        }
+        return report
+    }
+
+    private func checkImage(_ image: StoredImage, present: Set<String>, into report: inout StoreCheckReport) {
+        let label = "image \(image.id.shortID)"
+        guard present.contains(image.id.description) else {
+            report.damage.append("\(label): config blob is missing"); return
+        }
+        guard present.contains(image.manifestDigest.description) else {
+            report.damage.append("\(label): manifest blob \(image.manifestDigest) is missing"); return
+        }
+        guard let layers = try? layers(of: image.id),
+              let manifestData = try? blobs.read(image.manifestDigest),
+              let configData = try? blobs.read(image.id),
+              let manifest = (try? JSONSerialization.jsonObject(with: manifestData)) as? [String: Any],
+              let config = (try? JSONSerialization.jsonObject(with: configData)) as? [String: Any] else {
+            report.damage.append("\(label): manifest or config cannot be read"); return
+        }
+        let configDigest = (manifest["config"] as? [String: Any])?["digest"] as? String
+        if configDigest != image.id.description {
+            report.damage.append("\(label): manifest names config \(configDigest ?? "none")")
+        }
+        let manifestLayers = (manifest["layers"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
+        if manifestLayers != layers.map(\.blobDigest.description) {
+            report.damage.append("\(label): manifest layers differ from the recorded layers")
+        }
+        let diffIDs = ((config["rootfs"] as? [String: Any])?["diff_ids"] as? [String]) ?? []
+        if diffIDs != layers.map(\.diffID.description) {
+            report.damage.append("\(label): config diff_ids differ from the recorded layers")
+        }
+    }
+}

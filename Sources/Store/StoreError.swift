@@ -1,0 +1,28 @@
+import Foundation
+
+/// Failures of the local store, worded as one line for the CLI.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    case noSuchImage(String)
+    case ambiguousImage(String)
+    case system(String, errno: Int32)
+    case digestMismatch(expected: String, actual: String)
+    case blobMissing(String)
+    case corrupt(String)
+    case conflict(String)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .noSuchImage(let ref): return "No such image: \(ref)"
+        case .ambiguousImage(let prefix): return "multiple IDs found with provided prefix: \(prefix)"
+        case .system(let what, let code): return "\(what): \(String(cString: strerror(code)))"
+        case .digestMismatch(let expected, let actual): return "digest mismatch: expected \(expected), got \(actual)"
+        case .blobMissing(let digest): return "blob \(digest) is missing from the store"
+        case .corrupt(let what): return "store is damaged: \(what)"
+        case .conflict(let what): return what
+        case .invalid(let what): return what
+        }
+    }
+
+    static func posix(_ what: String, _ code: Int32 = errno) -> StoreError { .system(what, errno: code) }
+}

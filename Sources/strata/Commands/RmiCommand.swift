@@ -1,0 +1,38 @@
+import ArgumentParser
+import OCI
+import Store
+
+struct RmiCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rmi",
+        abstract: "Remove one or more images",
+        discussion: "Example: strata rmi busybox:old 5128e16d1cd9")
+
+    @Flag(name: .shortAndLong, help: "Force removal of the image") var force = false
+    @Flag(name: .customLong("no-prune"), help: "Do not delete untagged parents") var noPrune = false
+    @Argument(help: "IMAGE") var images: [String]
+
+    func validate() throws {
+        if images.isEmpty { throw CLIError(message: "\"strata rmi\" requires at least 1 argument.\nSee 'strata rmi --help'.", code: 1) }
+    }
+
+    func run() async throws {
+        let store = try GlobalOptions.openStore()
+        var failures: [String] = []
+        for name in images {
+            do {
+                for record in try store.remove(name, force: force) { Output.write("\(record)\n") }
+            } catch StoreError.noSuchImage {
+                failures.append("Error: No such image: \(name)")
+            } catch let error as StoreError {
+                failures.append("Error response from daemon: \(error)")
+            } catch {
+                failures.append("Error response from daemon: \(error)")
+            }
+        }
+        if !failures.isEmpty {
+            let onlyMissing = failures.allSatisfy { $0.hasPrefix("Error: No such image") }
+            throw CLIError(message: failures.joined(separator: "\n"), code: force && onlyMissing ? 0 : 1)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import OCI
+import Store
+
+struct TagCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tag",
+        abstract: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+        discussion: "Example: strata tag busybox:latest localhost:5000/tools/busybox:1.36")
+
+    @Argument(help: "SOURCE_IMAGE[:TAG]") var source: String
+    @Argument(help: "TARGET_IMAGE[:TAG]") var target: String
+
+    func run() async throws {
+        let targetReference: ImageReference
+        do {
+            targetReference = try ImageReference(parsing: target)
+        } catch {
+            throw CLIError(message: "Error parsing reference: \"\(target)\" is not a valid repository/tag: \(error)")
+        }
+        if targetReference.digest != nil {
+            throw CLIError(message: "refusing to create a tag with a digest reference")
+        }
+        let store = try GlobalOptions.openStore()
+        let image = try store.resolveForDaemon(source)
+        try store.tag(image, as: targetReference)
+    }
+}
+
+extension ImageStore {
+    /// Looks an image up, wording failures as dockerd's API errors do (`No such image: name:latest`).
+    func resolveForDaemon(_ nameOrID: String) throws -> StoredImage {
+        do {
+            return try resolve(nameOrID)
+        } catch StoreError.noSuchImage {
+            throw CLIError(message: "Error response from daemon: No such image: \(Self.daemonSpelling(nameOrID))")
+        } catch let error as StoreError {
+            throw CLIError(message: "Error response from daemon: \(error)")
+        } catch {
+            throw CLIError(message: "Error response from daemon: \(error)")
+        }
+    }
+
+    /// dockerd names a missing image by its normalised familiar form (`nope:latest`), unless it was an ID.
+    static func daemonSpelling(_ nameOrID: String) -> String {
+        guard let reference = try? ImageReference(parsing: nameOrID) else { return nameOrID }
+        return reference.digest == nil ? reference.withDefaultTag().familiarString : reference.familiarString
+    }
+}

@@ -1,0 +1,31 @@
+import Testing
+@testable import Dockerfile
+
+@Test func execFormIsKeptVerbatim() throws {
+    #expect(try ConfigChange.parse(#"CMD ["/bin/sh", "-c", "echo hi"]"#) == .cmd(["/bin/sh", "-c", "echo hi"]))
+}
+
+@Test func shellFormIsWrappedInShell() throws {
+    #expect(try ConfigChange.parse("ENTRYPOINT top -b") == .entrypoint(["/bin/sh", "-c", "top -b"]))
+}
+
+@Test func envTakesPairsWithQuotes() throws {
+    #expect(try ConfigChange.parse(#"ENV A=1 B="two words" C=x\ y"#) == .env([("A", "1"), ("B", "two words"), ("C", "x y")]))
+    #expect(try ConfigChange.parse("env PATH /usr/bin:/bin") == .env([("PATH", "/usr/bin:/bin")]))
+}
+
+@Test func exposeDefaultsToTCP() throws {
+    #expect(try ConfigChange.parse("EXPOSE 80 53/UDP") == .expose(["80/tcp", "53/udp"]))
+}
+
+@Test func lowercaseKeywordsWork() throws {
+    #expect(try ConfigChange.parse("workdir /srv") == .workdir("/srv"))
+    #expect(try ConfigChange.parse("USER nobody") == .user("nobody"))
+    #expect(try ConfigChange.parse(#"LABEL a=b "c d"=e"#) == .label([("a", "b"), ("c d", "e")]))
+}
+
+@Test func disallowedInstructionsAreRejectedLikeDocker() {
+    #expect(throws: ConfigChangeError(message: "RUN is not a valid change command")) { try ConfigChange.parse("RUN echo") }
+    #expect(throws: ConfigChangeError.self) { try ConfigChange.parse("USER") }
+    #expect(throws: ConfigChangeError.self) { try ConfigChange.parse("ENV =x") }
+}
