@@ -100,7 +100,8 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
     }
 }
 
-/// Not Sendable: swift-crypto's Linux SHA256 is not. Incremental sha256 so callers can hash a stream in one pass while writing it elsewhere.
+/// Incremental sha256, so callers can hash a stream in one pass while writing it elsewhere.
+/// Not Sendable because swift-crypto's Linux `SHA256` is not.
 public struct SHA256Hasher {
     private var hasher = SHA256()
 

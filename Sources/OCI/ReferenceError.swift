@@ -57,6 +57,7 @@ public indirect enum ReferenceError: Error, Hashable, Sendable, CustomStringConv
 /// | tag (either argument)   | C: `Error parsing reference: "<input>" is not a valid repository/tag: <msg>`          | 1    |
 /// |                         | D: `Error response from daemon: <msg>`                                                | 1    |
 /// | tag with digest target  | `refusing to create a tag with a digest reference`                                    | 1    |
+/// | tag to `sha256:<hex>`   | `Error response from daemon: refusing to create an ambiguous tag using digest algorithm as name` | 1 |
 /// | pull, push, create, commit | C: `<msg>`  D: `Error response from daemon: <msg>` (pull/push first print `Using default tag: latest` on stdout when untagged) | 1 |
 /// | run                     | `docker: <msg or daemon form>` + `\n\nRun 'docker run --help' for more information`   | 125  |
 /// | rmi, image rm, history, save | always the daemon parse: `Error response from daemon: <daemon msg>`              | 1    |
@@ -122,6 +123,12 @@ extension DockerReferenceCommand {
                     let reference = try ImageReference(input)
                     guard reference.digest == nil else {
                         return DockerReferenceFailure(message: "refusing to create a tag with a digest reference", exitCode: 1, stdout: nil)
+                    }
+                    // dockerd's reference store refuses `sha256:<hex>`-looking tags (familiar name "sha256").
+                    if reference.familiarName == "sha256" {
+                        return DockerReferenceFailure(
+                            message: "Error response from daemon: refusing to create an ambiguous tag using digest algorithm as name",
+                            exitCode: 1, stdout: nil)
                     }
                 } else {
                     _ = try ImageReference(input)
