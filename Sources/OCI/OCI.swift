@@ -1,1 +1,0 @@
-// Placeholder: the OCI module is being written.

@@ -1,0 +1,220 @@
+/// Why an image reference was rejected, worded exactly as docker words it.
+///
+/// Where the CLI and the daemon disagree (see ``ReferenceRules``) the error says which side spoke:
+/// ``rejectedByDaemon(_:)`` wraps what dockerd 20.10 would answer for a string the docker CLI accepted.
+public indirect enum ReferenceError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// "invalid reference format"
+    case invalidFormat
+    /// From `ParseNormalizedNamed`. Client form names the repository:
+    /// "invalid reference format: repository name (library/UPPER) must be lowercase";
+    /// daemon form (repository nil): "invalid reference format: repository name must be lowercase".
+    case nameNotLowercase(repository: String?)
+    /// "repository name must be lowercase" (the grammar matched only after lowercasing, e.g. `Foo_bar/x`).
+    case nameContainsUppercase
+    /// "repository name must have at least one component"
+    case nameEmpty
+    /// "repository name must not be more than 255 characters"
+    case nameTooLong
+    /// "invalid repository name (<64 hex>), cannot specify 64-byte hexadecimal strings"
+    case hexadecimalRepositoryName(String)
+    /// "invalid tag format"
+    case invalidTag
+    /// "invalid digest format"
+    case invalidDigestFormat
+    /// The digest part failed go-digest validation ("invalid checksum digest length", …).
+    case digest(DigestError)
+    /// The docker CLI accepted the string but dockerd 20.10 rejects it with this error.
+    case rejectedByDaemon(ReferenceError)
+
+    public var description: String {
+        switch self {
+        case .invalidFormat: "invalid reference format"
+        case .nameNotLowercase(let repository?): "invalid reference format: repository name (\(repository)) must be lowercase"
+        case .nameNotLowercase(nil): "invalid reference format: repository name must be lowercase"
+        case .nameContainsUppercase: "repository name must be lowercase"
+        case .nameEmpty: "repository name must have at least one component"
+        case .nameTooLong: "repository name must not be more than \(ImageReference.maximumNameLength) characters"
+        case .hexadecimalRepositoryName(let name): "invalid repository name (\(name)), cannot specify 64-byte hexadecimal strings"
+        case .invalidTag: "invalid tag format"
+        case .invalidDigestFormat: "invalid digest format"
+        case .digest(let error): error.description
+        case .rejectedByDaemon(let error): error.description
+        }
+    }
+
+    /// True when docker would report this through "Error response from daemon: …".
+    public var isFromDaemon: Bool {
+        if case .rejectedByDaemon = self { return true }
+        return false
+    }
+}
+
+/// The docker commands whose reference-error output Strata reproduces. Verified against docker CLI 28.2 with
+/// dockerd 20.10.24; `C` is a client-side rejection (``ReferenceRules/client``), `D` a daemon-side one:
+///
+/// | command                 | stderr                                                                                | exit |
+/// |-------------------------|---------------------------------------------------------------------------------------|------|
+/// | tag (either argument)   | C: `Error parsing reference: "<input>" is not a valid repository/tag: <msg>`          | 1    |
+/// |                         | D: `Error response from daemon: <msg>`                                                | 1    |
+/// | tag with digest target  | `refusing to create a tag with a digest reference`                                    | 1    |
+/// | tag to `sha256:<hex>`   | `Error response from daemon: refusing to create an ambiguous tag using digest algorithm as name` | 1 |
+/// | pull, push, create, commit | C: `<msg>`  D: `Error response from daemon: <msg>` (pull/push first print `Using default tag: latest` on stdout when untagged) | 1 |
+/// | run                     | `docker: <msg or daemon form>` + `\n\nRun 'docker run --help' for more information`   | 125  |
+/// | rmi, image rm, history, save | always the daemon parse: `Error response from daemon: <daemon msg>`              | 1    |
+/// | image inspect           | stdout `[]`; stderr `Error response from daemon: no such image: <input>: <daemon msg>` | 1    |
+/// | inspect                 | stdout `[]`; format/lowercase errors: `Error: No such object: <input>`; others as image inspect | 1 |
+///
+/// Examples: `docker tag local/busybox UPPER` → `Error parsing reference: "UPPER" is not a valid repository/tag:
+/// invalid reference format: repository name (library/UPPER) must be lowercase`; `docker rmi Foo` →
+/// `Error response from daemon: invalid reference format: repository name must be lowercase`;
+/// `docker pull 'a@sha256:zz'` → `invalid reference format`.
+public enum DockerReferenceCommand: Sendable, Hashable, CaseIterable {
+    case tag, pull, push, create, commit, run
+    case rmi, history, save
+    case imageInspect, inspect
+
+    /// Commands whose CLI parses the reference before calling the daemon.
+    public var parsesOnClient: Bool {
+        switch self {
+        case .tag, .pull, .push, .create, .commit, .run: true
+        case .rmi, .history, .save, .imageInspect, .inspect: false
+        }
+    }
+
+    /// docker's exit status for a rejected reference.
+    public var exitCode: Int32 { self == .run ? 125 : 1 }
+}
+
+/// The exact stderr text (without trailing newline) docker prints when it rejects a reference.
+public struct DockerReferenceFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    public let message: String
+    public let exitCode: Int32
+    /// Text docker writes to stdout before failing (`[]` for the inspect commands), else nil.
+    public let stdout: String?
+    public var description: String { message }
+}
+
+extension ReferenceError {
+    /// `docker tag`'s message for a rejected source or target reference.
+    public static func dockerTagMessage(input: String, error: ReferenceError) -> String {
+        if case .rejectedByDaemon(let inner) = error { return "Error response from daemon: \(inner)" }
+        return "Error parsing reference: \(GoQuote.quote(input)) is not a valid repository/tag: \(error)"
+    }
+
+    /// Convenience: parses `input` as a `docker tag` target and returns docker's message, or nil if valid.
+    public static func dockerTagMessage(input: String) -> String? {
+        do {
+            let reference = try ImageReference(input)
+            return reference.digest == nil ? nil : "refusing to create a tag with a digest reference"
+        } catch {
+            return dockerTagMessage(input: input, error: error)
+        }
+    }
+}
+
+extension DockerReferenceCommand {
+    /// Validates `input` as this command would, returning docker's failure output, or nil when docker would
+    /// accept the reference. Names for `rmi`/`history`/`save`/inspect go through `ParseAnyReference`.
+    public func failure(for input: String) -> DockerReferenceFailure? {
+        if parsesOnClient {
+            let error: ReferenceError
+            do {
+                if self == .tag {
+                    let reference = try ImageReference(input)
+                    guard reference.digest == nil else {
+                        return DockerReferenceFailure(message: "refusing to create a tag with a digest reference", exitCode: 1, stdout: nil)
+                    }
+                    // dockerd's reference store refuses `sha256:<hex>`-looking tags (familiar name "sha256").
+                    if reference.familiarName == "sha256" {
+                        return DockerReferenceFailure(
+                            message: "Error response from daemon: refusing to create an ambiguous tag using digest algorithm as name",
+                            exitCode: 1, stdout: nil)
+                    }
+                } else {
+                    _ = try ImageReference(input)
+                }
+                return nil
+            } catch let caught {
+                error = caught
+            }
+            return failure(error, input: input)
+        }
+        do {
+            _ = try AnyImageReference.parse(input, rules: .daemon)
+            return nil
+        } catch {
+            return failure(.rejectedByDaemon(error), input: input)
+        }
+    }
+
+    /// Formats `error` (already classified client/daemon) the way this command prints it.
+    public func failure(_ error: ReferenceError, input: String) -> DockerReferenceFailure {
+        let daemonPrefixed = error.isFromDaemon ? "Error response from daemon: \(error)" : error.description
+        let message: String
+        var stdout: String?
+        switch self {
+        case .tag:
+            message = ReferenceError.dockerTagMessage(input: input, error: error)
+        case .pull, .push, .create, .commit, .rmi, .history, .save:
+            message = daemonPrefixed
+        case .run:
+            message = "docker: \(daemonPrefixed)\n\nRun 'docker run --help' for more information"
+        case .imageInspect:
+            message = "Error response from daemon: no such image: \(input): \(error)"
+            stdout = "[]"
+        case .inspect:
+            stdout = "[]"
+            switch error {
+            case .rejectedByDaemon(.digest), .rejectedByDaemon(.nameTooLong), .digest, .nameTooLong:
+                message = "Error response from daemon: no such image: \(input): \(error)"
+            default:
+                message = "Error: No such object: \(input)"
+            }
+        }
+        return DockerReferenceFailure(message: message, exitCode: exitCode, stdout: stdout)
+    }
+}
+
+/// Go's `%q` / `strconv.Quote`, which docker uses when echoing a bad reference back.
+public enum GoQuote {
+    public static func quote(_ string: String) -> String {
+        var out = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\u{07}": out += "\\a"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{0B}": out += "\\v"
+            default:
+                if isPrintable(scalar) {
+                    out.unicodeScalars.append(scalar)
+                } else if scalar.value < 0x80 {
+                    out += "\\x" + hex(scalar.value, width: 2)
+                } else if scalar.value < 0x10000 {
+                    out += "\\u" + hex(scalar.value, width: 4)
+                } else {
+                    out += "\\U" + hex(scalar.value, width: 8)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    private static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator: false
+        case .spaceSeparator: scalar == " "
+        default: true
+        }
+    }
+
+    private static func hex(_ value: UInt32, width: Int) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}

@@ -1,0 +1,143 @@
+// Hand-written matcher for distribution/reference's regular-expression grammar: parsing is on every
+// command's hot path and the grammar is small, so no regex engine is involved.
+
+/// Which generation of docker's reference parser to imitate. They disagree on a few inputs, and docker
+/// prints a different message depending on which side rejected the reference.
+public enum ReferenceRules: Sendable, Hashable {
+    /// github.com/distribution/reference v0.6, linked into the docker CLI (28.x here): an uppercase first
+    /// component is a domain, `[v6]` hosts are allowed, only the path counts towards the 255 limit,
+    /// and the lowercase error names the offending repository.
+    case client
+    /// docker/distribution v2.7/v2.8, vendored by dockerd 20.10: domains need `.`/`:`/`localhost`,
+    /// no IPv6 hosts, the whole name (domain included) counts towards the 255 limit.
+    case daemon
+}
+
+/// Byte ranges of one full-string match of `name [":" tag] ["@" digest]`.
+struct ReferenceMatch {
+    var name: Range<Int>
+    var domain: Range<Int>?
+    var path: Range<Int>
+    var tag: Range<Int>?
+    var digest: Range<Int>?
+}
+
+enum ReferenceGrammar {
+    /// Splits and validates like `^(name)(?::(tag))?(?:@(digest))?$`, taking the domain when the regex would.
+    static func match(_ b: [UInt8], rules: ReferenceRules) -> ReferenceMatch? {
+        var end = b.count
+        var digest: Range<Int>?
+        if let at = b.firstIndex(of: UInt8(ascii: "@")) {
+            digest = (at + 1)..<b.count
+            end = at
+            guard isReferenceDigest(b[digest!]) else { return nil }
+        }
+        var tag: Range<Int>?
+        var lastColon: Int?
+        var lastSlash: Int?
+        for i in 0..<end {
+            if b[i] == UInt8(ascii: ":") { lastColon = i } else if b[i] == UInt8(ascii: "/") { lastSlash = i }
+        }
+        if let colon = lastColon, colon > (lastSlash ?? -1) {
+            tag = (colon + 1)..<end
+            end = colon
+            guard isTag(b[tag!]) else { return nil }
+        }
+        let name = 0..<end
+        if let slash = b[name].firstIndex(of: UInt8(ascii: "/")),
+           isDomain(b[0..<slash], rules: rules), isPath(b[(slash + 1)..<end]) {
+            return ReferenceMatch(name: name, domain: 0..<slash, path: (slash + 1)..<end, tag: tag, digest: digest)
+        }
+        guard isPath(b[name]) else { return nil }
+        return ReferenceMatch(name: name, domain: nil, path: name, tag: tag, digest: digest)
+    }
+
+    /// `path-component ("/" path-component)*`
+    static func isPath(_ b: ArraySlice<UInt8>) -> Bool {
+        var start = b.startIndex
+        while true {
+            let slash = b[start...].firstIndex(of: UInt8(ascii: "/")) ?? b.endIndex
+            guard isPathComponent(b[start..<slash]) else { return false }
+            if slash == b.endIndex { return true }
+            start = slash + 1
+        }
+    }
+
+    /// `[a-z0-9]+ (separator [a-z0-9]+)*` with separator `[._]|__|[-]+`.
+    static func isPathComponent(_ b: ArraySlice<UInt8>) -> Bool {
+        guard let first = b.first, ASCII.isLowerAlnum(first) else { return false }
+        var i = b.startIndex
+        while i < b.endIndex {
+            if ASCII.isLowerAlnum(b[i]) { i += 1; continue }
+            let runStart = i
+            while i < b.endIndex, !ASCII.isLowerAlnum(b[i]) { i += 1 }
+            guard i < b.endIndex else { return false }  // a separator must be followed by alphanumerics
+            let run = b[runStart..<i]
+            let ok = run.elementsEqual([UInt8(ascii: ".")]) || run.elementsEqual([UInt8(ascii: "_")])
+                || run.elementsEqual([UInt8(ascii: "_"), UInt8(ascii: "_")]) || run.allSatisfy { $0 == UInt8(ascii: "-") }
+            guard ok else { return false }
+        }
+        return true
+    }
+
+    /// `host [":" port]` where host is dotted domain components, or `[hex:colons]` under the client rules.
+    static func isDomain(_ b: ArraySlice<UInt8>, rules: ReferenceRules) -> Bool {
+        var hostEnd = b.endIndex
+        if b.first == UInt8(ascii: "[") {
+            guard rules == .client, let close = b.firstIndex(of: UInt8(ascii: "]")), close > b.startIndex + 1 else { return false }
+            let inner = b[(b.startIndex + 1)..<close]
+            guard inner.allSatisfy({ ASCII.isHex($0) || $0 == UInt8(ascii: ":") }) else { return false }
+            hostEnd = close + 1
+            if hostEnd == b.endIndex { return true }
+            guard b[hostEnd] == UInt8(ascii: ":") else { return false }
+        } else {
+            hostEnd = b.firstIndex(of: UInt8(ascii: ":")) ?? b.endIndex
+            var start = b.startIndex
+            while true {
+                let dot = b[start..<hostEnd].firstIndex(of: UInt8(ascii: ".")) ?? hostEnd
+                guard isDomainComponent(b[start..<dot]) else { return false }
+                if dot == hostEnd { break }
+                start = dot + 1
+            }
+            if hostEnd == b.endIndex { return true }
+        }
+        let port = b[(hostEnd + 1)...]
+        return !port.isEmpty && port.allSatisfy(ASCII.isDigit)
+    }
+
+    /// `[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]`
+    static func isDomainComponent(_ b: ArraySlice<UInt8>) -> Bool {
+        guard let first = b.first, let last = b.last, ASCII.isAlnum(first), ASCII.isAlnum(last) else { return false }
+        return b.allSatisfy { ASCII.isAlnum($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    /// `[\w][\w.-]{0,127}`
+    static func isTag(_ b: ArraySlice<UInt8>) -> Bool {
+        guard let first = b.first, ASCII.isWord(first), b.count <= 128 else { return false }
+        return b.allSatisfy { ASCII.isWord($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+    }
+
+    /// The loose digest shape a reference may carry: `[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[[:xdigit:]]{32,}`.
+    static func isReferenceDigest(_ b: ArraySlice<UInt8>) -> Bool {
+        guard let colon = b.firstIndex(of: UInt8(ascii: ":")) else { return false }
+        var expectComponentStart = true
+        for byte in b[..<colon] {
+            if expectComponentStart {
+                guard ASCII.isAlpha(byte) else { return false }
+                expectComponentStart = false
+            } else if byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".") {
+                expectComponentStart = true
+            } else if !ASCII.isAlnum(byte) {
+                return false
+            }
+        }
+        guard !expectComponentStart else { return false }
+        let hex = b[(colon + 1)...]
+        return hex.count >= 32 && hex.allSatisfy(ASCII.isHex)
+    }
+
+    /// `[a-f0-9]{64}`: a full image ID without its algorithm.
+    static func isIdentifier(_ b: some Collection<UInt8>) -> Bool {
+        b.count == 64 && b.allSatisfy(ASCII.isLowerHex)
+    }
+}
