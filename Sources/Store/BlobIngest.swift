@@ -15,9 +15,12 @@ public final class BlobIngest: @unchecked Sendable {
         self.temporaryPath = temporaryPath
     }
 
+    /// Linux's `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY`), which Glibc's Swift overlay does not export.
+    private static let openTemporaryFile: Int32 = 0o20000000 | O_DIRECTORY
+
     public static func begin(in store: BlobStore) throws -> BlobIngest {
         let directory = store.root.ingestDirectory
-        let anonymous = open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, 0o644)
+        let anonymous = open(directory, Self.openTemporaryFile | O_RDWR | O_CLOEXEC, 0o644)
         if anonymous >= 0 { return BlobIngest(fd: anonymous, store: store, temporaryPath: nil) }
         if errno == EROFS || errno == EACCES || errno == ENOSPC || errno == EDQUOT {
             throw StoreError.posix("create temp file in \(directory)")

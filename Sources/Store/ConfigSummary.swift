@@ -71,7 +71,7 @@ private func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
 /// Builds the OCI manifest the store keeps for each image it creates itself.
 enum ImageManifestBuilder {
     static func ociManifest(configDigest: Digest, configSize: Int64, layers: [StoredLayer]) -> Data {
-        var json = "{\"schemaVersion\":2,\"mediaType\":\"\(MediaTypes.ociManifest)\",\"config\":{\"mediaType\":\"\(MediaTypes.ociConfig)\",\"digest\":\"\(configDigest)\",\"size\":\(configSize)},\"layers\":["
+        var json = "{\"schemaVersion\":2,\"mediaType\":\"\(MediaType.ociManifest)\",\"config\":{\"mediaType\":\"\(MediaType.ociConfig)\",\"digest\":\"\(configDigest)\",\"size\":\(configSize)},\"layers\":["
         json += layers.map { "{\"mediaType\":\"\($0.mediaType)\",\"digest\":\"\($0.blobDigest)\",\"size\":\($0.blobSize)}" }
             .joined(separator: ",")
         json += "]}"

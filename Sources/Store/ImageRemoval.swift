@@ -53,7 +53,7 @@ extension ImageStore {
         let id = image.id.description
         var references = image.repoTags + image.repoDigests
         let givenIsID = isIDPrefix(given, of: id)
-        if !givenIsID, let parsed = try? ImageReference(parsing: given) {
+        if !givenIsID, let parsed = try? ImageReference(given) {
             let named = parsed.digest == nil ? parsed.withDefaultTag() : parsed
             try untag(db, named, imageID: id)
             records.append(.untagged(named.familiarString))

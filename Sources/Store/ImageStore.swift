@@ -51,7 +51,7 @@ public final class ImageStore: Sendable {
             throw StoreError.noSuchImage(nameOrID)
         }
         // An unparsable name is the caller's error, as in dockerd (`invalid reference format…`).
-        let reference = try ImageReference(parsing: nameOrID)
+        let reference = try ImageReference(nameOrID)
         if let digest = reference.digest {
             let key = "\(reference.name)@\(digest)"
             if let id = try String.fetchOne(db, sql: "SELECT image_id FROM repo_digests WHERE reference = ?", arguments: [key]),
@@ -104,7 +104,7 @@ public final class ImageStore: Sendable {
                     INSERT INTO images (id, manifest_digest, manifest_media_type, created, created_unix, size, labels,
                                         last_tag_time, added_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [configDigest.description, manifestDigest.description, MediaTypes.ociManifest,
+                    """, arguments: [configDigest.description, manifestDigest.description, MediaType.ociManifest,
                                      summary.created, summary.createdUnix, layers.reduce(0) { $0 + $1.contentSize },
                                      summary.labelsJSON, tags.isEmpty ? nil : tagTime, now.timeIntervalSince1970])
                 for (position, layer) in layers.enumerated() {
@@ -183,11 +183,11 @@ public final class ImageStore: Sendable {
         let restrict = whereSQL == nil ? "" : " WHERE image_id IN (SELECT id FROM images\(filter))"
         var tags: [String: [ImageReference]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT reference, image_id FROM tags\(restrict)", arguments: arguments) {
-            if let ref = try? ImageReference(parsing: row["reference"] as String) { tags[row["image_id"], default: []].append(ref) }
+            if let ref = try? ImageReference(row["reference"] as String) { tags[row["image_id"], default: []].append(ref) }
         }
         var digests: [String: [ImageReference]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT reference, image_id FROM repo_digests\(restrict)", arguments: arguments) {
-            if let ref = try? ImageReference(parsing: row["reference"] as String) { digests[row["image_id"], default: []].append(ref) }
+            if let ref = try? ImageReference(row["reference"] as String) { digests[row["image_id"], default: []].append(ref) }
         }
         return rows.compactMap { row in
             guard let id = try? Digest(row["id"] as String),

@@ -14,7 +14,7 @@ struct TagCommand: AsyncParsableCommand {
     func run() async throws {
         let targetReference: ImageReference
         do {
-            targetReference = try ImageReference(parsing: target)
+            targetReference = try ImageReference(target)
         } catch {
             throw CLIError(message: "Error parsing reference: \"\(target)\" is not a valid repository/tag: \(error)")
         }
@@ -43,7 +43,7 @@ extension ImageStore {
 
     /// dockerd names a missing image by its normalised familiar form (`nope:latest`), unless it was an ID.
     static func daemonSpelling(_ nameOrID: String) -> String {
-        guard let reference = try? ImageReference(parsing: nameOrID) else { return nameOrID }
+        guard let reference = try? ImageReference(nameOrID) else { return nameOrID }
         return reference.digest == nil ? reference.withDefaultTag().familiarString : reference.familiarString
     }
 }
