@@ -39,6 +39,7 @@ public final class TarStreamValidator {
     private var blockFill = 0
     private var remaining: Int64 = 0
     private var paddingAfterSpecial = 0
+    private var paddingAfterData: Int64 = 0
     private var special: [UInt8] = []
     private var pendingPax: [String: [UInt8]] = [:]
     private var pendingLongName: [UInt8]?
@@ -122,8 +123,13 @@ public final class TarStreamValidator {
                 position += step
                 offset += Int64(step)
                 remaining -= Int64(step)
-                if remaining == 0 { state = .header }
-                if remaining == 0 { currentEntryName = nil }
+                if remaining == 0, case .data = state, paddingAfterData > 0 {
+                    remaining = paddingAfterData
+                    state = .padding
+                } else if remaining == 0 {
+                    state = .header
+                    currentEntryName = nil
+                }
             case .special(let kind):
                 let step = Int(min(Int64(available), remaining))
                 special.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + step)]))
@@ -177,7 +183,8 @@ public final class TarStreamValidator {
     }
 
     private func startData(_ size: Int64) {
-        remaining = size + Self.padding(size)
+        remaining = size
+        paddingAfterData = Self.padding(size)
         state = remaining > 0 ? .data : .header
         if remaining == 0 { currentEntryName = nil }
     }
