@@ -1,1 +1,0 @@
-// Placeholder: the Archive module is being written.

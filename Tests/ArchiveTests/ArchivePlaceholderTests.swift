@@ -1,4 +1,0 @@
-import Testing
-@testable import Archive
-
-@Test func ArchiveModuleLinks() { #expect(Bool(true)) }
