@@ -145,6 +145,12 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         ImageReference(domain: domain, path: path, tag: tag, digest: digest)
     }
 
+    /// docker's `WithTag`: the same repository with a validated tag, or "invalid tag format".
+    public func tagged(_ tag: String) throws(ReferenceError) -> ImageReference {
+        guard ImageReference.isValidTag(tag) else { throw .invalidTag }
+        return withTag(tag)
+    }
+
     /// The same repository with `digest` (kept tag, if any).
     public func withDigest(_ digest: Digest?) -> ImageReference {
         ImageReference(domain: domain, path: path, tag: tag, digest: digest)

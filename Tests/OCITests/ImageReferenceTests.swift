@@ -60,6 +60,10 @@ import Testing
         #expect(digested.familiarString == "nginx:1@sha256:" + h64)
         #expect(digested.withDefaultTag() == digested)
         #expect(try ImageReference("nginx").withDefaultTag().description == "docker.io/library/nginx:latest")
+        #expect(try ImageReference("nginx").tagged("v1").familiarString == "nginx:v1")
+        #expect(throws: ReferenceError.invalidTag) { try ImageReference("nginx").tagged(".bad") }
+        #expect(ReferenceError.invalidTag.description == "invalid tag format")
+        #expect(try ImageReference("a:t@sha256:" + h64).repository.description == "docker.io/library/a")
     }
 
     @Test func errorsSayWhoRejected() throws {
