@@ -23,11 +23,19 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     /// Parses like docker end to end: the CLI's parser first, then the daemon's.
     public init(_ string: String) throws(ReferenceError) {
         self = try ImageReference.parse(string, rules: .client)
+        guard mayDifferUnderDaemonRules else { return }
         do {
             _ = try ImageReference.parse(string, rules: .daemon)
         } catch {
             throw .rejectedByDaemon(error)
         }
+    }
+
+    /// The two rule sets only disagree about uppercase or bracketed first components and about long names;
+    /// anything else the client accepts, the daemon accepts identically, so the second parse can be skipped.
+    private var mayDifferUnderDaemonRules: Bool {
+        domain.utf8.contains(where: { ASCII.isUpper($0) || $0 == UInt8(ascii: "[") })
+            || domain.utf8.count + 1 + path.utf8.count > ImageReference.maximumNameLength
     }
 
     /// Builds a reference from parts that are already valid (no checks).
@@ -44,9 +52,11 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         if ReferenceGrammar.isIdentifier(bytes) { throw .hexadecimalRepositoryName(string) }
         let (domain, remainder) = splitDockerDomain(bytes, rules: rules)
         let remote = remainder.firstIndex(of: UInt8(ascii: ":")).map { remainder[..<$0] } ?? remainder[...]
-        let remoteString = String(decoding: remote, as: UTF8.self)
-        if remoteString.lowercased() != remoteString {
-            throw .nameNotLowercase(repository: rules == .client ? remoteString : nil)
+        if remote.contains(where: { ASCII.isUpper($0) || $0 >= 0x80 }) {
+            let remoteString = String(decoding: remote, as: UTF8.self)
+            if remoteString.lowercased() != remoteString {
+                throw .nameNotLowercase(repository: rules == .client ? remoteString : nil)
+            }
         }
         return try parseQualified(domain + [UInt8(ascii: "/")] + remainder, rules: rules)
     }
@@ -133,6 +143,12 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     /// The same repository with `tag` (kept digest, if any).
     public func withTag(_ tag: String) -> ImageReference {
         ImageReference(domain: domain, path: path, tag: tag, digest: digest)
+    }
+
+    /// docker's `WithTag`: the same repository with a validated tag, or "invalid tag format".
+    public func tagged(_ tag: String) throws(ReferenceError) -> ImageReference {
+        guard ImageReference.isValidTag(tag) else { throw .invalidTag }
+        return withTag(tag)
     }
 
     /// The same repository with `digest` (kept tag, if any).

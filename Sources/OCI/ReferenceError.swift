@@ -59,8 +59,10 @@ public indirect enum ReferenceError: Error, Hashable, Sendable, CustomStringConv
 /// | tag with digest target  | `refusing to create a tag with a digest reference`                                    | 1    |
 /// | tag to `sha256:<hex>`   | `Error response from daemon: refusing to create an ambiguous tag using digest algorithm as name` | 1 |
 /// | pull, push, create, commit | C: `<msg>`  D: `Error response from daemon: <msg>` (pull/push first print `Using default tag: latest` on stdout when untagged) | 1 |
+/// |                         | run/create accept bare IDs (`ParseAnyReference`); pull/push/commit reject 64-hex names |      |
 /// | run                     | `docker: <msg or daemon form>` + `\n\nRun 'docker run --help' for more information`   | 125  |
 /// | rmi, image rm, history, save | always the daemon parse: `Error response from daemon: <daemon msg>`              | 1    |
+/// |                         | rmi/history/inspect see the URL-cleaned name (``daemonVisibleName(_:)``): `a//b` is `a/b` |  |
 /// | image inspect           | stdout `[]`; stderr `Error response from daemon: no such image: <input>: <daemon msg>` | 1    |
 /// | inspect                 | stdout `[]`; format/lowercase errors: `Error: No such object: <input>`; others as image inspect | 1 |
 ///
@@ -130,6 +132,9 @@ extension DockerReferenceCommand {
                             message: "Error response from daemon: refusing to create an ambiguous tag using digest algorithm as name",
                             exitCode: 1, stdout: nil)
                     }
+                } else if self == .create || self == .run {
+                    // The CLI resolves run/create images with ParseAnyReference, so bare IDs pass.
+                    _ = try AnyImageReference(input)
                 } else {
                     _ = try ImageReference(input)
                 }
@@ -139,11 +144,30 @@ extension DockerReferenceCommand {
             }
             return failure(error, input: input)
         }
+        let name = daemonVisibleName(input)
         do {
-            _ = try AnyImageReference.parse(input, rules: .daemon)
+            _ = try AnyImageReference.parse(name, rules: .daemon)
             return nil
         } catch {
-            return failure(.rejectedByDaemon(error), input: input)
+            return failure(.rejectedByDaemon(error), input: name)
+        }
+    }
+
+    /// The name dockerd actually receives. rmi, history and (image) inspect put the name in the URL path,
+    /// which Go's HTTP server cleans like `path.Clean`: `a//b` → `a/b`, `/a` and `a/` → `a`, `x/../y` → `y`.
+    /// `save` sends names as query parameters, so they arrive untouched. Look images up by this name too.
+    public func daemonVisibleName(_ input: String) -> String {
+        switch self {
+        case .rmi, .history, .imageInspect, .inspect:
+            var segments: [Substring] = []
+            for segment in input.split(separator: "/", omittingEmptySubsequences: true) {
+                if segment == "." { continue }
+                if segment == ".." { _ = segments.popLast(); continue }
+                segments.append(segment)
+            }
+            return segments.joined(separator: "/")
+        default:
+            return input
         }
     }
 

@@ -72,9 +72,13 @@ enum ReferenceGrammar {
             let runStart = i
             while i < b.endIndex, !ASCII.isLowerAlnum(b[i]) { i += 1 }
             guard i < b.endIndex else { return false }  // a separator must be followed by alphanumerics
-            let run = b[runStart..<i]
-            let ok = run.elementsEqual([UInt8(ascii: ".")]) || run.elementsEqual([UInt8(ascii: "_")])
-                || run.elementsEqual([UInt8(ascii: "_"), UInt8(ascii: "_")]) || run.allSatisfy { $0 == UInt8(ascii: "-") }
+            let first = b[runStart]
+            let ok: Bool
+            switch i - runStart {
+            case 1: ok = first == UInt8(ascii: ".") || first == UInt8(ascii: "_") || first == UInt8(ascii: "-")
+            case 2 where first == UInt8(ascii: "_"): ok = b[runStart + 1] == UInt8(ascii: "_")
+            default: ok = b[runStart..<i].allSatisfy { $0 == UInt8(ascii: "-") }
+            }
             guard ok else { return false }
         }
         return true

@@ -60,6 +60,10 @@ import Testing
         #expect(digested.familiarString == "nginx:1@sha256:" + h64)
         #expect(digested.withDefaultTag() == digested)
         #expect(try ImageReference("nginx").withDefaultTag().description == "docker.io/library/nginx:latest")
+        #expect(try ImageReference("nginx").tagged("v1").familiarString == "nginx:v1")
+        #expect(throws: ReferenceError.invalidTag) { try ImageReference("nginx").tagged(".bad") }
+        #expect(ReferenceError.invalidTag.description == "invalid tag format")
+        #expect(try ImageReference("a:t@sha256:" + h64).repository.description == "docker.io/library/a")
     }
 
     @Test func errorsSayWhoRejected() throws {
@@ -104,6 +108,13 @@ import Testing
         #expect(DockerReferenceCommand.rmi.failure(for: "sha256:" + h64) == nil)
         #expect(DockerReferenceCommand.pull.failure(for: h64)?.message
             == "invalid repository name (\(h64)), cannot specify 64-byte hexadecimal strings")
+        #expect(DockerReferenceCommand.run.failure(for: h64) == nil)
+        #expect(DockerReferenceCommand.create.failure(for: h64) == nil)
+        #expect(DockerReferenceCommand.commit.failure(for: h64) != nil)
+        // rmi/history/inspect names travel in the URL path, which Go cleans.
+        #expect(DockerReferenceCommand.rmi.failure(for: "a//b") == nil)
+        #expect(DockerReferenceCommand.rmi.daemonVisibleName("/a/./b/../c/") == "a/c")
+        #expect(DockerReferenceCommand.save.failure(for: "a//b")?.message == "Error response from daemon: invalid reference format")
         #expect(ReferenceError.dockerTagMessage(input: "UPPER")
             == #"Error parsing reference: "UPPER" is not a valid repository/tag: \#(upper)"#)
         #expect(ReferenceError.dockerTagMessage(input: "ok") == nil)

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+@testable import OCI
+
+/// Seeded SplitMix64 so failures reproduce.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// distribution/reference's regular expressions, used only here as an oracle for the hand-written grammar.
+struct RegexOracle {
+    let reference: NSRegularExpression
+    let anchoredName: NSRegularExpression
+
+    init(rules: ReferenceRules) {
+        let alnum = "[a-z0-9]+"
+        // The daemon's `[-]*` accepts the same language as `[-]+` but backtracks exponentially in ICU.
+        let separator = "(?:[._]|__|[-]+)"
+        let component = "\(alnum)(?:\(separator)\(alnum))*"
+        let domainComponent = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+        let domainName = "\(domainComponent)(?:\\.\(domainComponent))*"
+        let host = rules == .client ? "(?:\(domainName)|\\[(?:[a-fA-F0-9:]+)\\])" : domainName
+        let domain = "\(host)(?::[0-9]+)?"
+        let path = "\(component)(?:/\(component))*"
+        let tag = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+        let digest = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}"
+        reference = try! NSRegularExpression(pattern: "^((?:\(domain)/)?\(path))(?::(\(tag)))?(?:@(\(digest)))?$")
+        anchoredName = try! NSRegularExpression(pattern: "^(?:(\(domain))/)?(\(path))$")
+    }
+
+    /// name, domain, path, tag, digest as strings (nil when absent), or nil when there is no match.
+    func match(_ s: String) -> [String?]? {
+        let ns = s as NSString
+        guard let m = reference.firstMatch(in: s, range: NSRange(location: 0, length: ns.length)) else { return nil }
+        func group(_ m: NSTextCheckingResult, _ i: Int, _ ns: NSString) -> String? {
+            let r = m.range(at: i)
+            return r.location == NSNotFound ? nil : ns.substring(with: r)
+        }
+        let name = group(m, 1, ns)!
+        let nameNS = name as NSString
+        let n = anchoredName.firstMatch(in: name, range: NSRange(location: 0, length: nameNS.length))!
+        return [name, group(n, 1, nameNS), group(n, 2, nameNS), group(m, 2, ns), group(m, 3, ns)]
+    }
+}
+
+@Suite struct ReferenceFuzzTests {
+    static let alphabet = Array("abcxyz019AZ./:@-_ [];!".unicodeScalars) + ["é"]
+    static let seeds = dockerReferenceCases.map(\.input) + ["sha256:" + h64, "localhost:5000/a/b:t@sha256:" + h64, "[::1]:80/x"]
+
+    func randomInput(_ rng: inout SeededGenerator) -> String {
+        if Bool.random(using: &rng) {
+            var scalars = Array(Self.seeds.randomElement(using: &rng)!.unicodeScalars)
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let position = Int.random(in: 0...scalars.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: scalars.insert(Self.alphabet.randomElement(using: &rng)!, at: position)
+                case 1 where position < scalars.count: scalars.remove(at: position)
+                default: if position < scalars.count { scalars[position] = Self.alphabet.randomElement(using: &rng)! }
+                }
+            }
+            var out = String.UnicodeScalarView()
+            out.append(contentsOf: scalars)
+            return String(out)
+        }
+        let length = Int.random(in: 0...24, using: &rng)
+        var out = String.UnicodeScalarView()
+        for _ in 0..<length { out.append(Self.alphabet.randomElement(using: &rng)!) }
+        return String(out)
+    }
+
+    @Test func grammarAgreesWithRegexOracle() {
+        var rng = SeededGenerator(state: 42)
+        let oracles: [(ReferenceRules, RegexOracle)] = [(.client, RegexOracle(rules: .client)), (.daemon, RegexOracle(rules: .daemon))]
+        for _ in 0..<4000 {
+            let input = randomInput(&rng)
+            let bytes = Array(input.utf8)
+            for (rules, oracle) in oracles {
+                let expected = oracle.match(input)
+                let actual = ReferenceGrammar.match(bytes, rules: rules).map { m -> [String?] in
+                    func s(_ r: Range<Int>?) -> String? { r.map { String(decoding: bytes[$0], as: UTF8.self) } }
+                    return [s(m.name), s(m.domain), s(m.path), s(m.tag), s(m.digest)]
+                }
+                #expect(actual == expected, "\(rules) \(input)")
+            }
+        }
+    }
+
+    @Test func randomInputsNeverCrashAndRoundTrip() throws {
+        var rng = SeededGenerator(state: 7)
+        var accepted = 0
+        for _ in 0..<3000 {
+            let input = randomInput(&rng)
+            input.utf8.withContiguousStorageIfAvailable { buffer in
+                _ = fuzz(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, buffer.count)
+            }
+            // The fast path in ImageReference.init must equal "client parse, then daemon parse".
+            let full: Result<ImageReference, ReferenceError> = Result {
+                let reference = try ImageReference.parse(input, rules: .client)
+                do { _ = try ImageReference.parse(input, rules: .daemon) } catch let error as ReferenceError { throw ReferenceError.rejectedByDaemon(error) }
+                return reference
+            }.mapError { $0 as! ReferenceError }
+            let fast = Result { try ImageReference(input) }.mapError { $0 as! ReferenceError }
+            #expect(fast == full, "\(input)")
+            if let reference = try? ImageReference(input) {
+                accepted += 1
+                #expect(try ImageReference(reference.description) == reference, "\(input)")
+                // Familiar strings need not round-trip: docker prints docker.io/us.r/repo as "us.r/repo",
+                // which then reads as a registry host. Only the fully qualified form must.
+            }
+        }
+        #expect(accepted > 100)
+    }
+
+    @Test func parsingIsFast() throws {
+        let inputs = ["nginx", "localhost:5000/a/b:tag", "docker.io/library/ubuntu:22.04@sha256:" + h64, "UPPER", "a:"]
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            for _ in 0..<2000 { for input in inputs { _ = try? ImageReference(input) } }
+        }
+        // 10k parses; generous bound for unoptimised debug builds on a shared machine.
+        #expect(elapsed < .seconds(2), "\(elapsed)")
+        print("10k reference parses (debug build): \(elapsed)")
+    }
+}
+
+/// Same body as Fuzz/ReferenceFuzz (which is built separately with libFuzzer), minus the entry-point attribute.
+func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let input = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    if let reference = try? ImageReference(input) {
+        precondition((try? ImageReference(reference.description)) == reference)
+    }
+    _ = try? AnyImageReference(input)
+    for command in DockerReferenceCommand.allCases { _ = command.failure(for: input) }
+    if let digest = try? Digest(input) { precondition(digest.description == input) }
+    _ = ImageIDPrefix(input)
+    _ = try? Platform(parsing: input)
+    _ = try? Timestamp(input)
+    return 0
+}
