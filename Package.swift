@@ -28,7 +28,7 @@ let package = Package(
         ]),
         .target(name: "Store", dependencies: ["OCI", "Archive", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Format"),
-        .target(name: "Dockerfile"),
+        .target(name: "Dockerfile", dependencies: ["OCI"]),
         .executableTarget(name: "strata", dependencies: [
             "OCI", "Archive", "Store", "Format", "Dockerfile",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -41,7 +41,7 @@ public enum ConfigChange: Sendable, Equatable {
         let rest = trimmed.dropFirst(keyword.count).trimmingCharacters(in: .whitespaces)
         let instruction = keyword.lowercased()
         guard allowedInstructions.contains(instruction) else {
-            throw ConfigChangeError(message: "\(keyword) is not a valid change command")
+            throw ConfigChangeError(message: "\(instruction) is not a valid change command")
         }
         switch instruction {
         case "cmd": return .cmd(commandForm(rest))

@@ -1,0 +1,128 @@
+import Foundation
+import Format
+import OCI
+import Store
+
+/// What `docker images` shows: one row per repository:tag (or digest), newest image first.
+public struct ImageListView: Sendable {
+    public struct Options: Sendable {
+        public var all = false
+        public var showDigests = false
+        public var noTrunc = false
+        public var filters = FilterArguments()
+        public init() {}
+    }
+
+    public static let allowedFilters: Set<String> = ["dangling", "label", "before", "since", "reference", "until"]
+    public static let defaultFormat = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+    public static let defaultDigestsFormat = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+    public static let headers = [
+        "ID": "IMAGE ID", "Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST", "CreatedSince": "CREATED",
+        "CreatedAt": "CREATED AT", "Size": "SIZE", "Containers": "CONTAINERS", "VirtualSize": "VIRTUAL SIZE",
+        "SharedSize": "SHARED SIZE", "UniqueSize": "UNIQUE SIZE",
+    ]
+
+    /// One printed row before formatting.
+    public struct Row: Sendable {
+        public var image: StoredImage
+        public var repository: String
+        public var tag: String
+        public var digest: String
+    }
+
+    /// Applies dockerd's filtering (the reference filter also hides non-matching names) and the CLI's
+    /// row expansion. `resolve` looks up the images that `before=`/`since=` name.
+    public static func rows(images: [StoredImage], options: Options,
+                            resolve: (String) throws -> StoredImage) throws -> [Row] {
+        let filters = options.filters
+        try filters.validate(allowed: allowedFilters)
+        let dangling = try filters.bool("dangling")
+        var before = Double.infinity, since = -Double.infinity, until = Double.infinity
+        for name in filters["before"] { before = min(before, try resolve(name).createdUnix) }
+        for name in filters["since"] { since = max(since, try resolve(name).createdUnix) }
+        for value in filters["until"] { until = min(until, try TimestampArgument.parse(value)) }
+        let patterns = filters["reference"]
+
+        var rows: [Row] = []
+        let sorted = images.sorted { ($0.createdUnix, $0.id.description) > ($1.createdUnix, $1.id.description) }
+        for var image in sorted {
+            guard image.createdUnix < before, image.createdUnix > since, image.createdUnix < until,
+                  filters.matchesLabels(image.labels) else { continue }
+            if !patterns.isEmpty {
+                image.repoTags = image.repoTags.filter { matchesAny(patterns, $0) }
+                image.repoDigests = image.repoDigests.filter { matchesAny(patterns, $0) }
+                if image.repoTags.isEmpty && image.repoDigests.isEmpty { continue }
+            }
+            if let dangling, dangling != image.isDangling { continue }
+            rows += expand(image, showDigests: options.showDigests)
+        }
+        return rows
+    }
+
+    /// docker's `reference.FamiliarMatch`: the pattern against `name` and against `name:tag`.
+    static func matchesAny(_ patterns: [String], _ reference: ImageReference) -> Bool {
+        patterns.contains { pattern in
+            GoPathMatch.matches(pattern, reference.familiarName) == true
+                || GoPathMatch.matches(pattern, reference.familiarString) == true
+        }
+    }
+
+    static func expand(_ image: StoredImage, showDigests: Bool) -> [Row] {
+        if image.isDangling { return [Row(image: image, repository: "<none>", tag: "<none>", digest: "<none>")] }
+        var tagsByRepository: [String: [String]] = [:]
+        for reference in image.repoTags { tagsByRepository[reference.familiarName, default: []].append(reference.tag ?? "latest") }
+        var digestsByRepository: [String: [String]] = [:]
+        for reference in image.repoDigests {
+            if let digest = reference.digest { digestsByRepository[reference.familiarName, default: []].append(digest.description) }
+        }
+        var rows: [Row] = []
+        for repository in tagsByRepository.keys.sorted() {
+            let digests = showDigests ? digestsByRepository[repository] ?? [] : []
+            digestsByRepository[repository] = nil
+            for tag in tagsByRepository[repository] ?? [] {
+                if digests.isEmpty {
+                    rows.append(Row(image: image, repository: repository, tag: tag, digest: "<none>"))
+                } else {
+                    for digest in digests { rows.append(Row(image: image, repository: repository, tag: tag, digest: digest)) }
+                }
+            }
+        }
+        for repository in digestsByRepository.keys.sorted() {
+            if showDigests {
+                for digest in digestsByRepository[repository] ?? [] {
+                    rows.append(Row(image: image, repository: repository, tag: "<none>", digest: digest))
+                }
+            } else {
+                rows.append(Row(image: image, repository: repository, tag: "<none>", digest: ""))
+            }
+        }
+        return rows
+    }
+
+    /// The template value for one row, shaped like docker CLI's `*formatter.imageContext`.
+    public static func templateValue(_ row: Row, noTrunc: Bool, now: Int64,
+                                     sizes: DiskUsageSizes? = nil) -> TemplateValue {
+        let created = Int64(row.image.createdUnix.rounded(.down))
+        let shared = sizes.map { HumanUnits.humanSize($0.shared) } ?? "N/A"
+        let unique = sizes.map { HumanUnits.humanSize(row.image.size - $0.shared) } ?? "N/A"
+        return .structure(.formatterContext(typeName: "*formatter.imageContext", fields: [
+            ("ID", noTrunc ? row.image.id.description : row.image.id.shortID),
+            ("Repository", row.repository),
+            ("Tag", row.tag),
+            ("Digest", row.digest),
+            ("CreatedSince", HumanUnits.createdSince(created: created, now: now)),
+            ("CreatedAt", GoTime.local(seconds: created).goString),
+            ("Size", HumanUnits.humanSize(row.image.size, precision: 3)),
+            ("Containers", sizes == nil ? "N/A" : "0"),
+            ("VirtualSize", HumanUnits.humanSize(row.image.size)),
+            ("SharedSize", shared),
+            ("UniqueSize", unique),
+        ]))
+    }
+}
+
+/// Per-image shared size for `system df -v`: bytes of layers other images also use.
+public struct DiskUsageSizes: Sendable {
+    public var shared: Int64
+    public init(shared: Int64) { self.shared = shared }
+}

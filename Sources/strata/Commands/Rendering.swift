@@ -1,0 +1,23 @@
+import DockerViews
+import Format
+import Foundation
+
+/// Runs a docker-style `--format` over rows and maps template errors to docker's message and exit code.
+enum Rendering {
+    static func render(format: String?, defaultFormat: String, headers: [String: String], rows: [TemplateValue],
+                       isInspect: Bool = false) throws -> String {
+        var chosen = format ?? ""
+        if chosen.isEmpty || chosen == "table" { chosen = defaultFormat }
+        do {
+            return try FormatRenderer(format: chosen, headers: headers).render(rows: rows)
+        } catch {
+            throw CLIError(message: DockerFormat.errorMessage(error), code: DockerFormat.exitCode(error, isInspect: isInspect))
+        }
+    }
+
+    static func filters(_ arguments: [String]) throws -> FilterArguments {
+        do { return try FilterArguments(arguments) } catch { throw CLIError(message: "\(error)") }
+    }
+
+    static var now: Int64 { Int64(Date().timeIntervalSince1970) }
+}
