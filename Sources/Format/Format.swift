@@ -1,1 +1,0 @@
-// Placeholder: the Format module is being written.

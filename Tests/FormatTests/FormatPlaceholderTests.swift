@@ -1,4 +1,0 @@
-import Testing
-@testable import Format
-
-@Test func FormatModuleLinks() { #expect(Bool(true)) }
