@@ -29,8 +29,9 @@ let package = Package(
         .target(name: "Store", dependencies: ["OCI", "Archive", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Format"),
         .target(name: "Dockerfile", dependencies: ["OCI"]),
+        .target(name: "DockerViews", dependencies: ["OCI", "Store", "Format"]),
         .executableTarget(name: "strata", dependencies: [
-            "OCI", "Archive", "Store", "Format", "Dockerfile",
+            "OCI", "Archive", "Store", "Format", "Dockerfile", "DockerViews",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
@@ -38,6 +39,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "FormatTests", dependencies: ["Format"]),
         .testTarget(name: "DockerfileTests", dependencies: ["Dockerfile"]),
+        .testTarget(name: "DockerViewsTests", dependencies: ["DockerViews"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCI"]),
     ]
 )

@@ -112,11 +112,13 @@ public final class ImageStore: Sendable {
                                    arguments: [configDigest.description, position, layer.blobDigest.description])
                 }
             }
-            let name = eventName ?? configDigest.description
-            try Self.logEvent(db, action: action, actorID: configDigest.description, attributes: ["name": name].merging(summary.labels) { a, _ in a })
+            // dockerd logs the tag events before the import (or load) event.
             for tag in tags {
                 try Self.setTag(db, tag, imageID: configDigest.description, time: tagTime)
             }
+            let name = eventName ?? configDigest.description
+            try Self.logEvent(db, action: action, actorID: configDigest.description,
+                              attributes: summary.labels.merging(["name": name]) { _, new in new })
         }
         guard let image = try image(id: configDigest) else { throw StoreError.corrupt("image \(configDigest) vanished after commit") }
         return image
