@@ -100,7 +100,8 @@ extension ImageStore {
         } else {
             try db.execute(sql: "DELETE FROM tags WHERE reference = ?", arguments: [reference.withDefaultTag().description])
         }
-        try logEvent(db, action: "untag", actorID: imageID, attributes: ["name": imageID])
+        try logEvent(db, action: "untag", actorID: imageID,
+                     attributes: try labels(db, imageID: imageID).merging(["name": imageID]) { _, new in new })
     }
 
     /// dockerd's rule: an ID may remove an image's names only when they all live in one repository

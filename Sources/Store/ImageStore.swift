@@ -140,8 +140,17 @@ public final class ImageStore: Sendable {
             try db.execute(sql: "INSERT OR REPLACE INTO tags (reference, repository, tag, image_id) VALUES (?, ?, ?, ?)",
                            arguments: [full.description, full.name, full.tag ?? "latest", imageID])
             try db.execute(sql: "UPDATE images SET last_tag_time = ? WHERE id = ?", arguments: [time, imageID])
-            try logEvent(db, action: "tag", actorID: imageID, attributes: ["name": full.familiarString])
+            try logEvent(db, action: "tag", actorID: imageID,
+                         attributes: try labels(db, imageID: imageID).merging(["name": full.familiarString]) { _, new in new })
         }
+    }
+
+    /// The image's labels, which dockerd copies into every event about an image that still exists.
+    static func labels(_ db: Database, imageID: String) throws -> [String: String] {
+        guard let text = try String.fetchOne(db, sql: "SELECT labels FROM images WHERE id = ?", arguments: [imageID]) else {
+            return [:]
+        }
+        return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] ?? [:]
     }
 
     static func logEvent(_ db: Database, action: String, actorID: String, attributes: [String: String]) throws {
