@@ -40,7 +40,7 @@ public enum InspectView {
                 F("BaseLayer", .string(""), typeName: "string", omitEmpty: true),
             ])), typeName: "types.RootFS"),
             F("Metadata", .structure(TemplateStruct(typeName: "types.ImageMetadata", fields: [
-                F("LastTagTime", .string(lastTag.goString), typeName: "time.Time", omitEmpty: true),
+                F("LastTagTime", .structure(.goTime(lastTag)), typeName: "time.Time", omitEmpty: true),
             ])), typeName: "types.ImageMetadata"),
         ]
         return TemplateStruct(typeName: "types.ImageInspect", fields: fields)

@@ -225,6 +225,8 @@ enum GoJSON {
                 encode(map[key] ?? .null, escapeHTML: escapeHTML, into: &out)
             }
             out += "}"
+        case .structure(let structure) where structure.jsonForm != nil:
+            encode(structure.jsonForm ?? .null, escapeHTML: escapeHTML, into: &out)
         case .structure(let structure):
             let escape = escapeHTML || structure.escapeHTMLInJSON
             var members: [(String, TemplateValue)] = []

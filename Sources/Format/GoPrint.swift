@@ -185,6 +185,8 @@ enum GoPrint {
                 printValue(map[key] ?? .null, verb: verb, flags: flags, depth: depth + 1, into: &out)
             }
             out += "]"
+        case .structure(let structure) where structure.stringForm != nil:
+            pad(structure.stringForm ?? "", flags, into: &out)
         case .structure(let structure):
             out += "{"
             for (i, field) in structure.fields.enumerated() {

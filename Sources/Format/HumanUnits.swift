@@ -30,6 +30,10 @@ public enum HumanUnits {
         return significant(value, precision) + unit
     }
 
+    public static func humanSize(_ bytes: Int64, precision: Int = 4) -> String {
+        humanSize(Double(bytes), precision: precision)
+    }
+
     /// `units.BytesSize`: binary units, `%.4g` ("44KiB", "1.5MiB").
     public static func bytesSize(_ bytes: Double) -> String {
         let (value, unit) = scaled(bytes, base: 1024, units: binaryUnits)

@@ -98,6 +98,10 @@ public struct TemplateStruct: Sendable {
     /// docker's formatter contexts marshal through a map: keys sorted, HTML characters escaped.
     public var sortJSONKeys: Bool
     public var escapeHTMLInJSON: Bool
+    /// What the Go type's `String()` method returns; fmt prints this instead of the fields.
+    public var stringForm: String?
+    /// What the Go type's `MarshalJSON` method produces; `json` writes this instead of the fields.
+    public var jsonForm: TemplateValue?
     private var index: [String: Int]
 
     public init(typeName: String, fields: [Field], sortJSONKeys: Bool = false, escapeHTMLInJSON: Bool = false) {
@@ -108,6 +112,14 @@ public struct TemplateStruct: Sendable {
         var index: [String: Int] = [:]
         for (offset, field) in fields.enumerated() where index[field.name] == nil { index[field.name] = offset }
         self.index = index
+    }
+
+    /// A Go `time.Time`: prints as `2006-01-02 15:04:05.999999999 -0700 MST`, marshals as RFC 3339.
+    public static func goTime(_ time: GoTime) -> TemplateStruct {
+        var value = TemplateStruct(typeName: "time.Time", fields: [])
+        value.stringForm = time.goString
+        value.jsonForm = .string(time.rfc3339Nano)
+        return value
     }
 
     /// A docker CLI list row (`*formatter.imageContext` etc.): string fields, JSON as docker's formatter marshals it.
