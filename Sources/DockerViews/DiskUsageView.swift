@@ -42,11 +42,11 @@ public enum DiskUsageView {
     /// The four summary rows, typed like docker CLI's disk-usage contexts.
     public static func summaryRows(_ usage: Usage) -> [TemplateValue] {
         let total = usage.layersSize
-        let reclaimable = total > 0 ? "\(HumanUnits.humanSize(total)) (100%)" : HumanUnits.humanSize(total)
+        let reclaimable = total > 0 ? "\(HumanUnits.humanSize(bytes: total)) (100%)" : HumanUnits.humanSize(bytes: total)
         func row(_ type: String, _ typeName: String, count: Int, size: Int64, reclaimable: String) -> TemplateValue {
             .structure(.formatterContext(typeName: typeName, fields: [
                 ("Type", type), ("TotalCount", String(count)), ("Active", "0"),
-                ("Size", HumanUnits.humanSize(size)), ("Reclaimable", reclaimable),
+                ("Size", HumanUnits.humanSize(bytes: size)), ("Reclaimable", reclaimable),
             ]))
         }
         return [
@@ -54,7 +54,7 @@ public enum DiskUsageView {
             row("Containers", "*formatter.diskUsageContainersContext", count: 0, size: 0, reclaimable: "0B"),
             row("Local Volumes", "*formatter.diskUsageVolumesContext", count: 0, size: 0, reclaimable: "0B"),
             row("Build Cache", "*formatter.diskUsageBuilderContext", count: usage.buildCacheCount,
-                size: usage.buildCacheSize, reclaimable: HumanUnits.humanSize(usage.buildCacheSize)),
+                size: usage.buildCacheSize, reclaimable: HumanUnits.humanSize(bytes: usage.buildCacheSize)),
         ]
     }
 
@@ -92,7 +92,7 @@ public enum DiskUsageView {
 
         VOLUME NAME   LINKS     SIZE
 
-        Build cache usage: \(HumanUnits.humanSize(buildCacheSize))
+        Build cache usage: \(HumanUnits.humanSize(bytes: buildCacheSize))
 
         CACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED
 

@@ -50,7 +50,7 @@ public struct HistoryView: Sendable {
             ("CreatedSince", human ? HumanUnits.createdSince(created: row.created, now: now) : createdAt),
             ("CreatedAt", createdAt),
             ("CreatedBy", noTrunc ? createdBy : ellipsis(createdBy, 45)),
-            ("Size", human ? HumanUnits.humanSize(row.size, precision: 3) : String(row.size)),
+            ("Size", human ? HumanUnits.humanSize(bytes: row.size, precision: 3) : String(row.size)),
             ("Comment", row.comment),
         ]))
     }

@@ -103,8 +103,8 @@ public struct ImageListView: Sendable {
     public static func templateValue(_ row: Row, noTrunc: Bool, now: Int64,
                                      sizes: DiskUsageSizes? = nil) -> TemplateValue {
         let created = Int64(row.image.createdUnix.rounded(.down))
-        let shared = sizes.map { HumanUnits.humanSize($0.shared) } ?? "N/A"
-        let unique = sizes.map { HumanUnits.humanSize(row.image.size - $0.shared) } ?? "N/A"
+        let shared = sizes.map { HumanUnits.humanSize(bytes: $0.shared) } ?? "N/A"
+        let unique = sizes.map { HumanUnits.humanSize(bytes: row.image.size - $0.shared) } ?? "N/A"
         return .structure(.formatterContext(typeName: "*formatter.imageContext", fields: [
             ("ID", noTrunc ? row.image.id.description : row.image.id.shortID),
             ("Repository", row.repository),
@@ -112,9 +112,9 @@ public struct ImageListView: Sendable {
             ("Digest", row.digest),
             ("CreatedSince", HumanUnits.createdSince(created: created, now: now)),
             ("CreatedAt", GoTime.local(seconds: created).goString),
-            ("Size", HumanUnits.humanSize(row.image.size, precision: 3)),
+            ("Size", HumanUnits.humanSize(bytes: row.image.size, precision: 3)),
             ("Containers", sizes == nil ? "N/A" : "0"),
-            ("VirtualSize", HumanUnits.humanSize(row.image.size)),
+            ("VirtualSize", HumanUnits.humanSize(bytes: row.image.size)),
             ("SharedSize", shared),
             ("UniqueSize", unique),
         ]))

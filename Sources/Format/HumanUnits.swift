@@ -30,7 +30,8 @@ public enum HumanUnits {
         return significant(value, precision) + unit
     }
 
-    public static func humanSize(_ bytes: Int64, precision: Int = 4) -> String {
+    /// `humanSize` for a byte count.
+    public static func humanSize(bytes: Int64, precision: Int = 4) -> String {
         humanSize(Double(bytes), precision: precision)
     }
 

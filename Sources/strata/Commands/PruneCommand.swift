@@ -52,7 +52,7 @@ struct ImagePruneCommand: AsyncParsableCommand {
             }
             text += "\n"
         }
-        text += "Total reclaimed space: \(HumanUnits.humanSize(result.reclaimedBytes))\n"
+        text += "Total reclaimed space: \(HumanUnits.humanSize(bytes: result.reclaimedBytes))\n"
         Output.write(text)
     }
 }
