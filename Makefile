@@ -40,17 +40,7 @@ test: deps
 	STRATA_BIN=$${STRATA_BIN:-$(DEBUG_BIN)} $(SWIFT) test --skip-build
 
 demo: release
-	@rootfs=$(CURDIR)/.build/demo-busybox-rootfs.tar; \
-	[ -s "$$rootfs" ] || scripts/busybox-rootfs "$$rootfs"; \
-	rm -rf "$(DEMO_ROOT)"; \
-	s() { printf '\n$$ strata %s\n' "$$*"; "$(RELEASE_BIN)" --root "$(DEMO_ROOT)" "$$@"; }; \
-	s import -c 'CMD ["/bin/sh"]' -m 'busybox-static base' "$$rootfs" demo/busybox:latest; \
-	s tag demo/busybox:latest demo/busybox:1.0; \
-	s images; \
-	s history demo/busybox:latest; \
-	s inspect demo/busybox:latest; \
-	s system df; \
-	printf '\n(store root: %s)\n' "$(DEMO_ROOT)"
+	@scripts/demo "$(RELEASE_BIN)" "$(DEMO_ROOT)"
 
 bench:
 	bench/run $(NAME)
