@@ -191,12 +191,10 @@ extension DockerParityTests {
     func events() async throws {
         let docker = try DockerPeer.require()
         let strata = try StrataRunner()
-        let rootfs = try Files.busyboxRootfs()
         let scratch = try Files.tempDirectory("ev")
         defer { try? FileManager.default.removeItem(at: scratch) }
         // A unique layer, so docker's delete events are not affected by other images on the peer.
         let unique = try await Files.largeRootfs(megabytes: 1, into: scratch)
-        _ = rootfs
         let repo = DockerPeer.uniqueRepository("events")
         let since = String(Int(Date().timeIntervalSince1970) - 1)
 
