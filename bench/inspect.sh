@@ -1,0 +1,12 @@
+# `inspect` of one imported busybox image in an otherwise empty store.
+DESCRIPTION="inspect one image"
+GOAL_KIND=strata_ms
+GOAL=20
+setup() {
+  rm -rf "$STRATA_ROOT"
+  strata import -c 'CMD ["/bin/sh"]' "$BUSYBOX_ROOTFS" bench/one:latest >/dev/null
+  dk import -c 'CMD ["/bin/sh"]' "$BUSYBOX_ROOTFS" bench/one:latest >/dev/null
+}
+run_strata() { strata inspect bench/one:latest; }
+run_peer()   { dk inspect bench/one:latest; }
+cleanup()    { rm -rf "$STRATA_ROOT"; dk rmi bench/one:latest >/dev/null; }
