@@ -10,7 +10,7 @@ public struct FilterArguments: Sendable, Equatable {
     public init(_ arguments: [String]) throws(FilterError) {
         for argument in arguments {
             guard let equals = argument.firstIndex(of: "=") else {
-                throw FilterError(message: "bad format of filter (expected name=value)")
+                throw FilterError(message: "bad format of filter (expected name=value)", argument: argument)
             }
             let key = argument[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
             let value = argument[argument.index(after: equals)...].trimmingCharacters(in: .whitespaces)
@@ -38,7 +38,7 @@ public struct FilterArguments: Sendable, Equatable {
             switch value.lowercased() {
             case "true", "1": result = true
             case "false", "0": result = false
-            default: throw FilterError(message: "Invalid filter '\(key)=\(value)'")
+            default: throw FilterError(message: "Invalid filter '\(key)=[\(value)]'")
             }
         }
         return result
@@ -62,7 +62,12 @@ public struct FilterArguments: Sendable, Equatable {
 /// A rejected `--filter`, `--since` or `--until` value.
 public struct FilterError: Error, CustomStringConvertible, Equatable, Sendable {
     public let message: String
-    public init(message: String) { self.message = message }
+    /// The `--filter` value that could not be split, when that was the problem.
+    public let argument: String?
+    public init(message: String, argument: String? = nil) {
+        self.message = message
+        self.argument = argument
+    }
     public var description: String { message }
 }
 

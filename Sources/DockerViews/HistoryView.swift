@@ -45,7 +45,7 @@ public struct HistoryView: Sendable {
         let createdAt = GoTime.local(seconds: row.created).rfc3339Nano
         let createdBy = row.createdBy.replacingOccurrences(of: "\t", with: " ")
         let id = row.id == "<missing>" || noTrunc ? row.id : String(row.id.dropFirst("sha256:".count).prefix(12))
-        return .structure(.formatterContext(typeName: "*history.historyContext", fields: [
+        return .structure(.formatterContext(typeName: "*image.historyContext", fields: [
             ("ID", id),
             ("CreatedSince", human ? HumanUnits.createdSince(created: row.created, now: now) : createdAt),
             ("CreatedAt", createdAt),

@@ -14,12 +14,19 @@ struct MetadataDatabase: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // Two processes opening a fresh root must not both create the schema: serialise open + migrate.
+        let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockFD >= 0 else { throw StoreError.posix("open \(path).lock") }
+        defer { close(lockFD) }
+        while flock(lockFD, LOCK_EX) != 0 {
+            if errno != EINTR { throw StoreError.posix("lock \(path).lock") }
+        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
         } catch let error as DatabaseError {
             throw StoreError.invalid("open \(path): \(error.message ?? "\(error.resultCode)")")
         }
-        try Self.migrator.migrate(pool)
     }
 
     private static var migrator: DatabaseMigrator {

@@ -34,6 +34,18 @@ struct CLIError: Error {
 /// Options docker accepts anywhere, pulled out before ArgumentParser sees the arguments.
 enum GlobalOptions {
     nonisolated(unsafe) static var root: String?
+    /// The command as typed, e.g. `image inspect`, for docker-style usage messages.
+    nonisolated(unsafe) static var commandPath = ""
+
+    static func recordCommandPath(_ arguments: [String]) {
+        let words = arguments.prefix { !$0.hasPrefix("-") }
+        guard let first = words.first else { return }
+        if ["image", "system", "builder"].contains(first), words.count > 1 {
+            commandPath = "\(first) \(words[words.index(after: words.startIndex)])"
+        } else {
+            commandPath = first
+        }
+    }
 
     static func extract(_ arguments: [String]) throws -> [String] {
         var rest: [String] = []
@@ -94,6 +106,7 @@ enum Main {
         signal(SIGPIPE, SIG_IGN)
         do {
             let arguments = try GlobalOptions.extract(Array(CommandLine.arguments.dropFirst()))
+            GlobalOptions.recordCommandPath(arguments)
             var command = try Strata.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
@@ -108,9 +121,8 @@ enum Main {
             if code == .success || error is CleanExit {
                 Strata.exit(withError: error)
             }
-            let message = Strata.message(for: error)
-            FileHandle.standardError.write(Data("\(message)\nSee 'strata --help'.\n".utf8))
-            exit(code == .validationFailure ? 125 : code.rawValue)
+            FileHandle.standardError.write(Data((UsageErrors.cobraMessage(for: error) + "\n").utf8))
+            exit(125)
         }
     }
 }

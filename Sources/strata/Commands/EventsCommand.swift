@@ -30,7 +30,7 @@ struct EventsCommand: AsyncParsableCommand {
             sinceNano = try since.map { Int64(try TimestampArgument.parse($0, now: now) * 1e9) }
             untilNano = try until.map { Int64(try TimestampArgument.parse($0, now: now) * 1e9) }
         } catch {
-            throw CLIError(message: "Error response from daemon: \(error)")
+            throw CLIError(message: "\(error)")
         }
         var template: Template?
         if let format, !format.isEmpty {

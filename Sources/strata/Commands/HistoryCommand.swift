@@ -16,9 +16,11 @@ struct HistoryCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-human"), help: .hidden) var noHuman = false
     @Flag(name: .customLong("no-trunc"), help: "Don't truncate output") var noTrunc = false
     @Flag(name: .shortAndLong, help: "Only show image IDs") var quiet = false
-    @Argument(help: "IMAGE") var image: String
+    @Argument(help: "IMAGE") var images: [String] = []
 
     func run() async throws {
+        try UsageErrors.check(images.count, .exactly(1))
+        let image = images[0]
         let store = try GlobalOptions.openStore()
         let stored = try store.resolveForDaemon(image)
         let rows: [HistoryView.Row]

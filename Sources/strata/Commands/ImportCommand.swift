@@ -22,10 +22,15 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: [.customShort("m"), .customLong("message")], help: "Set commit message for imported image")
     var message: String?
     @Option(help: "Set platform if server is multi-platform capable") var platform: String?
-    @Argument(help: "file|-|DIRECTORY") var source: String
-    @Argument(help: "REPOSITORY[:TAG]") var repository: String?
+    @Argument(help: "file|-|DIRECTORY [REPOSITORY[:TAG]]") var arguments: [String] = []
 
     func run() async throws {
+        try UsageErrors.check(arguments.count, .atLeast(1))
+        if arguments.count > 2 {
+            throw CLIError(message: "\"strata \(GlobalOptions.commandPath)\" requires at most 2 arguments.")
+        }
+        let source = arguments[0]
+        let repository = arguments.count > 1 ? arguments[1] : nil
         var reference: ImageReference?
         if let repository {
             do { reference = try ImageReference(repository) } catch { throw CLIError(message: "\(error)") }

@@ -14,17 +14,17 @@ struct InspectCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Format the output using the given Go template") var format: String?
     @Option(help: "Return JSON for specified type (only \"image\" is known here)") var type: String?
     @Flag(name: .shortAndLong, help: "Display total file sizes (ignored for images)") var size = false
-    @Argument(help: "NAME|ID") var names: [String]
+    @Argument(help: "NAME|ID") var names: [String] = []
 
     /// `docker image inspect` words its misses differently from `docker inspect`.
     var imageOnly = false
 
     func validate() throws {
-        if names.isEmpty { throw CLIError(message: "\"strata inspect\" requires at least 1 argument.\nSee 'strata inspect --help'.") }
         if let type, type != "image" { throw CLIError(message: "\"\(type)\" is not a valid value for --type") }
     }
 
     func run() async throws {
+        try UsageErrors.check(names.count, .atLeast(1))
         let store = try GlobalOptions.openStore()
         let byImage = imageOnly || type == "image"
         var documents: [TemplateStruct] = []
@@ -80,6 +80,7 @@ struct InspectCommand: AsyncParsableCommand {
                 throw CLIError(message: DockerFormat.errorMessage(failure), code: DockerFormat.exitCode(failure, isInspect: true))
             }
         }
-        Output.write(output)
+        // docker writes a bare newline when nothing was rendered.
+        Output.write(output.isEmpty ? "\n" : output)
     }
 }

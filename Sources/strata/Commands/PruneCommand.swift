@@ -20,7 +20,7 @@ struct ImagePruneCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not prompt for confirmation") var force = false
 
     func run() async throws {
-        let filters = try Rendering.filters(filter)
+        let filters = try Rendering.filters(filter, flag: "--filter")
         do { try filters.validate(allowed: ["until", "label", "label!", "dangling"]) } catch {
             throw CLIError(message: "Error response from daemon: \(error)")
         }
@@ -33,6 +33,7 @@ struct ImagePruneCommand: AsyncParsableCommand {
                               : "WARNING! This will remove all dangling images."
             Output.write("\(warning)\nAre you sure you want to continue? [y/N] ")
             guard let answer = readLine(), ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                Output.write("Total reclaimed space: 0B\n")
                 return
             }
         }

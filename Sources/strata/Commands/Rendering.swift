@@ -15,8 +15,14 @@ enum Rendering {
         }
     }
 
-    static func filters(_ arguments: [String]) throws -> FilterArguments {
-        do { return try FilterArguments(arguments) } catch { throw CLIError(message: "\(error)") }
+    /// Parses `--filter` values; a value without `=` is a flag error, worded as cobra words it.
+    static func filters(_ arguments: [String], flag: String = "-f, --filter") throws -> FilterArguments {
+        do {
+            return try FilterArguments(arguments)
+        } catch {
+            throw CLIError(message: "invalid argument \"\(error.argument ?? "")\" for \"\(flag)\" flag: \(error)\n"
+                                    + "See 'strata \(GlobalOptions.commandPath) --help'.", code: 125)
+        }
     }
 
     static var now: Int64 { Int64(Date().timeIntervalSince1970) }

@@ -10,13 +10,10 @@ struct RmiCommand: AsyncParsableCommand {
 
     @Flag(name: .shortAndLong, help: "Force removal of the image") var force = false
     @Flag(name: .customLong("no-prune"), help: "Do not delete untagged parents") var noPrune = false
-    @Argument(help: "IMAGE") var images: [String]
-
-    func validate() throws {
-        if images.isEmpty { throw CLIError(message: "\"strata rmi\" requires at least 1 argument.\nSee 'strata rmi --help'.", code: 1) }
-    }
+    @Argument(help: "IMAGE") var images: [String] = []
 
     func run() async throws {
+        try UsageErrors.check(images.count, .atLeast(1))
         let store = try GlobalOptions.openStore()
         var failures: [String] = []
         for name in images {

@@ -8,10 +8,11 @@ struct TagCommand: AsyncParsableCommand {
         abstract: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
         discussion: "Example: strata tag busybox:latest localhost:5000/tools/busybox:1.36")
 
-    @Argument(help: "SOURCE_IMAGE[:TAG]") var source: String
-    @Argument(help: "TARGET_IMAGE[:TAG]") var target: String
+    @Argument(help: "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]") var images: [String] = []
 
     func run() async throws {
+        try UsageErrors.check(images.count, .exactly(2))
+        let source = images[0], target = images[1]
         let targetReference: ImageReference
         do {
             targetReference = try ImageReference(target)
