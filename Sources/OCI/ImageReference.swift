@@ -3,11 +3,12 @@
 
 /// A named image reference normalised as docker does: `nginx` is `docker.io/library/nginx`.
 ///
-/// `ImageReference(_:)` accepts a string only when both the docker CLI and dockerd would (see
-/// ``ReferenceRules``); a string only the daemon rejects throws ``ReferenceError/rejectedByDaemon(_:)``.
+/// `ImageReference(_:)` accepts exactly what the docker 20.10 CLI and dockerd 20.10 accept (both use the same
+/// parser, see ``ReferenceRules``); errors are the CLI's. Daemon-side commands wrap them in
+/// ``ReferenceError/rejectedByDaemon(_:)`` (see ``DockerReferenceCommand``).
 public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     /// Registry host, e.g. `docker.io`, `localhost:5000`. Empty in the odd case docker itself produces
-    /// for names like `foo_bar.com/x`, whose first component is neither a valid host nor lowercase-only path.
+    /// for names like `foo_bar.com/x`, whose first component looks like a host but is not a valid one.
     public let domain: String
     /// Repository path within the registry, e.g. `library/nginx`.
     public let path: String
@@ -20,22 +21,9 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     public static let defaultTag = "latest"
     public static let maximumNameLength = 255
 
-    /// Parses like docker end to end: the CLI's parser first, then the daemon's.
+    /// Parses like the docker 20.10 CLI (`ParseNormalizedNamed`); dockerd 20.10 agrees on every input.
     public init(_ string: String) throws(ReferenceError) {
         self = try ImageReference.parse(string, rules: .client)
-        guard mayDifferUnderDaemonRules else { return }
-        do {
-            _ = try ImageReference.parse(string, rules: .daemon)
-        } catch {
-            throw .rejectedByDaemon(error)
-        }
-    }
-
-    /// The two rule sets only disagree about uppercase or bracketed first components and about long names;
-    /// anything else the client accepts, the daemon accepts identically, so the second parse can be skipped.
-    private var mayDifferUnderDaemonRules: Bool {
-        domain.utf8.contains(where: { ASCII.isUpper($0) || $0 == UInt8(ascii: "[") })
-            || domain.utf8.count + 1 + path.utf8.count > ImageReference.maximumNameLength
     }
 
     /// Builds a reference from parts that are already valid (no checks).
@@ -46,34 +34,34 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         self.digest = digest
     }
 
-    /// `ParseNormalizedNamed` under one generation's rules.
+    /// `ParseNormalizedNamed` as parsed by one side; the 20.10 client and daemon rules are the same.
     public static func parse(_ string: String, rules: ReferenceRules) throws(ReferenceError) -> ImageReference {
         let bytes = Array(string.utf8)
         if ReferenceGrammar.isIdentifier(bytes) { throw .hexadecimalRepositoryName(string) }
-        let (domain, remainder) = splitDockerDomain(bytes, rules: rules)
+        let (domain, remainder) = splitDockerDomain(bytes)
         let remote = remainder.firstIndex(of: UInt8(ascii: ":")).map { remainder[..<$0] } ?? remainder[...]
         if remote.contains(where: { ASCII.isUpper($0) || $0 >= 0x80 }) {
             let remoteString = String(decoding: remote, as: UTF8.self)
             if remoteString.lowercased() != remoteString {
-                throw .nameNotLowercase(repository: rules == .client ? remoteString : nil)
+                throw .nameNotLowercase
             }
         }
-        return try parseQualified(domain + [UInt8(ascii: "/")] + remainder, rules: rules)
+        return try parseQualified(domain + [UInt8(ascii: "/")] + remainder)
     }
 
     /// `Parse`: the plain grammar, no normalisation.
-    static func parseQualified(_ bytes: [UInt8], rules: ReferenceRules) throws(ReferenceError) -> ImageReference {
+    static func parseQualified(_ bytes: [UInt8]) throws(ReferenceError) -> ImageReference {
         if bytes.isEmpty { throw .nameEmpty }
-        guard let match = ReferenceGrammar.match(bytes, rules: rules) else {
+        guard let match = ReferenceGrammar.match(bytes) else {
             let string = String(decoding: bytes, as: UTF8.self)
             let lowered = string.lowercased()
-            if lowered != string, ReferenceGrammar.match(Array(lowered.utf8), rules: rules) != nil {
+            if lowered != string, ReferenceGrammar.match(Array(lowered.utf8)) != nil {
                 throw .nameContainsUppercase
             }
             throw .invalidFormat
         }
-        let counted = rules == .client ? match.path : match.name
-        if counted.count > maximumNameLength { throw .nameTooLong }
+        // The whole name, domain included: `docker.io/library/` + 238 characters is too long.
+        if match.name.count > maximumNameLength { throw .nameTooLong }
         var digest: Digest?
         if let range = match.digest {
             do {
@@ -89,14 +77,15 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
             digest: digest)
     }
 
-    private static func splitDockerDomain(_ name: [UInt8], rules: ReferenceRules) -> (domain: [UInt8], remainder: [UInt8]) {
+    /// A first component is a registry host only when it contains `.` or `:` or is `localhost`; an uppercase
+    /// one (`Oracle/bb`) is part of the repository and so fails the lowercase check.
+    private static func splitDockerDomain(_ name: [UInt8]) -> (domain: [UInt8], remainder: [UInt8]) {
         var domain = Array(defaultDomain.utf8)
         var remainder = name
         if let slash = name.firstIndex(of: UInt8(ascii: "/")) {
             let first = name[..<slash]
             let looksLikeHost = first.contains(UInt8(ascii: ".")) || first.contains(UInt8(ascii: ":"))
                 || first.elementsEqual("localhost".utf8)
-                || (rules == .client && first.contains(where: ASCII.isUpper))
             if looksLikeHost {
                 domain = Array(first)
                 remainder = Array(name[(slash + 1)...])
@@ -171,13 +160,13 @@ public enum AnyImageReference: Hashable, Sendable, CustomStringConvertible {
     case id(Digest)
     case named(ImageReference)
 
-    /// Parses like docker's `ParseAnyReference`, with both CLI and daemon rules for names.
+    /// Parses like docker's `ParseAnyReference`.
     public init(_ string: String) throws(ReferenceError) {
         if let id = AnyImageReference.idOrDigest(string) { self = .id(id); return }
         self = .named(try ImageReference(string))
     }
 
-    /// `ParseAnyReference` under one generation's rules.
+    /// `ParseAnyReference` as parsed by one side (the 20.10 rules are the same on both).
     public static func parse(_ string: String, rules: ReferenceRules) throws(ReferenceError) -> AnyImageReference {
         if let id = idOrDigest(string) { return .id(id) }
         return .named(try ImageReference.parse(string, rules: rules))

@@ -1,15 +1,14 @@
 /// Why an image reference was rejected, worded exactly as docker words it.
 ///
-/// Where the CLI and the daemon disagree (see ``ReferenceRules``) the error says which side spoke:
-/// ``rejectedByDaemon(_:)`` wraps what dockerd 20.10 would answer for a string the docker CLI accepted.
+/// The docker 20.10 CLI and dockerd 20.10 parse identically (see ``ReferenceRules``); what differs is who
+/// reports it. ``rejectedByDaemon(_:)`` wraps an error that dockerd, not the CLI, reports (rmi, history, …).
 public indirect enum ReferenceError: Error, Hashable, Sendable, CustomStringConvertible {
     /// "invalid reference format"
     case invalidFormat
-    /// From `ParseNormalizedNamed`. Client form names the repository:
-    /// "invalid reference format: repository name (library/UPPER) must be lowercase";
-    /// daemon form (repository nil): "invalid reference format: repository name must be lowercase".
-    case nameNotLowercase(repository: String?)
-    /// "repository name must be lowercase" (the grammar matched only after lowercasing, e.g. `Foo_bar/x`).
+    /// From `ParseNormalizedNamed` (the repository part has uppercase letters):
+    /// "invalid reference format: repository name must be lowercase".
+    case nameNotLowercase
+    /// "repository name must be lowercase" (the grammar matched only after lowercasing, e.g. `Ex_ample.com/x`).
     case nameContainsUppercase
     /// "repository name must have at least one component"
     case nameEmpty
@@ -23,14 +22,13 @@ public indirect enum ReferenceError: Error, Hashable, Sendable, CustomStringConv
     case invalidDigestFormat
     /// The digest part failed go-digest validation ("invalid checksum digest length", …).
     case digest(DigestError)
-    /// The docker CLI accepted the string but dockerd 20.10 rejects it with this error.
+    /// dockerd 20.10 (not the CLI) rejected the string with this error.
     case rejectedByDaemon(ReferenceError)
 
     public var description: String {
         switch self {
         case .invalidFormat: "invalid reference format"
-        case .nameNotLowercase(let repository?): "invalid reference format: repository name (\(repository)) must be lowercase"
-        case .nameNotLowercase(nil): "invalid reference format: repository name must be lowercase"
+        case .nameNotLowercase: "invalid reference format: repository name must be lowercase"
         case .nameContainsUppercase: "repository name must be lowercase"
         case .nameEmpty: "repository name must have at least one component"
         case .nameTooLong: "repository name must not be more than \(ImageReference.maximumNameLength) characters"
@@ -49,25 +47,25 @@ public indirect enum ReferenceError: Error, Hashable, Sendable, CustomStringConv
     }
 }
 
-/// The docker commands whose reference-error output Strata reproduces. Verified against docker CLI 28.2 with
-/// dockerd 20.10.24; `C` is a client-side rejection (``ReferenceRules/client``), `D` a daemon-side one:
+/// The docker commands whose reference-error output Strata reproduces. Verified against the docker 20.10.24
+/// client (`/usr/bin/docker`) with dockerd 20.10.24; both parse with the same rules, so `<msg>` is the same
+/// text on either side and only the framing differs:
 ///
 /// | command                 | stderr                                                                                | exit |
 /// |-------------------------|---------------------------------------------------------------------------------------|------|
-/// | tag (either argument)   | C: `Error parsing reference: "<input>" is not a valid repository/tag: <msg>`          | 1    |
-/// |                         | D: `Error response from daemon: <msg>`                                                | 1    |
+/// | tag (either argument)   | `Error parsing reference: "<input>" is not a valid repository/tag: <msg>`             | 1    |
 /// | tag with digest target  | `refusing to create a tag with a digest reference`                                    | 1    |
 /// | tag to `sha256:<hex>`   | `Error response from daemon: refusing to create an ambiguous tag using digest algorithm as name` | 1 |
-/// | pull, push, create, commit | C: `<msg>`  D: `Error response from daemon: <msg>` (pull/push first print `Using default tag: latest` on stdout when untagged) | 1 |
-/// |                         | run/create accept bare IDs (`ParseAnyReference`); pull/push/commit reject 64-hex names |      |
-/// | run                     | `docker: <msg or daemon form>` + `\n\nRun 'docker run --help' for more information`   | 125  |
-/// | rmi, image rm, history, save | always the daemon parse: `Error response from daemon: <daemon msg>`              | 1    |
+/// | pull, push, create, commit | `<msg>` (parsed by the CLI, nothing on stdout)                                     | 1    |
+/// |                         | run/create accept bare IDs (`ParseAnyReference`); pull/push/commit reject 64-hex names; commit accepts no name at all |  |
+/// | run                     | `docker: <msg>.` + `\nSee 'docker run --help'.`                                       | 125  |
+/// | rmi, image rm, history, save | always the daemon parse: `Error response from daemon: <msg>`                     | 1    |
 /// |                         | rmi/history/inspect see the URL-cleaned name (``daemonVisibleName(_:)``): `a//b` is `a/b` |  |
-/// | image inspect           | stdout `[]`; stderr `Error response from daemon: no such image: <input>: <daemon msg>` | 1    |
-/// | inspect                 | stdout `[]`; format/lowercase errors: `Error: No such object: <input>`; others as image inspect | 1 |
+/// | image inspect           | stdout `[]`; stderr `Error response from daemon: no such image: <input>: <msg>`       | 1    |
+/// | inspect                 | stdout `[]`; `<msg>` containing "invalid reference format": `Error: No such object: <input>`; others as image inspect | 1 |
 ///
-/// Examples: `docker tag local/busybox UPPER` → `Error parsing reference: "UPPER" is not a valid repository/tag:
-/// invalid reference format: repository name (library/UPPER) must be lowercase`; `docker rmi Foo` →
+/// Examples: `docker tag local/busybox Oracle/BB:t3` → `Error parsing reference: "Oracle/BB:t3" is not a valid
+/// repository/tag: invalid reference format: repository name must be lowercase`; `docker rmi Oracle/BB` →
 /// `Error response from daemon: invalid reference format: repository name must be lowercase`;
 /// `docker pull 'a@sha256:zz'` → `invalid reference format`.
 public enum DockerReferenceCommand: Sendable, Hashable, CaseIterable {
@@ -118,6 +116,8 @@ extension DockerReferenceCommand {
     /// Validates `input` as this command would, returning docker's failure output, or nil when docker would
     /// accept the reference. Names for `rmi`/`history`/`save`/inspect go through `ParseAnyReference`.
     public func failure(for input: String) -> DockerReferenceFailure? {
+        // `docker commit CONTAINER` without a name makes an untagged image.
+        if self == .commit, input.isEmpty { return nil }
         if parsesOnClient {
             let error: ReferenceError
             do {
@@ -145,11 +145,13 @@ extension DockerReferenceCommand {
             return failure(error, input: input)
         }
         let name = daemonVisibleName(input)
+        // An empty URL-path name never reaches the image parser (docker reports "No such image:" instead).
+        if name.isEmpty, self != .save { return nil }
         do {
             _ = try AnyImageReference.parse(name, rules: .daemon)
             return nil
         } catch {
-            return failure(.rejectedByDaemon(error), input: name)
+            return failure(.rejectedByDaemon(error), input: input, daemonName: name)
         }
     }
 
@@ -173,6 +175,12 @@ extension DockerReferenceCommand {
 
     /// Formats `error` (already classified client/daemon) the way this command prints it.
     public func failure(_ error: ReferenceError, input: String) -> DockerReferenceFailure {
+        failure(error, input: input, daemonName: daemonVisibleName(input))
+    }
+
+    /// `daemonName` is what dockerd echoes back ("no such image: <daemonName>: …"); the CLI's own messages
+    /// echo the `input` as typed.
+    func failure(_ error: ReferenceError, input: String, daemonName: String) -> DockerReferenceFailure {
         let daemonPrefixed = error.isFromDaemon ? "Error response from daemon: \(error)" : error.description
         let message: String
         var stdout: String?
@@ -182,17 +190,18 @@ extension DockerReferenceCommand {
         case .pull, .push, .create, .commit, .rmi, .history, .save:
             message = daemonPrefixed
         case .run:
-            message = "docker: \(daemonPrefixed)\n\nRun 'docker run --help' for more information"
+            message = "docker: \(daemonPrefixed).\nSee 'docker run --help'."
         case .imageInspect:
-            message = "Error response from daemon: no such image: \(input): \(error)"
+            message = "Error response from daemon: no such image: \(daemonName): \(error)"
             stdout = "[]"
         case .inspect:
             stdout = "[]"
-            switch error {
-            case .rejectedByDaemon(.digest), .rejectedByDaemon(.nameTooLong), .digest, .nameTooLong:
-                message = "Error response from daemon: no such image: \(input): \(error)"
-            default:
+            // The 20.10 CLI treats "invalid reference format" answers as "not an image" and tries the
+            // other object kinds; any other parse error is reported as it came.
+            if error.description.contains("invalid reference format") {
                 message = "Error: No such object: \(input)"
+            } else {
+                message = "Error response from daemon: no such image: \(daemonName): \(error)"
             }
         }
         return DockerReferenceFailure(message: message, exitCode: exitCode, stdout: stdout)

@@ -1,15 +1,15 @@
 // Hand-written matcher for distribution/reference's regular-expression grammar: parsing is on every
 // command's hot path and the grammar is small, so no regex engine is involved.
 
-/// Which generation of docker's reference parser to imitate. They disagree on a few inputs, and docker
-/// prints a different message depending on which side rejected the reference.
+/// Which side of docker parses a reference. Strata's oracle is the docker 20.10 client with dockerd 20.10,
+/// and both vendor the same docker/distribution (v2.7/v2.8) parser, so the two rule sets are identical:
+/// domains need `.`/`:`/`localhost`, no `[v6]` hosts, the whole name (domain included) counts towards the
+/// 255 limit, and the lowercase error does not name the repository. The side still decides the wording
+/// docker prints ("Error parsing reference: …" versus "Error response from daemon: …").
 public enum ReferenceRules: Sendable, Hashable {
-    /// github.com/distribution/reference v0.6, linked into the docker CLI (28.x here): an uppercase first
-    /// component is a domain, `[v6]` hosts are allowed, only the path counts towards the 255 limit,
-    /// and the lowercase error names the offending repository.
+    /// The docker CLI's own parse (tag, pull, push, create, run, commit).
     case client
-    /// docker/distribution v2.7/v2.8, vendored by dockerd 20.10: domains need `.`/`:`/`localhost`,
-    /// no IPv6 hosts, the whole name (domain included) counts towards the 255 limit.
+    /// dockerd's parse (rmi, history, save, inspect).
     case daemon
 }
 
@@ -24,7 +24,7 @@ struct ReferenceMatch {
 
 enum ReferenceGrammar {
     /// Splits and validates like `^(name)(?::(tag))?(?:@(digest))?$`, taking the domain when the regex would.
-    static func match(_ b: [UInt8], rules: ReferenceRules) -> ReferenceMatch? {
+    static func match(_ b: [UInt8]) -> ReferenceMatch? {
         var end = b.count
         var digest: Range<Int>?
         if let at = b.firstIndex(of: UInt8(ascii: "@")) {
@@ -45,7 +45,7 @@ enum ReferenceGrammar {
         }
         let name = 0..<end
         if let slash = b[name].firstIndex(of: UInt8(ascii: "/")),
-           isDomain(b[0..<slash], rules: rules), isPath(b[(slash + 1)..<end]) {
+           isDomain(b[0..<slash]), isPath(b[(slash + 1)..<end]) {
             return ReferenceMatch(name: name, domain: 0..<slash, path: (slash + 1)..<end, tag: tag, digest: digest)
         }
         guard isPath(b[name]) else { return nil }
@@ -84,27 +84,17 @@ enum ReferenceGrammar {
         return true
     }
 
-    /// `host [":" port]` where host is dotted domain components, or `[hex:colons]` under the client rules.
-    static func isDomain(_ b: ArraySlice<UInt8>, rules: ReferenceRules) -> Bool {
-        var hostEnd = b.endIndex
-        if b.first == UInt8(ascii: "[") {
-            guard rules == .client, let close = b.firstIndex(of: UInt8(ascii: "]")), close > b.startIndex + 1 else { return false }
-            let inner = b[(b.startIndex + 1)..<close]
-            guard inner.allSatisfy({ ASCII.isHex($0) || $0 == UInt8(ascii: ":") }) else { return false }
-            hostEnd = close + 1
-            if hostEnd == b.endIndex { return true }
-            guard b[hostEnd] == UInt8(ascii: ":") else { return false }
-        } else {
-            hostEnd = b.firstIndex(of: UInt8(ascii: ":")) ?? b.endIndex
-            var start = b.startIndex
-            while true {
-                let dot = b[start..<hostEnd].firstIndex(of: UInt8(ascii: ".")) ?? hostEnd
-                guard isDomainComponent(b[start..<dot]) else { return false }
-                if dot == hostEnd { break }
-                start = dot + 1
-            }
-            if hostEnd == b.endIndex { return true }
+    /// `host [":" port]` where host is dotted domain components (v2.7 has no IPv6 literal form).
+    static func isDomain(_ b: ArraySlice<UInt8>) -> Bool {
+        let hostEnd = b.firstIndex(of: UInt8(ascii: ":")) ?? b.endIndex
+        var start = b.startIndex
+        while true {
+            let dot = b[start..<hostEnd].firstIndex(of: UInt8(ascii: ".")) ?? hostEnd
+            guard isDomainComponent(b[start..<dot]) else { return false }
+            if dot == hostEnd { break }
+            start = dot + 1
         }
+        if hostEnd == b.endIndex { return true }
         let port = b[(hostEnd + 1)...]
         return !port.isEmpty && port.allSatisfy(ASCII.isDigit)
     }
