@@ -33,6 +33,7 @@ let package = Package(
         .executableTarget(name: "strata", dependencies: [
             "OCI", "Archive", "Store", "Format", "Dockerfile", "DockerViews",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),

@@ -12,8 +12,10 @@ public final class ImageStore: Sendable {
     public init(root: StoreRoot) throws {
         self.root = root
         blobs = BlobStore(root: root)
-        try blobs.prepare()
-        blobs.sweepAbandonedIngests()
+        if access(root.path, W_OK) == 0 || access(root.path, F_OK) != 0 {
+            try blobs.prepare()
+            blobs.sweepAbandonedIngests()
+        }
         database = try MetadataDatabase(path: root.databasePath)
     }
 

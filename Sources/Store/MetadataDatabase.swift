@@ -4,7 +4,8 @@ import GRDB
 /// The SQLite metadata beside the blobs: images, tags, layers and events. WAL mode lets readers run
 /// while one process writes; every change is one transaction, so a kill -9 leaves the last committed state.
 struct MetadataDatabase: Sendable {
-    let pool: DatabasePool
+    /// A WAL pool normally; a read-only queue when the root is on read-only media.
+    let pool: any DatabaseWriter
 
     init(path: String) throws {
         var configuration = Configuration()
@@ -16,6 +17,10 @@ struct MetadataDatabase: Sendable {
         }
         // Two processes opening a fresh root must not both create the schema: serialise open + migrate.
         let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if lockFD < 0 && errno == EROFS {
+            pool = try Self.openReadOnly(path: path, configuration: configuration)
+            return
+        }
         guard lockFD >= 0 else { throw StoreError.posix("open \(path).lock") }
         defer { close(lockFD) }
         while flock(lockFD, LOCK_EX) != 0 {
@@ -26,6 +31,18 @@ struct MetadataDatabase: Sendable {
             try Self.migrator.migrate(pool)
         } catch let error as DatabaseError {
             throw StoreError.invalid("open \(path): \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    /// Listing and inspecting still work on a read-only root; any write fails with SQLite's read-only error.
+    private static func openReadOnly(path: String, configuration: Configuration) throws -> DatabaseQueue {
+        var configuration = configuration
+        configuration.readonly = true
+        configuration.prepareDatabase { _ in }
+        do {
+            return try DatabaseQueue(path: "file:\(path)?immutable=1", configuration: configuration)
+        } catch let error as DatabaseError {
+            throw StoreError.invalid("open \(path) (read-only file system): \(error.message ?? "\(error.resultCode)")")
         }
     }
 

@@ -104,26 +104,40 @@ enum GlobalOptions {
 enum Main {
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
+        var command: ParsableCommand
         do {
             let arguments = try GlobalOptions.extract(Array(CommandLine.arguments.dropFirst()))
             GlobalOptions.recordCommandPath(arguments)
-            var command = try Strata.parseAsRoot(arguments)
+            command = try Strata.parseAsRoot(arguments)
+        } catch {
+            fail(error, parsing: true)
+        }
+        do {
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
-        } catch let error as CLIError {
+        } catch {
+            fail(error, parsing: false)
+        }
+    }
+
+    /// One line on stderr and docker's exit status: 125 for flag and parse errors, else the command's.
+    static func fail(_ error: Error, parsing: Bool) -> Never {
+        if let error = error as? CLIError {
             if !error.message.isEmpty { FileHandle.standardError.write(Data((error.message + "\n").utf8)) }
             exit(error.code)
-        } catch {
-            let code = Strata.exitCode(for: error)
-            if code == .success || error is CleanExit {
-                Strata.exit(withError: error)
-            }
+        }
+        if error is CleanExit || Strata.exitCode(for: error) == .success || (!parsing && error is ExitCode) {
+            Strata.exit(withError: error)
+        }
+        if parsing {
             FileHandle.standardError.write(Data((UsageErrors.cobraMessage(for: error) + "\n").utf8))
             exit(125)
         }
+        FileHandle.standardError.write(Data("Error: \(RuntimeErrorText.describe(error))\n".utf8))
+        exit(1)
     }
 }
 

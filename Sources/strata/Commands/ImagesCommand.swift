@@ -40,7 +40,7 @@ struct ImagesCommand: AsyncParsableCommand {
                 try store.resolveForDaemon(name)
             }
         } catch let error as FilterError {
-            throw CLIError(message: "Error response from daemon: \(error)")
+            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
         }
         let now = Rendering.now
         let values = rows.map { ImageListView.templateValue($0, noTrunc: noTrunc, now: now) }

@@ -39,7 +39,7 @@ struct InspectCommand: AsyncParsableCommand {
             } catch let error as ReferenceError {
                 failures.append(byImage ? "Error response from daemon: no such image: \(name): \(error)" : "Error: No such object: \(name)")
             } catch {
-                failures.append("Error response from daemon: \(error)")
+                failures.append("Error response from daemon: \(RuntimeErrorText.describe(error))")
             }
         }
         if let format, !format.isEmpty {

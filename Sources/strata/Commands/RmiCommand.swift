@@ -22,9 +22,9 @@ struct RmiCommand: AsyncParsableCommand {
             } catch StoreError.noSuchImage {
                 failures.append("Error: No such image: \(name)")
             } catch let error as StoreError {
-                failures.append("Error response from daemon: \(error)")
+                failures.append("Error response from daemon: \(RuntimeErrorText.describe(error))")
             } catch {
-                failures.append("Error response from daemon: \(error)")
+                failures.append("Error response from daemon: \(RuntimeErrorText.describe(error))")
             }
         }
         if !failures.isEmpty {

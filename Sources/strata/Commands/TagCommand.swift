@@ -36,9 +36,9 @@ extension ImageStore {
         } catch StoreError.noSuchImage {
             throw CLIError(message: "Error response from daemon: No such image: \(Self.daemonSpelling(nameOrID))")
         } catch let error as StoreError {
-            throw CLIError(message: "Error response from daemon: \(error)")
+            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
         } catch {
-            throw CLIError(message: "Error response from daemon: \(error)")
+            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
         }
     }
 
