@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Archive", "OCI"]),
         .testTarget(name: "FormatTests", dependencies: ["Format"]),
         .testTarget(name: "DockerfileTests", dependencies: ["Dockerfile"]),
-        .testTarget(name: "DockerViewsTests", dependencies: ["DockerViews"]),
+        .testTarget(name: "DockerViewsTests", dependencies: ["DockerViews", "Format", "OCI", "Store"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCI"]),
     ]
 )

@@ -99,25 +99,61 @@ public struct ImageListView: Sendable {
         return rows
     }
 
+    /// Template values for many rows; the per-image columns are computed once per image, since one image
+    /// often has many names.
+    public static func templateValues(_ rows: [Row], noTrunc: Bool, now: Int64) -> LazyMapSequence<[Row], TemplateValue> {
+        let cache = ColumnCache(noTrunc: noTrunc, now: now)
+        return rows.lazy.map { cache.value($0) }
+    }
+
+    /// Memoises the per-image columns while rows are rendered one at a time.
+    final class ColumnCache {
+        private var columns: [Digest: ImageColumns] = [:]
+        let noTrunc: Bool
+        let now: Int64
+
+        init(noTrunc: Bool, now: Int64) {
+            self.noTrunc = noTrunc
+            self.now = now
+        }
+
+        func value(_ row: Row) -> TemplateValue {
+            if let known = columns[row.image.id] { return known.value(row) }
+            let computed = ImageColumns(row.image, noTrunc: noTrunc, now: now, sizes: nil)
+            columns[row.image.id] = computed
+            return computed.value(row)
+        }
+    }
+
     /// The template value for one row, shaped like docker CLI's `*formatter.imageContext`.
     public static func templateValue(_ row: Row, noTrunc: Bool, now: Int64,
                                      sizes: DiskUsageSizes? = nil) -> TemplateValue {
-        let created = Int64(row.image.createdUnix.rounded(.down))
-        let shared = sizes.map { HumanUnits.humanSize(bytes: $0.shared) } ?? "N/A"
-        let unique = sizes.map { HumanUnits.humanSize(bytes: row.image.size - $0.shared) } ?? "N/A"
-        return .structure(.formatterContext(typeName: "*formatter.imageContext", fields: [
-            ("ID", noTrunc ? row.image.id.description : row.image.id.shortID),
-            ("Repository", row.repository),
-            ("Tag", row.tag),
-            ("Digest", row.digest),
-            ("CreatedSince", HumanUnits.createdSince(created: created, now: now)),
-            ("CreatedAt", GoTime.local(seconds: created).goString),
-            ("Size", HumanUnits.humanSize(bytes: row.image.size, precision: 3)),
-            ("Containers", sizes == nil ? "N/A" : "0"),
-            ("VirtualSize", HumanUnits.humanSize(bytes: row.image.size)),
-            ("SharedSize", shared),
-            ("UniqueSize", unique),
-        ]))
+        ImageColumns(row.image, noTrunc: noTrunc, now: now, sizes: sizes).value(row)
+    }
+
+    /// The columns that depend only on the image, not on which of its names the row shows.
+    struct ImageColumns {
+        let id, createdSince, createdAt, size, containers, virtualSize, shared, unique: String
+
+        init(_ image: StoredImage, noTrunc: Bool, now: Int64, sizes: DiskUsageSizes?) {
+            let created = Int64(image.createdUnix.rounded(.down))
+            id = noTrunc ? image.id.description : image.id.shortID
+            createdSince = HumanUnits.createdSince(created: created, now: now)
+            createdAt = GoTime.local(seconds: created).goString
+            size = HumanUnits.humanSize(bytes: image.size, precision: 3)
+            containers = sizes == nil ? "N/A" : "0"
+            virtualSize = HumanUnits.humanSize(bytes: image.size)
+            shared = sizes.map { HumanUnits.humanSize(bytes: $0.shared) } ?? "N/A"
+            unique = sizes.map { HumanUnits.humanSize(bytes: image.size - $0.shared) } ?? "N/A"
+        }
+
+        func value(_ row: Row) -> TemplateValue {
+            .structure(.formatterContext(typeName: "*formatter.imageContext", fields: [
+                ("ID", id), ("Repository", row.repository), ("Tag", row.tag), ("Digest", row.digest),
+                ("CreatedSince", createdSince), ("CreatedAt", createdAt), ("Size", size), ("Containers", containers),
+                ("VirtualSize", virtualSize), ("SharedSize", shared), ("UniqueSize", unique),
+            ]))
+        }
     }
 }
 

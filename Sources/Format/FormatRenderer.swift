@@ -38,17 +38,26 @@ public struct FormatRenderer: Sendable {
     }
 
     /// Renders all rows; returns the exact text docker would write to stdout.
-    public func render(rows: [TemplateValue]) throws(TemplateError) -> String {
-        var body = ""
-        for row in rows {
-            try template.execute(row, into: &body)
-            body += "\n"
+    public func render<Rows: Sequence>(rows: Rows) throws(TemplateError) -> String where Rows.Element == TemplateValue {
+        guard isTable else {
+            var body = ""
+            for row in rows {
+                try template.execute(row, into: &body)
+                body += "\n"
+            }
+            return body
         }
-        guard isTable else { return body }
+        // Rows go straight into the tab writer, so a lazy sequence never holds every row value at once.
         var writer = TabWriter.docker
         writer.write(headerLine())
         writer.write("\n")
-        writer.write(body)
+        var line = ""
+        for row in rows {
+            line.removeAll(keepingCapacity: true)
+            try template.execute(row, into: &line)
+            line += "\n"
+            writer.write(line)
+        }
         return writer.flush()
     }
 

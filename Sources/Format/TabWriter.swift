@@ -51,22 +51,34 @@ public struct TabWriter: Sendable {
 
     /// Feeds text; complete blocks are formatted as soon as they end.
     public mutating func write(_ text: String) {
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\t", "\u{0B}", "\n", "\u{0C}":
-                let cells = terminateCell(horizontalTab: scalar == "\t")
-                if scalar == "\n" || scalar == "\u{0C}" {
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte == 9 || byte == 11 || byte == 10 || byte == 12 else { continue }
+                appendToCell(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                start = index + 1
+                let cells = terminateCell(horizontalTab: byte == 9)
+                if byte == 10 || byte == 12 {
                     lines.append([])
-                    if scalar == "\u{0C}" || cells == 1 {
+                    if byte == 12 || cells == 1 {
                         formatBuffered()
-                        if scalar == "\u{0C}" && options.contains(.debug) { output += "---\n" }
+                        if byte == 12 && options.contains(.debug) { output += "---\n" }
                     }
                 }
-            default:
-                cellText.unicodeScalars.append(scalar)
-                cellWidth += 1
             }
+            appendToCell(UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
         }
+    }
+
+    /// Adds text to the open cell; its width is counted in runes, as Go does.
+    private mutating func appendToCell(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard !bytes.isEmpty else { return }
+        cellText += String(decoding: bytes, as: UTF8.self)
+        var runes = 0
+        for byte in bytes where byte & 0xC0 != 0x80 { runes += 1 }
+        cellWidth += runes
     }
 
     /// Formats everything buffered and returns all output produced so far, clearing it.

@@ -102,16 +102,21 @@ public struct TemplateStruct: Sendable {
     public var stringForm: String?
     /// What the Go type's `MarshalJSON` method produces; `json` writes this instead of the fields.
     public var jsonForm: TemplateValue?
-    private var index: [String: Int]
+    /// Built only for wide structs; a linear scan is faster for the dozen fields docker's rows have.
+    private var index: [String: Int]?
 
     public init(typeName: String, fields: [Field], sortJSONKeys: Bool = false, escapeHTMLInJSON: Bool = false) {
         self.typeName = typeName
         self.fields = fields
         self.sortJSONKeys = sortJSONKeys
         self.escapeHTMLInJSON = escapeHTMLInJSON
-        var index: [String: Int] = [:]
-        for (offset, field) in fields.enumerated() where index[field.name] == nil { index[field.name] = offset }
-        self.index = index
+        if fields.count > 24 {
+            var index: [String: Int] = [:]
+            for (offset, field) in fields.enumerated() where index[field.name] == nil { index[field.name] = offset }
+            self.index = index
+        } else {
+            self.index = nil
+        }
     }
 
     /// A Go `time.Time`: prints as `2006-01-02 15:04:05.999999999 -0700 MST`, marshals as RFC 3339.
@@ -129,6 +134,7 @@ public struct TemplateStruct: Sendable {
     }
 
     public func field(named name: String) -> Field? {
+        guard let index else { return fields.first { $0.name == name } }
         guard let offset = index[name] else { return nil }
         return fields[offset]
     }

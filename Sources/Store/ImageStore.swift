@@ -194,9 +194,12 @@ public final class ImageStore: Sendable {
         let filter = whereSQL.map { " WHERE \($0)" } ?? ""
         let rows = try Row.fetchAll(db, sql: "SELECT * FROM images\(filter)", arguments: arguments)
         let restrict = whereSQL == nil ? "" : " WHERE image_id IN (SELECT id FROM images\(filter))"
+        // Names come back from their stored columns rather than by re-parsing: listing 10,000 tags is hot.
         var tags: [String: [ImageReference]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT reference, image_id FROM tags\(restrict)", arguments: arguments) {
-            if let ref = try? ImageReference(row["reference"] as String) { tags[row["image_id"], default: []].append(ref) }
+        let tagRows = try Row.fetchCursor(db, sql: "SELECT repository, tag, image_id FROM tags\(restrict)", arguments: arguments)
+        while let row = try tagRows.next() {
+            let repository: String = row[0]
+            tags[row[2], default: []].append(Self.reference(repository: repository, tag: row[1]))
         }
         var digests: [String: [ImageReference]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT reference, image_id FROM repo_digests\(restrict)", arguments: arguments) {
@@ -211,9 +214,21 @@ public final class ImageStore: Sendable {
                 id: id, manifestDigest: manifest, manifestMediaType: row["manifest_media_type"],
                 created: row["created"], createdUnix: row["created_unix"], size: row["size"], labels: labels,
                 lastTagTime: row["last_tag_time"],
-                repoTags: (tags[id.description] ?? []).sorted { $0.familiarString < $1.familiarString },
-                repoDigests: (digests[id.description] ?? []).sorted { $0.familiarString < $1.familiarString })
+                repoTags: sortedFamiliar(tags[id.description] ?? []),
+                repoDigests: sortedFamiliar(digests[id.description] ?? []))
         }
+    }
+
+    /// Rebuilds a name from the normalised repository (`docker.io/library/x`) the tags table keeps.
+    static func reference(repository: String, tag: String) -> ImageReference {
+        guard let slash = repository.firstIndex(of: "/") else { return ImageReference(domain: "", path: repository, tag: tag) }
+        return ImageReference(domain: String(repository[..<slash]), path: String(repository[repository.index(after: slash)...]),
+                              tag: tag)
+    }
+
+    /// docker's order for names: by familiar string, computed once per name.
+    static func sortedFamiliar(_ references: [ImageReference]) -> [ImageReference] {
+        references.map { ($0.familiarString, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     static func loadLayers(_ db: Database, imageID: String) throws -> [StoredLayer] {

@@ -19,6 +19,21 @@ public struct StoredImage: Sendable, Hashable {
     public var repoDigests: [ImageReference]
 
     public var isDangling: Bool { repoTags.isEmpty && repoDigests.isEmpty }
+
+    public init(id: Digest, manifestDigest: Digest, manifestMediaType: String, created: String, createdUnix: Double,
+                size: Int64, labels: [String: String], lastTagTime: String?, repoTags: [ImageReference],
+                repoDigests: [ImageReference]) {
+        self.id = id
+        self.manifestDigest = manifestDigest
+        self.manifestMediaType = manifestMediaType
+        self.created = created
+        self.createdUnix = createdUnix
+        self.size = size
+        self.labels = labels
+        self.lastTagTime = lastTagTime
+        self.repoTags = repoTags
+        self.repoDigests = repoDigests
+    }
 }
 
 /// A layer blob and what the store knows about it.
@@ -47,6 +62,15 @@ public struct ImageEvent: Sendable, Hashable {
     public let action: String
     public let actorID: String
     public let attributes: [String: String]
+
+    public init(sequence: Int64, timeNano: Int64, type: String, action: String, actorID: String, attributes: [String: String]) {
+        self.sequence = sequence
+        self.timeNano = timeNano
+        self.type = type
+        self.action = action
+        self.actorID = actorID
+        self.attributes = attributes
+    }
 }
 
 /// One line of `rmi` output: docker prints `Untagged: …` and `Deleted: …` in this order.

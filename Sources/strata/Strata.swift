@@ -141,9 +141,25 @@ enum Main {
     }
 }
 
-/// Writes to stdout through one buffered handle; a closed pipe (`| head`) ends quietly.
-struct Output {
+/// Writes to stdout with plain write(2). A reader that went away (`| head`) ends the process the way
+/// it ends docker: by SIGPIPE, silently.
+enum Output {
     static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EPIPE {
+                        signal(SIGPIPE, SIG_DFL)
+                        raise(SIGPIPE)
+                    }
+                    exit(1)
+                }
+                offset += written
+            }
+        }
     }
 }

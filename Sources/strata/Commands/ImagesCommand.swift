@@ -43,7 +43,7 @@ struct ImagesCommand: AsyncParsableCommand {
             throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
         }
         let now = Rendering.now
-        let values = rows.map { ImageListView.templateValue($0, noTrunc: noTrunc, now: now) }
+        let values = ImageListView.templateValues(rows, noTrunc: noTrunc, now: now)
         var chosen = format ?? ""
         if chosen.isEmpty || chosen == "table" {
             chosen = quiet ? "{{.ID}}" : digests ? ImageListView.defaultDigestsFormat : ImageListView.defaultFormat

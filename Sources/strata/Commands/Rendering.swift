@@ -4,8 +4,8 @@ import Foundation
 
 /// Runs a docker-style `--format` over rows and maps template errors to docker's message and exit code.
 enum Rendering {
-    static func render(format: String?, defaultFormat: String, headers: [String: String], rows: [TemplateValue],
-                       isInspect: Bool = false) throws -> String {
+    static func render<Rows: Sequence>(format: String?, defaultFormat: String, headers: [String: String], rows: Rows,
+                                       isInspect: Bool = false) throws -> String where Rows.Element == TemplateValue {
         var chosen = format ?? ""
         if chosen.isEmpty || chosen == "table" { chosen = defaultFormat }
         do {

@@ -13,12 +13,14 @@ struct TagCommand: AsyncParsableCommand {
     func run() async throws {
         try UsageErrors.check(images.count, .exactly(2))
         let source = images[0], target = images[1]
-        let targetReference: ImageReference
-        do {
-            targetReference = try ImageReference(target)
-        } catch {
-            throw CLIError(message: "Error parsing reference: \"\(target)\" is not a valid repository/tag: \(error)")
+        // docker's client parses both names before asking the daemon anything.
+        func parse(_ name: String) throws -> ImageReference {
+            do { return try ImageReference(name) } catch {
+                throw CLIError(message: "Error parsing reference: \(GoQuote.quote(name)) is not a valid repository/tag: \(error)")
+            }
         }
+        if !ImageIDPrefix.isIDLike(source) { _ = try parse(source) }
+        let targetReference = try parse(target)
         if targetReference.digest != nil {
             throw CLIError(message: "refusing to create a tag with a digest reference")
         }
