@@ -8,17 +8,20 @@ struct Strata: AsyncParsableCommand {
         commandName: "strata",
         abstract: "A daemonless container-image toolkit with docker's commands and output.",
         discussion: """
-            Global options (anywhere on the command line):
-              --root DIR     store location (default: $STRATA_ROOT, /var/lib/strata as root,
-                             else $XDG_DATA_HOME/strata)
+            Global option, accepted anywhere on the command line:
+              --root DIR   the store (default $STRATA_ROOT; /var/lib/strata for root;
+                           else $XDG_DATA_HOME/strata)
 
             Examples:
               strata import -c 'CMD ["/bin/sh"]' rootfs.tar busybox:latest
               strata images --format '{{.Repository}}:{{.Tag}}\\t{{.Size}}'
               strata history --no-trunc busybox
               strata inspect --format '{{.RootFS.Layers}}' busybox
+              strata image prune -a -f --filter until=24h
+              strata system df -v
               strata system check
             """,
+        version: "0.1.0",
         subcommands: [
             ImportCommand.self, ImagesCommand.self, TagCommand.self, RmiCommand.self, InspectCommand.self,
             HistoryCommand.self, EventsCommand.self, ImageCommand.self, SystemCommand.self,
