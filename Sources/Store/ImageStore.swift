@@ -41,6 +41,14 @@ public final class ImageStore: Sendable {
         }
     }
 
+    /// The stored layer whose blob has this digest.
+    public func layer(blobDigest: Digest) throws -> StoredLayer? {
+        try database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM layers WHERE blob_digest = ?", arguments: [blobDigest.description])
+                .flatMap(Self.layer(from:))
+        }
+    }
+
     /// Resolves a name, a full ID or a unique ID prefix the way dockerd's image lookup does:
     /// a `sha256:` digest first, then a tag or digest reference, then an ID prefix.
     public func resolve(_ nameOrID: String) throws -> StoredImage {
