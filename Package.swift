@@ -29,9 +29,10 @@ let package = Package(
         .target(name: "Store", dependencies: ["OCI", "Archive", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Format"),
         .target(name: "Dockerfile", dependencies: ["OCI"]),
+        .target(name: "Transport", dependencies: ["OCI", "Archive", "Store"]),
         .target(name: "DockerViews", dependencies: ["OCI", "Store", "Format"]),
         .executableTarget(name: "strata", dependencies: [
-            "OCI", "Archive", "Store", "Format", "Dockerfile", "DockerViews",
+            "OCI", "Archive", "Store", "Format", "Dockerfile", "DockerViews", "Transport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
@@ -41,6 +42,7 @@ let package = Package(
         .testTarget(name: "FormatTests", dependencies: ["Format"]),
         .testTarget(name: "DockerfileTests", dependencies: ["Dockerfile"]),
         .testTarget(name: "DockerViewsTests", dependencies: ["DockerViews", "Format", "OCI", "Store"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "OCI"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCI"]),
     ]
 )

@@ -35,7 +35,7 @@ public struct ImageImporter: Sendable {
             }
             let layer = StoredLayer(blobDigest: try Digest(result.blobDigest), diffID: try Digest(result.diffID),
                                     mediaType: MediaType.ociLayerGzip, blobSize: result.blobSize,
-                                    contentSize: result.contentSize)
+                                    contentSize: result.contentSize, uncompressedSize: result.uncompressedSize)
             let now = Timestamp.now()
             let comment = message.flatMap { $0.isEmpty ? nil : $0 } ?? "Imported from -"
             var imageConfig = ImageConfig(created: now, architecture: platform.architecture, os: platform.os,

@@ -41,6 +41,14 @@ public final class ImageStore: Sendable {
         }
     }
 
+    /// The stored layer whose blob has this digest.
+    public func layer(blobDigest: Digest) throws -> StoredLayer? {
+        try database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM layers WHERE blob_digest = ?", arguments: [blobDigest.description])
+                .flatMap(Self.layer(from:))
+        }
+    }
+
     /// Resolves a name, a full ID or a unique ID prefix the way dockerd's image lookup does:
     /// a `sha256:` digest first, then a tag or digest reference, then an ID prefix.
     public func resolve(_ nameOrID: String) throws -> StoredImage {
@@ -83,9 +91,20 @@ public final class ImageStore: Sendable {
     @discardableResult
     public func commit(config: Data, layers: [StoredLayer], tags: [ImageReference], action: String,
                        eventName: String? = nil) throws -> StoredImage {
+        try commit(config: config, manifest: nil, layers: layers, tags: tags, action: action, eventName: eventName)
+    }
+
+    /// Like `commit(config:layers:tags:action:)`, but keeps `manifest` byte for byte when given (an image that
+    /// arrived with its own manifest, whose layer digests must match `layers`); nil builds the store's OCI manifest.
+    /// `logTagEvents` false records the names silently, as `docker load` does.
+    @discardableResult
+    public func commit(config: Data, manifest: ImageManifestBytes?, layers: [StoredLayer], tags: [ImageReference],
+                       action: String, eventName: String? = nil, logTagEvents: Bool = true) throws -> StoredImage {
         let configDigest = try blobs.write(config)
-        let manifest = ImageManifestBuilder.ociManifest(configDigest: configDigest, configSize: Int64(config.count), layers: layers)
-        let manifestDigest = try blobs.write(manifest)
+        let manifestData = manifest?.data
+            ?? ImageManifestBuilder.ociManifest(configDigest: configDigest, configSize: Int64(config.count), layers: layers)
+        let manifestMediaType = manifest?.mediaType ?? MediaType.ociManifest
+        let manifestDigest = try blobs.write(manifestData)
         let summary = ConfigSummary(json: config)
         let now = Date()
         let tagTime = rfc3339Nano(now)
@@ -95,10 +114,14 @@ public final class ImageStore: Sendable {
                     throw StoreError.conflict("layer \(layer.blobDigest) was removed while the image was being written; try again")
                 }
                 try db.execute(sql: """
-                    INSERT OR IGNORE INTO layers (blob_digest, diff_id, media_type, blob_size, content_size)
-                    VALUES (?, ?, ?, ?, ?)
+                    INSERT OR IGNORE INTO layers (blob_digest, diff_id, media_type, blob_size, content_size, uncompressed_size)
+                    VALUES (?, ?, ?, ?, ?, ?)
                     """, arguments: [layer.blobDigest.description, layer.diffID.description, layer.mediaType,
-                                     layer.blobSize, layer.contentSize])
+                                     layer.blobSize, layer.contentSize, layer.uncompressedSize])
+                if let size = layer.uncompressedSize {
+                    try db.execute(sql: "UPDATE layers SET uncompressed_size = ? WHERE blob_digest = ? AND uncompressed_size IS NULL",
+                                   arguments: [size, layer.blobDigest.description])
+                }
             }
             let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM images WHERE id = ?", arguments: [configDigest.description]) ?? false
             if !exists {
@@ -106,7 +129,7 @@ public final class ImageStore: Sendable {
                     INSERT INTO images (id, manifest_digest, manifest_media_type, created, created_unix, size, labels,
                                         last_tag_time, added_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [configDigest.description, manifestDigest.description, MediaType.ociManifest,
+                    """, arguments: [configDigest.description, manifestDigest.description, manifestMediaType,
                                      summary.created, summary.createdUnix, layers.reduce(0) { $0 + $1.contentSize },
                                      summary.labelsJSON, tags.isEmpty ? nil : tagTime, now.timeIntervalSince1970])
                 for (position, layer) in layers.enumerated() {
@@ -116,7 +139,7 @@ public final class ImageStore: Sendable {
             }
             // dockerd logs the tag events before the import (or load) event.
             for tag in tags {
-                try Self.setTag(db, tag, imageID: configDigest.description, time: tagTime)
+                try Self.setTag(db, tag, imageID: configDigest.description, time: tagTime, logEvent: logTagEvents)
             }
             let name = eventName ?? configDigest.description
             try Self.logEvent(db, action: action, actorID: configDigest.description,
@@ -126,6 +149,41 @@ public final class ImageStore: Sendable {
         return image
     }
 
+    /// Remembers a layer's decompressed size once something has measured it.
+    public func recordUncompressedSize(_ size: Int64, blobDigest: Digest) throws {
+        try database.pool.write { db in
+            try db.execute(sql: "UPDATE layers SET uncompressed_size = ? WHERE blob_digest = ?",
+                           arguments: [size, blobDigest.description])
+        }
+    }
+
+    /// The image a name (tag or digest reference; the default tag applied) points at, if any.
+    public func imageID(named reference: ImageReference) throws -> Digest? {
+        try database.pool.read { db in
+            let id: String?
+            if let digest = reference.digest {
+                id = try String.fetchOne(db, sql: "SELECT image_id FROM repo_digests WHERE reference = ?",
+                                         arguments: ["\(reference.name)@\(digest)"])
+            } else {
+                id = try String.fetchOne(db, sql: "SELECT image_id FROM tags WHERE reference = ?",
+                                         arguments: [reference.withDefaultTag().description])
+            }
+            return id.flatMap { try? Digest($0) }
+        }
+    }
+
+    /// Every tag in `repository` (a normalized name such as `docker.io/library/busybox`), with its image.
+    public func tags(inRepository repository: String) throws -> [(reference: ImageReference, imageID: Digest)] {
+        try database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT reference, image_id FROM tags WHERE repository = ? ORDER BY reference",
+                             arguments: [repository]).compactMap { row in
+                guard let ref = try? ImageReference(row["reference"] as String),
+                      let id = try? Digest(row["image_id"] as String) else { return nil }
+                return (ref, id)
+            }
+        }
+    }
+
     /// Points `reference` at the image, as `docker tag` does. The previous holder keeps its other names.
     public func tag(_ image: StoredImage, as reference: ImageReference) throws {
         try database.pool.write { db in
@@ -133,7 +191,8 @@ public final class ImageStore: Sendable {
         }
     }
 
-    static func setTag(_ db: Database, _ reference: ImageReference, imageID: String, time: String) throws {
+    static func setTag(_ db: Database, _ reference: ImageReference, imageID: String, time: String,
+                       logEvent shouldLog: Bool = true) throws {
         if let digest = reference.digest {
             try db.execute(sql: "INSERT OR REPLACE INTO repo_digests (reference, repository, image_id) VALUES (?, ?, ?)",
                            arguments: ["\(reference.name)@\(digest)", reference.name, imageID])
@@ -142,6 +201,7 @@ public final class ImageStore: Sendable {
             try db.execute(sql: "INSERT OR REPLACE INTO tags (reference, repository, tag, image_id) VALUES (?, ?, ?, ?)",
                            arguments: [full.description, full.name, full.tag ?? "latest", imageID])
             try db.execute(sql: "UPDATE images SET last_tag_time = ? WHERE id = ?", arguments: [time, imageID])
+            guard shouldLog else { return }
             try logEvent(db, action: "tag", actorID: imageID,
                          attributes: try labels(db, imageID: imageID).merging(["name": full.familiarString]) { _, new in new })
         }
@@ -241,7 +301,18 @@ public final class ImageStore: Sendable {
     static func layer(from row: Row) -> StoredLayer? {
         guard let blob = try? Digest(row["blob_digest"] as String), let diffID = try? Digest(row["diff_id"] as String) else { return nil }
         return StoredLayer(blobDigest: blob, diffID: diffID, mediaType: row["media_type"], blobSize: row["blob_size"],
-                           contentSize: row["content_size"])
+                           contentSize: row["content_size"], uncompressedSize: row["uncompressed_size"])
+    }
+}
+
+/// A manifest kept verbatim (its digest is the sha256 of `data`).
+public struct ImageManifestBytes: Sendable, Hashable {
+    public let data: Data
+    public let mediaType: String
+
+    public init(data: Data, mediaType: String) {
+        self.data = data
+        self.mediaType = mediaType
     }
 }
 

@@ -16,6 +16,16 @@ public struct IngestLease: Sendable {
         return try body()
     }
 
+    /// Takes the lease shared until the returned hold is released (for writers whose work is async).
+    public func acquireShared() throws -> IngestLeaseHold {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError.posix("open \(path)") }
+        while flock(fd, LOCK_SH) != 0 {
+            if errno != EINTR { close(fd); throw StoreError.posix("lock \(path)") }
+        }
+        return IngestLeaseHold(fd: fd)
+    }
+
     /// Runs `body` only if no writer holds the lease; returns whether it ran.
     @discardableResult
     func tryExclusive(_ body: () -> Void) -> Bool {
@@ -30,4 +40,17 @@ public struct IngestLease: Sendable {
 
 extension ImageStore {
     public var ingestLease: IngestLease { IngestLease(path: root.path + "/gc.lock") }
+}
+
+/// A shared hold on the ingest lease; released by `release()` or when dropped.
+public final class IngestLeaseHold: @unchecked Sendable {
+    private var fd: Int32
+
+    init(fd: Int32) { self.fd = fd }
+
+    public func release() {
+        if fd >= 0 { close(fd); fd = -1 }
+    }
+
+    deinit { release() }
 }

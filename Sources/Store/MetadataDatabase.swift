@@ -99,6 +99,10 @@ struct MetadataDatabase: Sendable {
                 );
                 """)
         }
+        // The decompressed size of each layer, so `save` can write tar headers before streaming.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "ALTER TABLE layers ADD COLUMN uncompressed_size INTEGER")
+        }
         return migrator
     }
 }

@@ -44,13 +44,17 @@ public struct StoredLayer: Sendable, Hashable {
     public let blobSize: Int64
     /// Docker's per-layer size: bytes of file content the layer unpacks to.
     public let contentSize: Int64
+    /// Bytes of the decompressed layer tar (the docker-archive entry size); nil when not yet measured.
+    public let uncompressedSize: Int64?
 
-    public init(blobDigest: Digest, diffID: Digest, mediaType: String, blobSize: Int64, contentSize: Int64) {
+    public init(blobDigest: Digest, diffID: Digest, mediaType: String, blobSize: Int64, contentSize: Int64,
+                uncompressedSize: Int64? = nil) {
         self.blobDigest = blobDigest
         self.diffID = diffID
         self.mediaType = mediaType
         self.blobSize = blobSize
         self.contentSize = contentSize
+        self.uncompressedSize = uncompressedSize
     }
 }
 

@@ -1,0 +1,110 @@
+import Archive
+import Foundation
+import OCI
+
+/// Reads a file descriptor to its end; closes it on `close()`.
+public final class FileBlobReader: BlobReader {
+    private var fd: Int32
+
+    public init(fileDescriptor: Int32) { fd = fileDescriptor }
+
+    public convenience init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw TransportError.missingFile(path) }
+        self.init(fileDescriptor: fd)
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        try readBlocking(into: buffer)
+    }
+
+    func readBlocking(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno != EINTR { throw ArchiveError.systemCall("read", errno: errno) }
+        }
+    }
+
+    public func close() {
+        if fd >= 0 { Glibc.close(fd); fd = -1 }
+    }
+
+    deinit { close() }
+}
+
+/// Decodes a compressed blob file (gzip, zstd, …) to its tar bytes.
+public final class DecompressingBlobReader: BlobReader {
+    private let file: FileBlobReader
+    private let input: DecompressingInput
+
+    public init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw TransportError.missingFile(path) }
+        file = FileBlobReader(fileDescriptor: fd)
+        input = try DecompressingInput(fileDescriptor: fd)
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        try input.read(into: buffer)
+    }
+
+    public func close() { file.close() }
+}
+
+/// Passes bytes through while hashing and counting them; `finish` checks them against what was promised.
+public final class VerifyingBlobReader: BlobReader {
+    private let inner: any BlobReader
+    private var hasher = SHA256Hasher()
+    public private(set) var byteCount: Int64 = 0
+    public let expectedDigest: Digest
+    public let expectedSize: Int64?
+    private let what: String
+    private var verified = false
+
+    init(_ inner: any BlobReader, digest: Digest, size: Int64?, what: String) {
+        self.inner = inner
+        expectedDigest = digest
+        expectedSize = size
+        self.what = what
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        let count = try await inner.read(into: buffer)
+        if count > 0 {
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            byteCount += Int64(count)
+        }
+        return count
+    }
+
+    public func close() { inner.close() }
+
+    /// Throws unless the bytes read so far have the expected digest (and size, when known). Idempotent.
+    public func finish() throws {
+        if verified { return }
+        if let expectedSize, expectedSize != byteCount {
+            throw TransportError.sizeMismatch(what: what, expected: expectedSize, actual: byteCount)
+        }
+        let actual = hasher.finalize()
+        guard actual == expectedDigest else {
+            throw TransportError.digestMismatch(what: what, expected: expectedDigest.description, actual: actual.description)
+        }
+        verified = true
+    }
+}
+
+extension BlobReader {
+    /// Reads everything (small blobs only: configs, manifests).
+    func readAll(limit: Int = 64 << 20) async throws -> Data {
+        var data = Data()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try await read(into: buffer)
+            if count == 0 { return data }
+            data.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            if data.count > limit { throw TransportError.invalidArchive("a metadata file exceeds \(limit) bytes") }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import OCI
+
+/// One layer as a transport describes it: the blob as the source holds it, plus what it unpacks to.
+public struct TransportLayer: Sendable, Hashable {
+    /// The blob in the source's encoding (media type, digest, size).
+    public var blob: Descriptor
+    /// sha256 of the uncompressed layer tar.
+    public var diffID: Digest
+    /// Bytes of the uncompressed tar, when known (needed up front by tar-based destinations).
+    public var uncompressedSize: Int64?
+    /// Docker's layer size (file content bytes), when known.
+    public var contentSize: Int64?
+
+    public init(blob: Descriptor, diffID: Digest, uncompressedSize: Int64? = nil, contentSize: Int64? = nil) {
+        self.blob = blob
+        self.diffID = diffID
+        self.uncompressedSize = uncompressedSize
+        self.contentSize = contentSize
+    }
+
+    /// Whether the blob is the uncompressed tar itself.
+    public var isUncompressed: Bool { blob.digest == diffID }
+}
+
+/// One image a source offers: config bytes kept verbatim (the image ID is their digest), the manifest
+/// when the source has one of its own, the layers in order, and the names to give it.
+public struct TransportImage: Sendable, Hashable {
+    public var config: Data
+    public var manifest: Data?
+    public var manifestMediaType: String?
+    public var layers: [TransportLayer]
+    public var names: [ImageReference]
+
+    public init(config: Data, manifest: Data? = nil, manifestMediaType: String? = nil, layers: [TransportLayer],
+                names: [ImageReference] = []) {
+        self.config = config
+        self.manifest = manifest
+        self.manifestMediaType = manifestMediaType
+        self.layers = layers
+        self.names = names
+    }
+
+    /// The image ID: the config's digest.
+    public var id: Digest { Digest.sha256(config) }
+}
+
+/// A stream of blob bytes. `read` returns 0 only at the end; async so network bodies fit behind it.
+public protocol BlobReader: AnyObject {
+    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int
+    /// Releases the underlying resource; reading after close is an error.
+    func close()
+}
+
+/// Where images come from: the store, an archive, a layout directory (later: a registry).
+public protocol ImageSource {
+    /// The images to copy, in order.
+    func images() async throws -> [TransportImage]
+    /// Opens one layer: the blob as stored, or decoded to its tar for `.uncompressed`.
+    func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader
+}
+
+/// How a destination wants layer bytes delivered to `putLayer`.
+public enum LayerDelivery: Sendable, Equatable {
+    /// The blob exactly as the source holds it (digests preserved).
+    case asStored
+    /// The uncompressed tar (docker-archive), whose digest is the diffID.
+    case uncompressed
+}
+
+/// Where images go. Calls arrive in order: for each image `hasLayer`/`putLayer` per layer, then
+/// `putImage`; after every image `commit`, or `abort` on any failure.
+public protocol ImageDestination {
+    var layerDelivery: LayerDelivery { get }
+    /// Whether the layer is already there, so the copy can skip its bytes.
+    func hasLayer(_ layer: TransportLayer) async throws -> Bool
+    /// Stores one layer from `reader`, which yields `layerDelivery` bytes. A destination that makes the layer
+    /// durable calls `reader.finish()` first: it throws unless the bytes had the expected digest and size.
+    func putLayer(_ layer: TransportLayer, from reader: VerifyingBlobReader) async throws
+    /// Records an image whose layers are all present.
+    func putImage(_ image: TransportImage) async throws
+    func commit() async throws
+    func abort() async
+}
+
+/// Failures of reading or writing images in transit, each one line for the CLI.
+public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    case digestMismatch(what: String, expected: String, actual: String)
+    case sizeMismatch(what: String, expected: Int64, actual: Int64)
+    case missingFile(String)
+    case invalidArchive(String)
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .digestMismatch(let what, let expected, let actual):
+            return "invalid digest for \(what): expected \(expected), got \(actual)"
+        case .sizeMismatch(let what, let expected, let actual):
+            return "invalid size for \(what): expected \(expected) bytes, got \(actual)"
+        case .missingFile(let path): return "invalid archive: \(path) is referenced but missing from the archive"
+        case .invalidArchive(let what): return "invalid archive: \(what)"
+        case .unsupported(let what): return what
+        }
+    }
+}

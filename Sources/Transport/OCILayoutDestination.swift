@@ -1,0 +1,67 @@
+import Foundation
+import OCI
+
+/// Writes an OCI image layout (a directory, or the same tree as a tar): `oci-layout`, `index.json` and
+/// `blobs/<alg>/<hex>`. Blobs keep their stored encoding and digests, and each image keeps its manifest bytes,
+/// so digests survive a round trip. Writing into an existing layout directory keeps its other images.
+public final class OCILayoutDestination: ImageDestination {
+    private let sink: LayoutSink
+    private var indexEntries: [Descriptor] = []
+
+    /// - Parameter existingIndex: the `index.json` already in a layout directory, merged with the new entries.
+    public init(sink: LayoutSink, existingIndex: ImageIndex? = nil) {
+        self.sink = sink
+        indexEntries = existingIndex?.manifests ?? []
+    }
+
+    /// Opens a layout directory for writing, picking up what is already there.
+    public convenience init(directory: String) throws {
+        let index = (try? Data(contentsOf: URL(fileURLWithPath: directory + "/index.json")))
+            .flatMap { try? JSONDecoder().decode(ImageIndex.self, from: $0) }
+        self.init(sink: try DirectorySink(root: directory), existingIndex: index)
+    }
+
+    public var layerDelivery: LayerDelivery { .asStored }
+
+    public func hasLayer(_ layer: TransportLayer) async throws -> Bool {
+        sink.hasFile(DockerArchiveDestination.blobPath(layer.blob.digest))
+    }
+
+    public func putLayer(_ layer: TransportLayer, from reader: VerifyingBlobReader) async throws {
+        try await sink.writeFile(DockerArchiveDestination.blobPath(layer.blob.digest), size: layer.blob.size, from: reader)
+    }
+
+    public func putImage(_ image: TransportImage) async throws {
+        let configPath = DockerArchiveDestination.blobPath(image.id)
+        if !sink.hasFile(configPath) { try sink.writeFile(configPath, data: image.config) }
+        let manifestData = image.manifest ?? GoJSON.encode(ImageManifest(
+            config: Descriptor(mediaType: MediaType.ociConfig, digest: image.id, size: Int64(image.config.count)),
+            layers: image.layers.map(\.blob)))
+        let mediaType = image.manifestMediaType ?? MediaType.ociManifest
+        let manifestDigest = Digest.sha256(manifestData)
+        let manifestPath = DockerArchiveDestination.blobPath(manifestDigest)
+        if !sink.hasFile(manifestPath) { try sink.writeFile(manifestPath, data: manifestData) }
+        let platform = try? JSONDecoder().decode(ImageConfig.self, from: image.config).platform
+        let tagged = image.names.filter { $0.tag != nil && $0.digest == nil }
+        let newEntries = OCIIndexEntries.descriptors(
+            manifest: Descriptor(mediaType: mediaType, digest: manifestDigest, size: Int64(manifestData.count), platform: platform),
+            names: tagged)
+        // A name now saved replaces the entry that held it before.
+        let taken = Set(newEntries.compactMap { $0.annotations?[Descriptor.refNameAnnotation] })
+        let takenFull = Set(newEntries.compactMap { $0.annotations?[Descriptor.containerdImageNameAnnotation] })
+        indexEntries.removeAll { entry in
+            if let full = entry.annotations?[Descriptor.containerdImageNameAnnotation] { return takenFull.contains(full) }
+            if let ref = entry.annotations?[Descriptor.refNameAnnotation] { return taken.contains(ref) }
+            return entry.digest == manifestDigest && tagged.isEmpty
+        }
+        indexEntries += newEntries
+    }
+
+    public func commit() async throws {
+        try sink.writeFile("oci-layout", data: GoJSON.encode(OCILayout()))
+        try sink.writeFile("index.json", data: GoJSON.encode(ImageIndex(manifests: indexEntries)))
+        try sink.finish()
+    }
+
+    public func abort() async { sink.abort() }
+}

@@ -1,0 +1,98 @@
+import Archive
+import Foundation
+import OCI
+import Store
+
+/// The local store as an `ImageSource`: the images `docker save` would pick for the given names.
+public struct StoreSource: ImageSource {
+    public let store: ImageStore
+    /// Each chosen image with the tags to carry, in the order first named.
+    public let selection: [(image: StoredImage, tags: [ImageReference])]
+
+    /// Resolves names as `docker save` does: `repo` takes every tag in the repository, `repo:tag` that tag,
+    /// an ID or digest reference the image without a name. Errors are dockerd's.
+    public init(store: ImageStore, names: [String]) throws {
+        self.store = store
+        var order: [Digest] = []
+        var chosen: [Digest: (image: StoredImage, tags: [ImageReference])] = [:]
+        func add(_ image: StoredImage, _ tag: ImageReference?) {
+            if chosen[image.id] == nil {
+                order.append(image.id)
+                chosen[image.id] = (image, [])
+            }
+            if let tag, !chosen[image.id]!.tags.contains(tag) { chosen[image.id]!.tags.append(tag) }
+        }
+        for name in names {
+            if name.hasPrefix("sha256:") || (try? ImageReference(name)) == nil {
+                add(try store.resolve(name), nil)
+                continue
+            }
+            let reference = try ImageReference(name)
+            if reference.digest != nil {
+                add(try store.resolve(name), nil)
+            } else if reference.tag == nil {
+                let tagged = try store.tags(inRepository: reference.name)
+                if tagged.isEmpty {
+                    add(try store.resolve(name), nil)
+                }
+                for entry in tagged {
+                    guard let image = try store.image(id: entry.imageID) else { continue }
+                    add(image, entry.reference)
+                }
+            } else {
+                guard let id = try store.imageID(named: reference), let image = try store.image(id: id) else {
+                    throw TransportError.unsupported("reference does not exist")
+                }
+                add(image, reference)
+            }
+        }
+        selection = order.map { chosen[$0]! }
+    }
+
+    public init(store: ImageStore, images: [(image: StoredImage, tags: [ImageReference])]) {
+        self.store = store
+        selection = images
+    }
+
+    public func images() async throws -> [TransportImage] {
+        try selection.map { entry in
+            let config = try store.blobs.read(entry.image.id)
+            let manifest = try store.blobs.read(entry.image.manifestDigest)
+            let layers = try store.layers(of: entry.image.id).map { layer in
+                TransportLayer(blob: Descriptor(mediaType: layer.mediaType, digest: layer.blobDigest, size: layer.blobSize),
+                               diffID: layer.diffID, uncompressedSize: try uncompressedSize(of: layer),
+                               contentSize: layer.contentSize)
+            }
+            return TransportImage(config: config, manifest: manifest, manifestMediaType: entry.image.manifestMediaType,
+                                  layers: layers, names: entry.tags)
+        }
+    }
+
+    public func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader {
+        let path = store.blobs.path(for: layer.blob.digest)
+        if delivery == .uncompressed && !layer.isUncompressed {
+            return try DecompressingBlobReader(path: path)
+        }
+        return try FileBlobReader(path: path)
+    }
+
+    /// Layers stored before the size was recorded are measured once (a decompress pass) and remembered.
+    private func uncompressedSize(of layer: StoredLayer) throws -> Int64 {
+        if let size = layer.uncompressedSize { return size }
+        if layer.blobDigest == layer.diffID { return layer.blobSize }
+        let fd = open(store.blobs.path(for: layer.blobDigest), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.blobMissing(layer.blobDigest.description) }
+        defer { close(fd) }
+        let input = try DecompressingInput(fileDescriptor: fd)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        var total: Int64 = 0
+        while true {
+            let count = try input.read(into: buffer)
+            if count == 0 { break }
+            total += Int64(count)
+        }
+        try? store.recordUncompressedSize(total, blobDigest: layer.blobDigest)
+        return total
+    }
+}
