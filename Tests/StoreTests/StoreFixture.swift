@@ -22,7 +22,7 @@ struct StoreFixture {
         let writer = TarWriter { bytes.append(contentsOf: $0) }
         try writer.writeEntry(TarEntryHeader(name: name, kind: .regular, size: Int64(content.utf8.count)), data: Array(content.utf8))
         try writer.finish()
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }
 
