@@ -12,7 +12,7 @@ protocol ChunkCompressor: AnyObject {
 /// Compresses a byte stream as a sequence of independent units, one per chunk, on all cores,
 /// writing the units in order to a descriptor while hashing what is written.
 ///
-/// Memory is bounded by the fixed slot ring: `slotCount` chunks in flight, each with its own input
+/// Memory is bounded by the fixed slot ring: 8 × parallelism chunks in flight, each with its own input
 /// buffer, output buffer and reusable compressor. The caller fills one slot at a time (on its own
 /// thread) via `nextInputBuffer` / `submit`; slots are recycled in order, so output order is input order.
 final class ParallelChunkEncoder {
@@ -57,7 +57,9 @@ final class ParallelChunkEncoder {
          makeCompressor: () throws -> any ChunkCompressor) throws {
         self.destination = destination
         self.formatName = formatName
-        slots = try (0..<max(2, parallelism * 2)).map { _ in Slot(chunkSize: chunkSize, compressor: try makeCompressor()) }
+        // Eight chunks per worker in flight: with fewer, a busy machine's scheduling delays on the
+        // feeding thread idle the workers (measured: 2x slower import of a 500 MB tree under load).
+        slots = try (0..<max(2, parallelism * 8)).map { _ in Slot(chunkSize: chunkSize, compressor: try makeCompressor()) }
     }
 
     deinit { abandon() }
