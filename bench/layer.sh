@@ -3,6 +3,8 @@
 # column of bench/run is that tar | pigz pipeline here; `report` adds pigz at its default level 6.
 # The tree (500 MB, 20,000 files in 200 directories, sizes from 0 B to ~8 MB, 1/3 incompressible) is generated
 # once with a fixed seed, so every run and every machine sees the same bytes.
+# On a busy machine the wall times mostly measure each side's share of the CPUs, so `report` also prints
+# the CPU seconds (user+sys) each side spends, which do not depend on the load.
 DESCRIPTION="layer from a 500 MB / 20,000-file tree: strata import DIR vs tar | pigz -1"
 GOAL_KIND=ratio
 GOAL=1.0
@@ -51,8 +53,12 @@ report() {
   blob=$(find "$STRATA_ROOT" -type f -size +10M | head -1)
   [ -z "$blob" ] || note "strata layer blob: $(du -m "$blob" | cut -f1) MB"
   rm -rf "$STRATA_ROOT"
+  /usr/bin/time -f "%U %S" -o cpu-strata.txt "$STRATA_BIN" --root "$STRATA_ROOT" import "$TREE" bench/layer:cpu >/dev/null
+  /usr/bin/time -f "%U %S" -o cpu-peer.txt bash -c "tar -C '$TREE' -c . | pigz -1 >peer.tar.gz"
+  note "CPU seconds (user+sys): strata $(awk '{print $1 + $2}' cpu-strata.txt), tar | pigz -1 $(awk '{print $1 + $2}' cpu-peer.txt)"
+  rm -rf "$STRATA_ROOT"
   /usr/bin/time -v "$STRATA_BIN" --root "$STRATA_ROOT" import "$TREE" bench/layer:rss >/dev/null 2>rss.txt
   note "strata import peak RSS: $(awk -F': ' '/Maximum resident set size/ {printf "%.1f MB", $2/1024}' rss.txt)"
-  rm -f peer6.tar.gz
+  rm -f peer6.tar.gz cpu-strata.txt cpu-peer.txt
 }
 cleanup() { rm -rf "$STRATA_ROOT" peer.tar.gz peer6.tar.gz; }
