@@ -25,8 +25,7 @@ public enum DirectoryTarStream {
 
     /// Writes the tar of `directory` into `writer` and finishes it.
     public static func write(directory: String, to writer: TarWriter, options: Options = Options()) throws {
-        var walker = try DirectoryWalker(root: directory, writer: writer, options: options)
-        try walker.run()
+        try DirectoryWalker(root: directory, writer: writer, options: options).run()
         try writer.finish()
     }
 
@@ -38,11 +37,11 @@ public enum DirectoryTarStream {
     /// Starts a thread writing the tar into a pipe and returns the pipe's read end, so a consumer
     /// (e.g. `LayerIngest.ingest`) can stream it without a temporary file.
     public static func openPipe(directory: String, options: Options = Options()) throws -> DirectoryTarPipe {
-        try DirectoryTarPipe(directory: directory, options: options)
+        try DirectoryTarPipe { try write(directory: directory, to: $0, options: options) }
     }
 }
 
-/// A directory being written as a tar into a pipe by a background thread.
+/// A tar (a directory, a layer diff) being written into a pipe by a background thread.
 ///
 /// Read `fileDescriptor` to its end, close it, then call `waitForWriter()`, which reports the
 /// writer's own error (a failed walk shows up to the reader as a truncated tar first).
@@ -54,7 +53,8 @@ public final class DirectoryTarPipe: @unchecked Sendable {
     private var writerError: Error?
     private var waited = false
 
-    init(directory: String, options: DirectoryTarStream.Options) throws {
+    /// Runs `produce` on a new thread with a writer on the pipe's write end; `produce` must finish the tar.
+    init(produce: @escaping @Sendable (TarWriter) throws -> Void) throws {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw ArchiveError.systemCall("pipe", errno: errno) }
         fileDescriptor = fds[0]
@@ -72,7 +72,7 @@ public final class DirectoryTarPipe: @unchecked Sendable {
             pthread_sigmask(SIG_BLOCK, &signals, nil)
             var failure: Error?
             do {
-                try DirectoryTarStream.write(directory: directory, toFileDescriptor: writeEnd, options: options)
+                try produce(TarWriter(fileDescriptor: writeEnd))
             } catch {
                 failure = error
             }
@@ -96,11 +96,13 @@ public final class DirectoryTarPipe: @unchecked Sendable {
 }
 
 /// The recursive walk behind `DirectoryTarStream`, using *at() calls relative to open directory
-/// descriptors so nothing is resolved through a symlink.
-struct DirectoryWalker {
-    private let root: String
-    private let writer: TarWriter
-    private let options: DirectoryTarStream.Options
+/// descriptors so nothing is resolved through a symlink. Its pieces (`sortedNames`, `header`,
+/// `write`) are shared with `LayerDiff` and `OverlayUpper`, which walk differently but must emit
+/// identical entries; hard links are tracked across everything one walker writes.
+final class DirectoryWalker {
+    let root: String
+    let writer: TarWriter
+    let options: DirectoryTarStream.Options
     private var firstPathByInode: [FileIdentity: String] = [:]
     private let copyBuffer: UnsafeMutableRawBufferPointer
 
@@ -116,18 +118,49 @@ struct DirectoryWalker {
         copyBuffer = .allocate(byteCount: 1 << 20, alignment: 64)
     }
 
-    mutating func run() throws {
-        defer { copyBuffer.deallocate() }
-        let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw ArchiveError.systemCall("open \(root)", errno: errno) }
-        try walk(directoryFD: fd, relativePrefix: "")
+    deinit { copyBuffer.deallocate() }
+
+    func run() throws {
+        try walk(directoryFD: Self.openDirectory(root), relativePrefix: "")
     }
 
     /// Emits the children of an open directory (and recurses); closes `directoryFD`.
-    private mutating func walk(directoryFD: Int32, relativePrefix: String) throws {
-        guard let handle = fdopendir(directoryFD) else {
-            close(directoryFD)
-            throw ArchiveError.systemCall("fdopendir", errno: errno)
+    func walk(directoryFD: Int32, relativePrefix: String) throws {
+        defer { close(directoryFD) }
+        for nameBytes in try Self.sortedNames(directoryFD) {
+            let name = String(decoding: nameBytes, as: UTF8.self)
+            let relativePath = relativePrefix + name
+            let info = try Self.lstat(directoryFD, name, relativePath)
+            guard let header = try header(for: info, name: name, in: directoryFD, relativePath: relativePath) else {
+                continue
+            }
+            try write(header, info: info, name: name, in: directoryFD)
+            if header.kind == .directory {
+                try walk(directoryFD: Self.openDirectory(directoryFD, name, relativePath), relativePrefix: header.name)
+            }
+        }
+    }
+
+    static func openDirectory(_ path: String) throws -> Int32 {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw ArchiveError.systemCall("open \(path)", errno: errno) }
+        return fd
+    }
+
+    static func openDirectory(_ directoryFD: Int32, _ name: String, _ relativePath: String) throws -> Int32 {
+        let fd = openat(directoryFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw ArchiveError.systemCall("open \(relativePath)", errno: errno) }
+        return fd
+    }
+
+    /// The names in an open directory (not "." or ".."), bytewise sorted; `directoryFD` stays open.
+    static func sortedNames(_ directoryFD: Int32) throws -> [[UInt8]] {
+        // A fresh descriptor: readdir's position must not be shared with the caller's.
+        let listFD = openat(directoryFD, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard listFD >= 0, let handle = fdopendir(listFD) else {
+            let code = errno
+            if listFD >= 0 { close(listFD) }
+            throw ArchiveError.systemCall("opendir", errno: code)
         }
         defer { closedir(handle) }
         var names: [[UInt8]] = []
@@ -139,47 +172,50 @@ struct DirectoryWalker {
             names.append(name)
         }
         names.sort { $0.lexicographicallyPrecedes($1) }
-        for nameBytes in names {
-            let name = String(decoding: nameBytes, as: UTF8.self)
-            try emit(name: name, in: directoryFD, relativePath: relativePrefix + name)
-        }
+        return names
     }
 
-    private mutating func emit(name: String, in directoryFD: Int32, relativePath: String) throws {
+    static func lstat(_ directoryFD: Int32, _ name: String, _ relativePath: String) throws -> stat {
         var info = stat()
         guard fstatat(directoryFD, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
             throw ArchiveError.systemCall("lstat \(relativePath)", errno: errno)
         }
+        return info
+    }
+
+    /// The tar header for one filesystem object (directories get a trailing "/"), or nil for a
+    /// socket or unknown type, which tar cannot hold. Hard links are resolved later, in `write`.
+    func header(for info: stat, name: String, in directoryFD: Int32, relativePath: String) throws -> TarEntryHeader? {
         let fileType = info.st_mode & S_IFMT
         var header = TarEntryHeader(
             name: relativePath, kind: .regular, mode: UInt32(info.st_mode & 0o7777),
             uid: Int(info.st_uid), gid: Int(info.st_gid), modificationTime: Int64(info.st_mtim.tv_sec))
-        if options.includeXattrs { header.xattrs = try Self.xattrs(path: root + "/" + relativePath) }
         switch fileType {
         case S_IFDIR:
             header.kind = .directory
             header.name += "/"
-            try writer.writeHeader(header)
-            let child = openat(directoryFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard child >= 0 else { throw ArchiveError.systemCall("open \(relativePath)", errno: errno) }
-            try walk(directoryFD: child, relativePrefix: header.name)
-            return
         case S_IFLNK:
             header.kind = .symbolicLink
             header.linkName = try Self.readLink(directoryFD, name, relativePath)
         case S_IFCHR, S_IFBLK:
             header.kind = fileType == S_IFCHR ? .characterDevice : .blockDevice
-            let device = UInt64(info.st_rdev)
-            header.deviceMajor = UInt32(truncatingIfNeeded: ((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff))
-            header.deviceMinor = UInt32(truncatingIfNeeded: (device & 0xff) | ((device >> 12) & ~0xff))
+            (header.deviceMajor, header.deviceMinor) = Self.deviceNumbers(info)
         case S_IFIFO:
             header.kind = .fifo
         case S_IFREG:
-            break
+            header.size = Int64(info.st_size)
         default:
-            return  // sockets and unknown types cannot be archived
+            return nil
         }
-        if fileType != S_IFDIR && info.st_nlink > 1 {
+        if options.includeXattrs { header.xattrs = try Self.xattrs(path: root + "/" + relativePath) }
+        return header
+    }
+
+    /// Writes an entry built by `header` (possibly edited): a later path of an already written
+    /// inode becomes a hard link to the first; a regular file's data is copied from the tree.
+    func write(_ header: TarEntryHeader, info: stat, name: String, in directoryFD: Int32) throws {
+        var header = header
+        if header.kind != .directory && info.st_nlink > 1 {
             let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
             if let first = firstPathByInode[identity] {
                 header.kind = .hardLink
@@ -188,15 +224,18 @@ struct DirectoryWalker {
                 try writer.writeHeader(header)
                 return
             }
-            firstPathByInode[identity] = relativePath
+            firstPathByInode[identity] = header.name
         }
-        guard fileType == S_IFREG else {
-            try writer.writeHeader(header)
-            return
-        }
-        header.size = Int64(info.st_size)
         try writer.writeHeader(header)
-        try copyFile(directoryFD, name, relativePath, size: header.size)
+        if header.kind == .regular && header.size > 0 {
+            try copyFile(directoryFD, name, header.name, size: header.size)
+        }
+    }
+
+    static func deviceNumbers(_ info: stat) -> (major: UInt32, minor: UInt32) {
+        let device = UInt64(info.st_rdev)
+        return (UInt32(truncatingIfNeeded: ((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff)),
+                UInt32(truncatingIfNeeded: (device & 0xff) | ((device >> 12) & ~0xff)))
     }
 
     private func copyFile(_ directoryFD: Int32, _ name: String, _ relativePath: String, size: Int64) throws {
@@ -215,7 +254,7 @@ struct DirectoryWalker {
         }
     }
 
-    private static func readLink(_ directoryFD: Int32, _ name: String, _ relativePath: String) throws -> String {
+    static func readLink(_ directoryFD: Int32, _ name: String, _ relativePath: String) throws -> String {
         var capacity = 4096
         while true {
             var target = [UInt8](repeating: 0, count: capacity)

@@ -4,9 +4,10 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import OCI
 
 /// Turns a layer tar (plain or gzip/bzip2/xz/zstd compressed; a file or a pipe) into a stored blob
-/// in one streaming pass: decompress → diffID hash + tar validation → chunked parallel gzip →
+/// in one streaming pass: decompress → diffID hash + tar validation → chunked parallel gzip/zstd →
 /// ordered write + blob hash. Memory stays flat whatever the layer size.
 ///
 /// The diffID is the sha256 of the whole decompressed stream exactly as read, trailing zero blocks
@@ -16,14 +17,25 @@ public enum LayerIngest {
     public enum OutputEncoding: Sendable, Equatable {
         /// Independent gzip members per chunk, compressed in parallel (level 1 = BestSpeed, 1...9).
         case gzip(level: Int32)
+        /// Independent zstd frames per chunk, compressed in parallel (zstd levels, e.g. 1...19).
+        case zstd(level: Int32)
         /// The decompressed tar itself; the blob digest equals the diffID.
         case uncompressed
+
+        /// The OCI layer media type of a blob written with this encoding.
+        public var ociMediaType: String {
+            switch self {
+            case .gzip: MediaType.ociLayerGzip
+            case .zstd: MediaType.ociLayerZstd
+            case .uncompressed: MediaType.ociLayer
+            }
+        }
     }
 
     /// Tuning for `ingest`; the defaults suit `strata import`.
     public struct Options: Sendable, Equatable {
         public var encoding: OutputEncoding
-        /// Bytes of tar per gzip member (and per validation/hash step).
+        /// Bytes of tar per gzip member / zstd frame (and per validation/hash step).
         public var chunkSize: Int
         /// Compression workers; chunks in flight are bounded to twice this.
         public var parallelism: Int
@@ -70,11 +82,12 @@ public enum LayerIngest {
         var diffDigester = Sha256Digester()
         var total: Int64 = 0
 
-        var encoder: ParallelGzipEncoder?
+        var encoder: ParallelChunkEncoder?
         var plainChunk: UnsafeMutableRawBufferPointer?
-        if case .gzip(let level) = options.encoding, let output {
-            encoder = try ParallelGzipEncoder(
-                destination: output, level: level, chunkSize: options.chunkSize, parallelism: options.parallelism)
+        if let output, let (formatName, makeCompressor) = compressorFactory(options.encoding) {
+            encoder = try ParallelChunkEncoder(
+                destination: output, formatName: formatName, chunkSize: options.chunkSize,
+                parallelism: options.parallelism, makeCompressor: makeCompressor)
         } else {
             plainChunk = .allocate(byteCount: options.chunkSize, alignment: 64)
         }
@@ -122,6 +135,16 @@ public enum LayerIngest {
             diffID: diffID, blobDigest: blobDigest, blobSize: blobSize, uncompressedSize: total,
             contentSize: summary.contentSize, entryCount: summary.entryCount, inputCompression: compression,
             reachedEndMarker: summary.reachedEndMarker)
+    }
+
+    private static func compressorFactory(
+        _ encoding: OutputEncoding
+    ) -> (String, () throws -> any ChunkCompressor)? {
+        switch encoding {
+        case .gzip(let level): ("gzip", { try GzipChunkCompressor(level: level) })
+        case .zstd(let level): ("zstd", { try ZstdChunkCompressor(level: level) })
+        case .uncompressed: nil
+        }
     }
 
     /// Async form of `ingest`: the blocking work runs on its own thread, off the cooperative pool.
