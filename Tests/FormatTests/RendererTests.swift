@@ -75,17 +75,16 @@ private let rows = [
         #expect(TabWriter.format("é\tx\nab\ty\n", using: TabWriter(minWidth: 0, tabWidth: 8, padding: 1, padChar: " ")) == "é  x\nab y\n")
     }
 
-    @Test func performance() throws {
+    /// Timing lives in bench/run (`images`); this checks that 10,000 rows render completely and align.
+    @Test func manyRowsRenderCompletely() throws {
         let renderer = try FormatRenderer(format: #"{{.Repository}}\t{{.Tag}}"#)
         let many = Array(repeating: rows[0], count: 10_000)
-        let clock = ContinuousClock()
-        var output = ""
-        let elapsed = try clock.measure { output = try renderer.render(rows: many) }
+        let output = try renderer.render(rows: many)
         #expect(output.utf8.count == 10_000 * "local/busybox\tlatest\n".utf8.count)
-        #expect(elapsed < .milliseconds(200), "10k rows took \(elapsed)")  // debug build; release is far faster
         let table = try FormatRenderer(format: "table " + #"{{.Repository}}\t{{.Tag}}"#, headers: imageHeaders)
-        let tableElapsed = try clock.measure { _ = try table.render(rows: many) }
-        #expect(tableElapsed < .milliseconds(400), "10k table rows took \(tableElapsed)")
+        let lines = try table.render(rows: many).split(separator: "\n")
+        #expect(lines.count == 10_001)
+        #expect(Set(lines.dropFirst()).count == 1)
     }
 }
 
