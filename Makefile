@@ -21,7 +21,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release --product strata
+	$(SWIFT) build -c release --product strata --static-swift-stdlib
 
 # Start the peer unless DOCKER_HOST already names one; outside CI a missing peer only skips the
 # docker-comparison tests (under CI=true the tests themselves fail).

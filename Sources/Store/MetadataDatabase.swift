@@ -4,7 +4,7 @@ import GRDB
 /// The SQLite metadata beside the blobs: images, tags, layers and events. WAL mode lets readers run
 /// while one process writes; every change is one transaction, so a kill -9 leaves the last committed state.
 struct MetadataDatabase: Sendable {
-    /// A WAL pool normally; a read-only queue when the root is on read-only media.
+    /// A WAL-mode connection normally; a read-only one when the root is on read-only media.
     let pool: any DatabaseWriter
 
     init(path: String) throws {
@@ -15,22 +15,30 @@ struct MetadataDatabase: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        // Two processes opening a fresh root must not both create the schema: serialise open + migrate.
-        let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if lockFD < 0 && errno == EROFS {
+        configuration.journalMode = .wal
+        // One connection is enough for a command-line process; SQLite's file locks order the processes.
+        if access(path, W_OK) != 0 && errno == EROFS {
             pool = try Self.openReadOnly(path: path, configuration: configuration)
             return
         }
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            pool = queue
+            if try queue.read({ try Self.migrator.hasCompletedMigrations($0) }) { return }
+        } catch let error as DatabaseError {
+            throw StoreError.invalid("open \(path): \(error.message ?? "\(error.resultCode)")")
+        }
+        // Two processes creating a fresh root must not both create the schema: serialise the migration.
+        let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lockFD >= 0 else { throw StoreError.posix("open \(path).lock") }
         defer { close(lockFD) }
         while flock(lockFD, LOCK_EX) != 0 {
             if errno != EINTR { throw StoreError.posix("lock \(path).lock") }
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
         } catch let error as DatabaseError {
-            throw StoreError.invalid("open \(path): \(error.message ?? "\(error.resultCode)")")
+            throw StoreError.invalid("migrate \(path): \(error.message ?? "\(error.resultCode)")")
         }
     }
 

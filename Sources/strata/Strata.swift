@@ -94,9 +94,16 @@ enum GlobalOptions {
         "--no-trunc", "-a", "--all", "-q", "--quiet", "-f", "--force", "--digests", "-v", "--verbose",
     ]
 
+    /// Kept open until the process exits: closing SQLite's last connection checkpoints the WAL with
+    /// fsyncs, work that a short-lived read-only command should not pay for (the next writer does it).
+    nonisolated(unsafe) private static var openedStore: ImageStore?
+
     static func openStore() throws -> ImageStore {
+        if let openedStore { return openedStore }
         do {
-            return try ImageStore(root: StoreRoot.resolve(explicit: root))
+            let store = try ImageStore(root: StoreRoot.resolve(explicit: root))
+            openedStore = store
+            return store
         } catch {
             throw CLIError(message: "Error: cannot open the image store: \(error)")
         }
@@ -124,6 +131,7 @@ enum Main {
         } catch {
             fail(error, parsing: false)
         }
+        exit(0)
     }
 
     /// One line on stderr and docker's exit status: 125 for flag and parse errors, else the command's.
