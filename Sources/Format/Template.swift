@@ -46,6 +46,14 @@ public struct Template: Sendable {
     public let name: String
     public let source: String
     let trees: [String: [Node]]
+    /// Text and single `{{.Field}}` actions only (docker's table formats): executed without the
+    /// general evaluator, which matters when a listing renders tens of thousands of rows.
+    private let fieldPlan: [FieldPlanPart]?
+
+    enum FieldPlanPart: Sendable {
+        case text(String)
+        case field(String)
+    }
 
     /// Names the parser accepts as functions (Go builtins plus docker's).
     static let functionNames: Set<String> = [
@@ -61,6 +69,25 @@ public struct Template: Sendable {
         var parser = TemplateParser(source: source, name: name, functions: Self.functionNames)
         try parser.parse()
         trees = parser.trees
+        fieldPlan = Self.fieldPlan(trees, name: name)
+    }
+
+    private static func fieldPlan(_ trees: [String: [Node]], name: String) -> [FieldPlanPart]? {
+        guard trees.count == 1, let nodes = trees[name] else { return nil }
+        var plan: [FieldPlanPart] = []
+        for node in nodes {
+            switch node {
+            case .text(let text):
+                plan.append(.text(text))
+            case .action(let pipe):
+                guard pipe.declarations.isEmpty, pipe.commands.count == 1, pipe.commands[0].args.count == 1,
+                      case .field(_, let idents) = pipe.commands[0].args[0], idents.count == 1 else { return nil }
+                plan.append(.field(idents[0]))
+            default:
+                return nil
+            }
+        }
+        return plan
     }
 
     /// Executes against `data` and returns the output. On error, output produced so far is discarded
@@ -77,9 +104,28 @@ public struct Template: Sendable {
     public func execute(_ data: TemplateValue, into out: inout String, missingKey: MissingKeyBehavior = .noValue,
                         functions: TemplateFunctionSet = .docker) throws(TemplateError)
     {
+        if let fieldPlan, case .structure(let value) = data, value.stringForm == nil {
+            let start = out.utf8.count
+            if Self.appendFields(fieldPlan, of: value, into: &out) { return }
+            out = String(decoding: out.utf8.prefix(start), as: UTF8.self)  // a missing field: let Go's rules speak
+        }
         var executor = TemplateExecutor(template: self, missingKey: missingKey, functions: functions, data: data)
         swap(&executor.output, &out)
         defer { swap(&executor.output, &out) }
         try executor.run()
+    }
+
+    /// Returns false, having written part of the output, when a field does not exist.
+    private static func appendFields(_ plan: [FieldPlanPart], of value: TemplateStruct, into out: inout String) -> Bool {
+        for part in plan {
+            switch part {
+            case .text(let text):
+                out += text
+            case .field(let name):
+                guard let field = value.field(named: name) else { return false }
+                if case .string(let text) = field.value { out += text } else { GoPrint.appendValue(field.value, into: &out) }
+            }
+        }
+        return true
     }
 }
