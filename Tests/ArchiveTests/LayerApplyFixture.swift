@@ -48,23 +48,24 @@ final class LayerApplyFixture {
         var lines: [String] = []
         let fm = FileManager.default
         func visit(_ url: URL, _ relative: String) {
-            var info = stat()
+            var info = Glibc.stat()
             guard lstat(url.path, &info) == 0 else { return }
             var line = "\(relative) \(String(info.st_mode, radix: 8)) \(info.st_uid):\(info.st_gid) \(info.st_size) n\(info.st_nlink)"
             if info.st_mode & S_IFMT == S_IFLNK { line += " -> " + ((try? fm.destinationOfSymbolicLink(atPath: url.path)) ?? "?") }
             if info.st_mode & S_IFMT == S_IFREG, let data = fm.contents(atPath: url.path) { line += " " + TestSupport.sha256(Array(data)) }
             lines.append(line)
-            if info.st_mode & S_IFMT == S_IFDIR, relative != "target" {
+            if info.st_mode & S_IFMT == S_IFDIR, relative != "target" {  // the target is the test's business
                 for name in ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).sorted() {
                     visit(url.appendingPathComponent(name), relative.isEmpty ? name : relative + "/" + name)
                 }
             }
         }
         visit(sandbox, "")
-        return lines.filter { !$0.hasPrefix(" ") }  // the sandbox root's own mtime-free line stays
+        // The target's own line changes with its contents (link count, size); everything else must not.
+        return lines.filter { !$0.hasPrefix("target ") }
     }
 
-    func stat(_ relative: String) -> stat? {
+    func stat(_ relative: String) -> Glibc.stat? {
         var info = Glibc.stat()
         return lstat(target.appendingPathComponent(relative).path, &info) == 0 ? info : nil
     }
@@ -113,7 +114,9 @@ extension TarWriter {
                                       modificationTime: 1_600_000_000, linkName: target))
     }
 
-    func hardLink(_ name: String, to target: String, mode: UInt32 = 0o644) throws {
-        try writeEntry(TarEntryHeader(name: name, kind: .hardLink, mode: mode, modificationTime: 1_600_000_000, linkName: target))
+    func hardLink(_ name: String, to target: String, mode: UInt32 = 0o644, uid: Int = 0, gid: Int = 0,
+                  mtime: Int64 = 1_600_000_000) throws {
+        try writeEntry(TarEntryHeader(name: name, kind: .hardLink, mode: mode, uid: uid, gid: gid, modificationTime: mtime,
+                                      linkName: target))
     }
 }
