@@ -21,7 +21,7 @@ struct Strata: AsyncParsableCommand {
             """,
         subcommands: [
             ImportCommand.self, ImagesCommand.self, TagCommand.self, RmiCommand.self, InspectCommand.self,
-            HistoryCommand.self, EventsCommand.self, ImageCommand.self, SystemCommand.self,
+            HistoryCommand.self, EventsCommand.self, ExportCommand.self, ImageCommand.self, SystemCommand.self,
         ])
 }
 

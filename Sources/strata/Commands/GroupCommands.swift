@@ -6,7 +6,7 @@ struct ImageCommand: AsyncParsableCommand {
         commandName: "image",
         abstract: "Manage images",
         subcommands: [ImageListCommand.self, ImageRemoveCommand.self, ImageInspectCommand.self, HistoryCommand.self,
-                      ImportCommand.self, TagCommand.self, ImagePruneCommand.self])
+                      ImportCommand.self, TagCommand.self, ImagePruneCommand.self, UnpackCommand.self])
 }
 
 struct ImageListCommand: AsyncParsableCommand {
