@@ -24,7 +24,8 @@ struct Strata: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ImportCommand.self, ImagesCommand.self, TagCommand.self, RmiCommand.self, InspectCommand.self,
-            HistoryCommand.self, SaveCommand.self, LoadCommand.self, EventsCommand.self, ImageCommand.self, SystemCommand.self,
+            HistoryCommand.self, SaveCommand.self, LoadCommand.self, ExportCommand.self, EventsCommand.self,
+            ImageCommand.self, SystemCommand.self,
         ])
 }
 

@@ -6,7 +6,8 @@ struct ImageCommand: AsyncParsableCommand {
         commandName: "image",
         abstract: "Manage images",
         subcommands: [ImageListCommand.self, ImageRemoveCommand.self, ImageInspectCommand.self, HistoryCommand.self,
-                      ImportCommand.self, TagCommand.self, ImagePruneCommand.self, SaveCommand.self, LoadCommand.self])
+                      ImportCommand.self, TagCommand.self, ImagePruneCommand.self, SaveCommand.self, LoadCommand.self,
+                      UnpackCommand.self])
 }
 
 struct ImageListCommand: AsyncParsableCommand {

@@ -34,6 +34,8 @@ enum UsageErrors {
         "image rm": ("image rm [OPTIONS] IMAGE [IMAGE...]", "Remove one or more images"),
         "image remove": ("image rm [OPTIONS] IMAGE [IMAGE...]", "Remove one or more images"),
         "image inspect": ("image inspect [OPTIONS] IMAGE [IMAGE...]", "Display detailed information on one or more images"),
+        "export": ("export [OPTIONS] IMAGE", "Export an image's flattened filesystem as a tar archive"),
+        "image unpack": ("image unpack IMAGE DIR", "Unpack an image's root filesystem into a directory"),
         "image tag": ("image tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
     ]
 

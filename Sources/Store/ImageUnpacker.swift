@@ -1,0 +1,56 @@
+import Archive
+import Foundation
+import OCI
+
+/// Applies a stored image's layers, in order, onto a directory (`strata image unpack`), or flattens
+/// them into one tar (`strata export`). Holds the store's ingest lease shared throughout, so a
+/// concurrent prune cannot delete a layer blob halfway through.
+public struct ImageUnpacker: Sendable {
+    public let store: ImageStore
+    public let options: LayerApplier.Options
+
+    public init(store: ImageStore, options: LayerApplier.Options = .init()) {
+        self.store = store
+        self.options = options
+    }
+
+    /// Unpacks `image` into `directory`, which is created if missing and must otherwise be empty
+    /// (umoci refuses to unpack over existing content too).
+    public func unpack(_ image: StoredImage, into directory: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw StoreError.invalid("\(directory): not a directory") }
+            let contents = try FileManager.default.contentsOfDirectory(atPath: directory)
+            guard contents.isEmpty else { throw StoreError.invalid("\(directory): directory is not empty") }
+        } else {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o755])
+        }
+        try store.ingestLease.shared { try applyLayers(of: image, to: directory) }
+    }
+
+    /// Writes `image`'s flattened filesystem as a tar to `output` (not closed): the layers are applied
+    /// into a scratch directory under the store root, which is streamed and then removed.
+    public func export(_ image: StoredImage, to output: Int32) throws {
+        let scratchParent = store.root.path + "/tmp"
+        try FileManager.default.createDirectory(atPath: scratchParent, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let scratch = scratchParent + "/export-" + UUID().uuidString.lowercased()
+        guard mkdir(scratch, 0o755) == 0 else { throw StoreError.posix("mkdir \(scratch)") }
+        defer { try? LayerTreeRemoval.removeTree(atPath: scratch) }
+        try store.ingestLease.shared { try applyLayers(of: image, to: scratch) }
+        try DirectoryTarStream.write(directory: scratch, toFileDescriptor: output)
+    }
+
+    private func applyLayers(of image: StoredImage, to directory: String) throws {
+        let layers = try store.layers(of: image.id)
+        let applier = try LayerApplier(directory: directory, options: options)
+        for layer in layers {
+            let path = store.blobs.path(for: layer.blobDigest)
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw StoreError.blobMissing(layer.blobDigest.description) }
+            defer { close(fd) }
+            try applier.apply(layerFrom: fd)
+        }
+    }
+}
