@@ -24,7 +24,8 @@ struct MetadataDatabase: Sendable {
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             pool = queue
-            if try queue.read({ try Self.migrator.hasCompletedMigrations($0) }) { return }
+            // A root being created by another process can answer oddly here; the locked path settles it.
+            if (try? queue.read({ try Self.migrator.hasCompletedMigrations($0) })) == true { return }
         } catch let error as DatabaseError {
             throw StoreError.invalid("open \(path): \(error.message ?? "\(error.resultCode)")")
         }
@@ -36,6 +37,8 @@ struct MetadataDatabase: Sendable {
             if errno != EINTR { throw StoreError.posix("lock \(path).lock") }
         }
         do {
+            // Another process may have created the schema since this connection last looked.
+            try pool.writeWithoutTransaction { $0.clearSchemaCache() }
             try Self.migrator.migrate(pool)
         } catch let error as DatabaseError {
             throw StoreError.invalid("migrate \(path): \(error.message ?? "\(error.resultCode)")")
