@@ -117,10 +117,18 @@ public struct ImageListView: Sendable {
             self.now = now
         }
 
+        private var last: (id: Digest, columns: ImageColumns)?
+
         func value(_ row: Row) -> TemplateValue {
-            if let known = columns[row.image.id] { return known.value(row) }
+            // Rows of one image are adjacent, so the previous image usually answers without hashing.
+            if let last, last.id == row.image.id { return last.columns.value(row) }
+            if let known = columns[row.image.id] {
+                last = (row.image.id, known)
+                return known.value(row)
+            }
             let computed = ImageColumns(row.image, noTrunc: noTrunc, now: now, sizes: nil)
             columns[row.image.id] = computed
+            last = (row.image.id, computed)
             return computed.value(row)
         }
     }
@@ -148,11 +156,16 @@ public struct ImageListView: Sendable {
         }
 
         func value(_ row: Row) -> TemplateValue {
-            .structure(.formatterContext(typeName: "*formatter.imageContext", fields: [
-                ("ID", id), ("Repository", row.repository), ("Tag", row.tag), ("Digest", row.digest),
-                ("CreatedSince", createdSince), ("CreatedAt", createdAt), ("Size", size), ("Containers", containers),
-                ("VirtualSize", virtualSize), ("SharedSize", shared), ("UniqueSize", unique),
-            ]))
+            typealias F = TemplateStruct.Field
+            return .structure(TemplateStruct(typeName: "*formatter.imageContext", fields: [
+                F("ID", .string(id), typeName: "string"), F("Repository", .string(row.repository), typeName: "string"),
+                F("Tag", .string(row.tag), typeName: "string"), F("Digest", .string(row.digest), typeName: "string"),
+                F("CreatedSince", .string(createdSince), typeName: "string"),
+                F("CreatedAt", .string(createdAt), typeName: "string"), F("Size", .string(size), typeName: "string"),
+                F("Containers", .string(containers), typeName: "string"),
+                F("VirtualSize", .string(virtualSize), typeName: "string"),
+                F("SharedSize", .string(shared), typeName: "string"), F("UniqueSize", .string(unique), typeName: "string"),
+            ], sortJSONKeys: true, escapeHTMLInJSON: true))
         }
     }
 }
