@@ -10,7 +10,7 @@ extension ImageStore {
     public func remove(_ nameOrID: String, force: Bool) throws -> [RemovalRecord] {
         let outcome = try database.pool.write { db -> (records: [RemovalRecord], freed: Set<String>) in
             let image = try Self.resolve(db, nameOrID)
-            return try Self.remove(db, image: image, given: nameOrID, force: force, pruning: false)
+            return try Self.remove(db, image: image, given: nameOrID, force: force)
         }
         collectBlobs(outcome.freed)
         return outcome.records
@@ -34,7 +34,7 @@ extension ImageStore {
                     guard let current = try Self.loadImages(db, whereSQL: "id = ?", arguments: [image.id.description]).first else {
                         return ([], [])
                     }
-                    return try Self.remove(db, image: current, given: current.id.description, force: true, pruning: true)
+                    return try Self.remove(db, image: current, given: current.id.description, force: true)
                 }
                 result.records += outcome.records
                 freed.formUnion(outcome.freed)
@@ -47,7 +47,7 @@ extension ImageStore {
         return result
     }
 
-    static func remove(_ db: Database, image: StoredImage, given: String, force: Bool, pruning: Bool) throws
+    static func remove(_ db: Database, image: StoredImage, given: String, force: Bool) throws
         -> (records: [RemovalRecord], freed: Set<String>) {
         var records: [RemovalRecord] = []
         let id = image.id.description
@@ -90,7 +90,6 @@ extension ImageStore {
             freed.insert(layer.blobDigest.description)
             records.append(.deleted(chains[index].description))
         }
-        _ = pruning
         return (records, freed)
     }
 
@@ -131,7 +130,12 @@ extension ImageStore {
 
     /// Blobs on disk that no image references: leftovers of interrupted writes or earlier removals.
     func orphanBlobs() throws -> Set<String> {
-        let referenced = try database.pool.read { db -> Set<String> in
+        Set(blobs.allDigests().map(\.description)).subtracting(try referencedBlobs())
+    }
+
+    /// Every blob digest that metadata names: configs, manifests and layers.
+    func referencedBlobs() throws -> Set<String> {
+        try database.pool.read { db -> Set<String> in
             var set = Set<String>()
             for row in try Row.fetchAll(db, sql: "SELECT id, manifest_digest FROM images") {
                 set.insert(row["id"]); set.insert(row["manifest_digest"])
@@ -139,7 +143,6 @@ extension ImageStore {
             for digest in try String.fetchAll(db, sql: "SELECT blob_digest FROM layers") { set.insert(digest) }
             return set
         }
-        return Set(blobs.allDigests().map(\.description)).subtracting(referenced)
     }
 
     /// Unlinks freed blobs, but only while no writer holds an ingest lease: a concurrent import may be
@@ -147,14 +150,7 @@ extension ImageStore {
     func collectBlobs(_ digests: Set<String>) {
         guard !digests.isEmpty else { return }
         ingestLease.tryExclusive {
-            let stillReferenced = (try? database.pool.read { db -> Set<String> in
-                var set = Set<String>()
-                for row in try Row.fetchAll(db, sql: "SELECT id, manifest_digest FROM images") {
-                    set.insert(row["id"]); set.insert(row["manifest_digest"])
-                }
-                for digest in try String.fetchAll(db, sql: "SELECT blob_digest FROM layers") { set.insert(digest) }
-                return set
-            }) ?? Set(digests)
+            let stillReferenced = (try? referencedBlobs()) ?? Set(digests)
             for digest in digests.subtracting(stillReferenced) {
                 if let parsed = try? Digest(digest) { try? blobs.delete(parsed) }
             }
