@@ -254,6 +254,7 @@ final class DirectoryWalker {
         }
     }
 
+    /// A symlink's target, read relative to an open directory (shared by the walker and layer apply).
     static func readLink(_ directoryFD: Int32, _ name: String, _ relativePath: String) throws -> String {
         var capacity = 4096
         while true {

@@ -124,7 +124,7 @@ final class LayerApplyResolver {
             }
             hops += 1
             guard hops <= Self.maxSymlinkHops else { throw ArchiveError.systemCall("open \(name)", errno: ELOOP) }
-            let target = try Self.readLink(parent, name)
+            let target = try DirectoryWalker.readLink(parent, name, name)
             if target.hasPrefix("/") {
                 for entry in stack.dropFirst() where entry.owned { close(entry.fd) }
                 stack = [(rootFD, false)]
@@ -134,20 +134,5 @@ final class LayerApplyResolver {
         let result = fcntl(stack.last!.fd, F_DUPFD_CLOEXEC, 0)
         guard result >= 0 else { throw ArchiveError.systemCall("dup", errno: errno) }
         return result
-    }
-
-    static func readLink(_ directoryFD: Int32, _ name: String) throws -> String {
-        var capacity = 4096
-        while true {
-            var target = [UInt8](repeating: 0, count: capacity)
-            let count = target.withUnsafeMutableBufferPointer { buffer in
-                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: capacity) {
-                    readlinkat(directoryFD, name, $0, capacity)
-                }
-            }
-            guard count >= 0 else { throw ArchiveError.systemCall("readlink \(name)", errno: errno) }
-            if count < capacity { return String(decoding: target[0..<count], as: UTF8.self) }
-            capacity *= 4
-        }
     }
 }
