@@ -61,7 +61,9 @@ public struct CredentialHelperClient: Sendable {
             "Username": token == nil ? credentials.username : Self.tokenUsername,
             "Secret": token ?? credentials.secret,
         ]
-        let input = try JSONEncoder().encode(payload)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let input = try encoder.encode(payload)
         let secret = token ?? credentials.secret
         let result = try run("store", input: input, secret: secret)
         guard result.status == 0 else {
