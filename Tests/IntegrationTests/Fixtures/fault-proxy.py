@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
 import ssl
 import sys
@@ -250,7 +251,15 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = proxy
 
 
+def exit_on_sigterm():
+    """Die on SIGTERM even if the launcher left it ignored or blocked (both survive exec)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
+
+
 def main():
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description="fault-injecting registry proxy")
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--upstream-ca")
@@ -260,6 +269,10 @@ def main():
     parser.add_argument("--log")
     parser.add_argument("modes", nargs="*")
     args = parser.parse_args()
+    try:
+        os.setsid()   # own process group, so the fixture can end it (and anything it starts) by group id
+    except OSError:
+        pass          # already a group leader
     Handler.upstream = urllib.parse.urlsplit(args.upstream)
     if Handler.upstream.scheme == "https":
         Handler.context = ssl.create_default_context(cafile=args.upstream_ca) if args.upstream_ca \

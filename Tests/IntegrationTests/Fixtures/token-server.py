@@ -26,6 +26,7 @@ import datetime
 import json
 import os
 import secrets
+import signal
 import sys
 import threading
 import time
@@ -209,7 +210,15 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(400, {"errors": [{"code": "UNSUPPORTED", "message": "unsupported grant_type"}]})
 
 
+def exit_on_sigterm():
+    """Die on SIGTERM even if the launcher left it ignored or blocked (both survive exec)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
+
+
 def main():
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description="test docker token service")
     sub = parser.add_subparsers(dest="command", required=True)
     k = sub.add_parser("keygen")
