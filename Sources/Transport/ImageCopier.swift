@@ -2,13 +2,18 @@ import Foundation
 import OCI
 
 /// What a copy is doing, for progress displays. Events of one layer arrive in this order:
-/// `layerWaiting`, then either `layerSkipped`, or `layerStarted`, `layerBytes`…, `layerVerifying`, `layerDone`.
+/// either `layerSkipped`, or `layerWaiting`, maybe `layerQueued`, `layerStarted`, `layerBytes`…, `layerVerifying`,
+/// `layerDone`.
 /// Several layers are in flight at once, so events of different layers interleave.
 public enum CopyEvent: Sendable, Hashable {
     /// An image's layers are about to be checked and sent (before any of its layer events).
     case imageStarted(TransportImage)
-    /// The layer has to be sent and waits for a free slot.
+    /// The layer has to be sent (docker's `Pulling fs layer` / `Preparing`). Emitted for all of an image's layers,
+    /// in image order, before any is sent.
     case layerWaiting(TransportLayer)
+    /// The layer waits for a free slot: all slots are taken by the layers before it (docker's `Waiting`).
+    /// Follows the image's `layerWaiting` events for every layer after the first `maxConcurrentLayers`.
+    case layerQueued(TransportLayer)
     /// The destination already has the layer (or it was sent earlier in this copy); no bytes move.
     case layerSkipped(TransportLayer)
     /// Bytes start flowing; `total` is the byte count to expect, when known.
@@ -71,6 +76,7 @@ public struct ImageCopier: Sendable {
                     progress?(isPresent ? .layerSkipped(layer) : .layerWaiting(layer))
                     if !isPresent { toSend.append(layer) }
                 }
+                for layer in toSend.dropFirst(concurrent == nil ? 1 : maxConcurrentLayers) { progress?(.layerQueued(layer)) }
                 if let concurrent {
                     try await Self.sendConcurrently(toSend, from: source, to: concurrent, limit: maxConcurrentLayers,
                                                     progress: progress)
