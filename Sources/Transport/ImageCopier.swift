@@ -58,32 +58,9 @@ public struct ImageCopier: Sendable {
             for image in images {
                 try Task.checkCancellation()
                 progress?(.imageStarted(image))
-                let keys = image.layers.map { Self.key($0, destination.layerDelivery) }
-                var unique: [TransportLayer] = []
-                var seen = Set<Digest>()
-                for (layer, key) in zip(image.layers, keys) where seen.insert(key).inserted { unique.append(layer) }
-                var exists = [Bool](repeating: false, count: unique.count)
-                let unknown = unique.indices.filter { !present.contains(Self.key(unique[$0], destination.layerDelivery)) }
-                for index in unique.indices where !unknown.contains(index) { exists[index] = true }
-                if let concurrent {
-                    let answers = try await Self.presence(of: unknown.map { unique[$0] }, at: concurrent, limit: maxConcurrentLayers)
-                    for (index, answer) in zip(unknown, answers) { exists[index] = answer }
-                } else {
-                    for index in unknown { exists[index] = try await destination.hasLayer(unique[index]) }
-                }
-                var toSend: [TransportLayer] = []
-                for (layer, isPresent) in zip(unique, exists) {
-                    progress?(isPresent ? .layerSkipped(layer) : .layerWaiting(layer))
-                    if !isPresent { toSend.append(layer) }
-                }
-                for layer in toSend.dropFirst(concurrent == nil ? 1 : maxConcurrentLayers) { progress?(.layerQueued(layer)) }
-                if let concurrent {
-                    try await Self.sendConcurrently(toSend, from: source, to: concurrent, limit: maxConcurrentLayers,
-                                                    progress: progress)
-                } else {
-                    for layer in toSend { try await Self.send(layer, from: source, to: destination, progress: progress) }
-                }
-                present.formUnion(keys)
+                try await copyLayers(of: image, from: source, to: destination, concurrent: concurrent, present: present,
+                                     progress: progress)
+                present.formUnion(image.layers.map { Self.key($0, destination.layerDelivery) })
                 try await destination.putImage(image)
                 progress?(.imageDone(image))
             }
@@ -92,6 +69,35 @@ public struct ImageCopier: Sendable {
         } catch {
             await destination.abort()
             throw error
+        }
+    }
+
+    /// Makes all of one image's layers present at the destination: each distinct layer not known to be there is
+    /// asked about, reported as skipped or waiting (in image order), and the missing ones are sent.
+    private func copyLayers(of image: TransportImage, from source: some ImageSource, to destination: some ImageDestination,
+                            concurrent: (any ConcurrentImageDestination)?, present: Set<Digest>,
+                            progress: Progress?) async throws {
+        var unique: [TransportLayer] = []
+        var seen = Set<Digest>()
+        for layer in image.layers where seen.insert(Self.key(layer, destination.layerDelivery)).inserted { unique.append(layer) }
+        var exists = unique.map { present.contains(Self.key($0, destination.layerDelivery)) }
+        let unknown = unique.indices.filter { !exists[$0] }
+        if let concurrent {
+            let answers = try await Self.presence(of: unknown.map { unique[$0] }, at: concurrent, limit: maxConcurrentLayers)
+            for (index, answer) in zip(unknown, answers) { exists[index] = answer }
+        } else {
+            for index in unknown { exists[index] = try await destination.hasLayer(unique[index]) }
+        }
+        var toSend: [TransportLayer] = []
+        for (layer, isPresent) in zip(unique, exists) {
+            progress?(isPresent ? .layerSkipped(layer) : .layerWaiting(layer))
+            if !isPresent { toSend.append(layer) }
+        }
+        for layer in toSend.dropFirst(concurrent == nil ? 1 : maxConcurrentLayers) { progress?(.layerQueued(layer)) }
+        if let concurrent {
+            try await Self.sendConcurrently(toSend, from: source, to: concurrent, limit: maxConcurrentLayers, progress: progress)
+        } else {
+            for layer in toSend { try await Self.send(layer, from: source, to: destination, progress: progress) }
         }
     }
 
