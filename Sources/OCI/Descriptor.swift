@@ -130,14 +130,6 @@ public struct ImageIndex: Hashable, Sendable, Codable, GoJSONRepresentable {
         annotations = try c.decodeIfPresent([String: String].self, forKey: .annotations)
     }
 
-    /// The first manifest whose platform `wanted` accepts (see ``Platform/matches(_:)``), in index order,
-    /// preferring an exact variant match.
-    public func manifest(for wanted: Platform) -> Descriptor? {
-        let candidates = manifests.filter { $0.platform.map(wanted.matches) ?? false }
-        let exact = candidates.first { $0.platform?.normalized.variant == wanted.normalized.variant }
-        return exact ?? candidates.first
-    }
-
     public var goJSON: JSONValue {
         var o = JSONObjectBuilder()
         o.add("schemaVersion", .integer(Int64(schemaVersion)))

@@ -41,9 +41,14 @@ public struct Platform: Hashable, Sendable, Codable, CustomStringConvertible, Go
     /// Parses `os`, `arch`, `os/arch` or `os/arch/variant` and normalises it (containerd's `platforms.Parse`).
     /// A lone architecture gets this host's OS; a lone OS gets this host's architecture.
     public init(parsing specifier: String) throws(PlatformError) {
+        // Texts of the containerd version docker 20.10 vendors (`"x" is an invalid component of ...`).
+        if specifier.contains("*") {
+            throw PlatformError(description: "\(GoQuote.quote(specifier)): wildcards not yet supported: invalid argument")
+        }
         let parts = specifier.split(separator: "/", omittingEmptySubsequences: false).map { String($0) }
         for part in parts where part.isEmpty || !part.utf8.allSatisfy({ ASCII.isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }) {
-            throw PlatformError(description: "\(GoQuote.quote(part)): invalid platform component: invalid argument")
+            throw PlatformError(description: "\(GoQuote.quote(part)) is an invalid component of \(GoQuote.quote(specifier)): "
+                + "platform specifier component must match \"^[A-Za-z0-9_-]+$\": invalid argument")
         }
         let host = Platform.current
         switch parts.count {
@@ -79,21 +84,19 @@ public struct Platform: Hashable, Sendable, Codable, CustomStringConvertible, Go
         return copy
     }
 
-    /// Whether an image built for `candidate` runs here, when `self` is the wanted platform: same OS and
-    /// architecture, same variant after normalisation, and on 32-bit ARM any older variant too.
+    /// Whether an image built for `candidate` runs here, when `self` is the wanted platform
+    /// (containerd's `platforms.Only`; see ``PlatformMatcher``).
     public func matches(_ candidate: Platform) -> Bool {
-        let want = normalized
-        let have = candidate.normalized
-        guard want.os == have.os, want.architecture == have.architecture else { return false }
-        if want.variant == have.variant { return true }
-        if want.architecture == "arm", let w = want.variant.flatMap(Platform.armLevel), let h = have.variant.flatMap(Platform.armLevel) {
-            return h <= w
-        }
-        if want.architecture == "arm64" || want.architecture == "amd64" {
-            return have.variant == nil  // an unspecified variant is the baseline
-        }
-        return false
+        PlatformMatcher(for: self).matches(candidate)
     }
+
+    /// Parses a `--platform` value (`os`, `arch`, `os/arch` or `os/arch/variant`); see ``init(parsing:)``.
+    public static func parse(_ specifier: String) throws(PlatformError) -> Platform {
+        try Platform(parsing: specifier)
+    }
+
+    /// This machine's platform, normalised (what an image must match to run here).
+    public static var host: Platform { current.normalized }
 
     /// This machine, from `uname` mapped to Go names (`x86_64` → `amd64`, `aarch64` → `arm64/v8`, `armv7l` → `arm/v7`).
     public static let current: Platform = {
@@ -149,6 +152,7 @@ public struct Platform: Hashable, Sendable, Codable, CustomStringConvertible, Go
         case "aarch64", "arm64":
             switch variant {
             case nil, "", "8", "v8", "v8.0": return ("arm64", "v8")
+            case "9", "9.0", "v9.0": return ("arm64", "v9")
             default: return ("arm64", variant)
             }
         case "armhf": return ("arm", "v7")
@@ -161,11 +165,6 @@ public struct Platform: Hashable, Sendable, Codable, CustomStringConvertible, Go
             }
         default: return (arch, variant == "" ? nil : variant)
         }
-    }
-
-    private static func armLevel(_ variant: String) -> Int? {
-        guard variant.hasPrefix("v") else { return nil }
-        return Int(variant.dropFirst())
     }
 
     /// Field order of the image-spec Go struct: architecture, os, os.version, os.features, variant.

@@ -52,8 +52,9 @@ public protocol BlobReader: AnyObject {
     func close()
 }
 
-/// Where images come from: the store, an archive, a layout directory (later: a registry).
-public protocol ImageSource {
+/// Where images come from: the store, an archive, a layout directory, a registry. Sendable because the copier
+/// opens several layers at once from different tasks; sources only read, so this costs them nothing.
+public protocol ImageSource: Sendable {
     /// The images to copy, in order.
     func images() async throws -> [TransportImage]
     /// Opens one layer: the blob as stored, or decoded to its tar for `.uncompressed`.
@@ -69,7 +70,8 @@ public enum LayerDelivery: Sendable, Equatable {
 }
 
 /// Where images go. Calls arrive in order: for each image `hasLayer`/`putLayer` per layer, then
-/// `putImage`; after every image `commit`, or `abort` on any failure.
+/// `putImage`; after every image `commit`, or `abort` on any failure. A plain destination gets one call at a time
+/// (an archive is one stream); see ``ConcurrentImageDestination`` for one that takes layers in parallel.
 public protocol ImageDestination {
     var layerDelivery: LayerDelivery { get }
     /// Whether the layer is already there, so the copy can skip its bytes.
@@ -82,6 +84,11 @@ public protocol ImageDestination {
     func commit() async throws
     func abort() async
 }
+
+/// A destination that accepts `hasLayer` and `putLayer` calls for different layers at the same time, from
+/// different tasks (the store, a registry). `putImage`, `commit` and `abort` still come one at a time, after the
+/// layer calls they depend on have finished.
+public protocol ConcurrentImageDestination: ImageDestination, Sendable {}
 
 /// Failures of reading or writing images in transit, each one line for the CLI.
 public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -5,7 +5,11 @@ import Store
 
 /// The local store as an `ImageDestination`. Layers are written through `BlobIngest` (atomic, digest-checked)
 /// and each image is one store transaction, so a failure never leaves a half-recorded image.
-public final class StoreDestination: ImageDestination {
+///
+/// Layers may be put concurrently (each has its own ingest file); the little shared state is behind a lock.
+/// `@unchecked` because `onCommit` is a plain closure: it is only called from `putImage`, which the copier never
+/// runs concurrently.
+public final class StoreDestination: ConcurrentImageDestination, @unchecked Sendable {
     /// What one committed image looked like: its names, and the names that moved away from another image.
     public struct Committed: Sendable {
         public var image: StoredImage
@@ -17,10 +21,18 @@ public final class StoreDestination: ImageDestination {
     public let store: ImageStore
     private let action: String
     private let logTagEvents: Bool
-    private var layersPut: [Digest: StoredLayer] = [:]
-    public private(set) var committed: [Committed] = []
+    private let lock = NSLock()
+    private var layersPutStorage: [Digest: StoredLayer] = [:]
+    private var committedStorage: [Committed] = []
+    private var onCommitStorage: ((Committed) -> Void)?
+
+    /// The images committed so far, in order.
+    public var committed: [Committed] { lock.withLock { committedStorage } }
     /// Called right after each image is committed.
-    public var onCommit: ((Committed) -> Void)?
+    public var onCommit: ((Committed) -> Void)? {
+        get { lock.withLock { onCommitStorage } }
+        set { lock.withLock { onCommitStorage = newValue } }
+    }
 
     /// - Parameters:
     ///   - action: the event logged per image (`load`, `pull`).
@@ -58,9 +70,10 @@ public final class StoreDestination: ImageDestination {
                                                     actual: measured.diffID)
             }
             try ingest.commit(as: layer.blob.digest)
-            layersPut[layer.blob.digest] = StoredLayer(
+            let stored = StoredLayer(
                 blobDigest: layer.blob.digest, diffID: layer.diffID, mediaType: layer.blob.mediaType, blobSize: layer.blob.size,
                 contentSize: measured.contentSize, uncompressedSize: measured.uncompressedSize)
+            lock.withLock { layersPutStorage[layer.blob.digest] = stored }
         } catch {
             ingest.abort()
             throw error
@@ -68,6 +81,7 @@ public final class StoreDestination: ImageDestination {
     }
 
     public func putImage(_ image: TransportImage) async throws {
+        let layersPut = lock.withLock { layersPutStorage }
         let layers = try image.layers.map { layer -> StoredLayer in
             if let put = layersPut[layer.blob.digest] { return put }
             if let contentSize = layer.contentSize {
@@ -90,8 +104,11 @@ public final class StoreDestination: ImageDestination {
         let stored = try store.commit(config: image.config, manifest: manifest, layers: layers, tags: image.names,
                                       action: action, logTagEvents: logTagEvents)
         let entry = Committed(image: stored, names: image.names, renamed: renamed)
-        committed.append(entry)
-        onCommit?(entry)
+        let callback = lock.withLock {
+            committedStorage.append(entry)
+            return onCommitStorage
+        }
+        callback?(entry)
     }
 
     public func commit() async throws {}
