@@ -33,7 +33,8 @@ public final class FileBlobReader: BlobReader {
     deinit { close() }
 }
 
-/// Decodes a compressed blob file (gzip, zstd, …) to its tar bytes.
+/// Decodes a compressed blob file (gzip, zstd, …) to its tar bytes, on a thread of its own a few chunks
+/// ahead of the reader, so that decoding and the consumer (hashing, writing) use both cores.
 public final class DecompressingBlobReader: BlobReader {
     private let file: FileBlobReader
     private let input: DecompressingInput
@@ -42,14 +43,19 @@ public final class DecompressingBlobReader: BlobReader {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw TransportError.missingFile(path) }
         file = FileBlobReader(fileDescriptor: fd)
-        input = try DecompressingInput(fileDescriptor: fd)
+        input = try DecompressingInput(fileDescriptor: fd, decodeAhead: true)
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
         try input.read(into: buffer)
     }
 
-    public func close() { file.close() }
+    public func close() {
+        input.close()  // the decoding thread reads the descriptor: stop it first
+        file.close()
+    }
+
+    deinit { close() }
 }
 
 /// Passes bytes through while hashing and counting them; `finish` checks them against what was promised.
