@@ -119,6 +119,31 @@ struct DecodeAheadTests {
         #expect(fixture.contents("dir/f39") == String(repeating: "x", count: 39 * 37))
     }
 
+    /// gzip's CRC-32 is checked unless the caller says it hashes the output itself.
+    @Test func gzipChecksumIsSkippedOnlyWhenAsked() throws {
+        guard TestSupport.toolExists("gzip") else { return }
+        let input = Self.pattern(100_000)
+        var compressed = try TestSupport.run(["gzip", "-c"], input: input).output
+        compressed[compressed.count - 8] ^= 0xff  // the trailer's CRC-32
+        func decode(verify: Bool) throws -> [UInt8] {
+            let url = try TestSupport.temporaryDirectory().appendingPathComponent("bad.gz")
+            try TestSupport.writeFile(compressed, to: url)
+            let fd = open(url.path, O_RDONLY)
+            defer { close(fd) }
+            let reader = try DecompressingInput(fileDescriptor: fd, decodeAhead: true, verifyChecksum: verify)
+            defer { reader.close() }
+            var output: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
+                if count == 0 { return output }
+                output += buffer[0..<count]
+            }
+        }
+        #expect(throws: ArchiveError.corruptCompressedInput("gzip: invalid checksum")) { try decode(verify: true) }
+        #expect(try decode(verify: false) == input)
+    }
+
     /// A failure in the middle of a gzip layer stops the decoding thread before `apply` returns.
     @Test func gzipLayerFailuresStopTheThread() throws {
         guard TestSupport.toolExists("gzip") else { return }
