@@ -8,16 +8,36 @@ import Darwin
 /// input, sniffed from its magic bytes; plain input passes through unchanged.
 public final class DecompressingInput {
     private let source: ByteSource
+    private let decodeAhead: DecodeAheadSource?
     /// The compression the input arrived in.
     public let compression: CompressionFormat
 
     /// Sniffs `fileDescriptor` (not closed by the reader); nothing is seeked, so pipes work.
-    public init(fileDescriptor: Int32) throws {
-        (source, compression) = try DecompressingReader.open(fileDescriptor)
+    /// With `decodeAhead`, compressed input is decoded on a thread of its own a few MiB ahead of the
+    /// reader (call `close()` before closing the descriptor). `verifyChecksum: false` skips gzip's CRC-32,
+    /// for callers that check a digest of the decoded bytes themselves.
+    public init(fileDescriptor: Int32, decodeAhead: Bool = false, verifyChecksum: Bool = true) throws {
+        let (decoder, compression) = try DecompressingReader.open(fileDescriptor, verifyChecksum: verifyChecksum)
+        self.compression = compression
+        if decodeAhead && compression != .none {
+            let threaded = DecodeAheadSource(source: decoder)
+            self.decodeAhead = threaded
+            source = threaded
+        } else {
+            self.decodeAhead = nil
+            source = decoder
+        }
     }
+
+    deinit { close() }
 
     /// Reads up to `buffer.count` decoded bytes; returns 0 only at the end of the stream.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         try source.read(into: buffer)
+    }
+
+    /// Stops decoding ahead (waits for the decoding thread); reads return 0 afterwards. Idempotent.
+    public func close() {
+        decodeAhead?.stop()
     }
 }

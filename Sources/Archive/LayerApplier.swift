@@ -77,7 +77,13 @@ public final class LayerApplier {
     @discardableResult
     public func apply(layerFrom input: Int32) throws -> Summary {
         let (source, compression) = try DecompressingReader.open(input)
-        let reader = LayerApplyReader(source: source, capacity: options.bufferSize)
+        // Decoding runs a chunk or four ahead on its own thread while this one creates the files.
+        let chunkSize = max(options.bufferSize / TarHeaderBlock.size, 1) * TarHeaderBlock.size
+        let chunks: ChunkSource = compression == .none
+            ? DirectChunkSource(source: source, chunkSize: chunkSize)
+            : DecodeAheadSource(source: source, chunkSize: chunkSize)
+        defer { chunks.stop() }
+        let reader = LayerApplyReader(chunks: chunks)
         let headers = HeaderMailbox()
         let validator = TarStreamValidator { headers.header = $0 }
         var summary = Summary(entryCount: 0, fileBytes: 0, whiteoutCount: 0, compression: compression)
@@ -146,13 +152,11 @@ public final class LayerApplier {
             try applyWhiteout(path, parent: parent)
             return true
         }
-        var existing = stat()
-        if fstatat(parent, base, &existing, AT_SYMLINK_NOFOLLOW) == 0 {
-            let isDirectory = existing.st_mode & S_IFMT == S_IFDIR
-            if !(isDirectory && header.kind == .directory) {
-                try LayerTreeRemoval.removeEntry(base, in: parent)
-                if isDirectory { resolver.invalidate() }
-            }
+        // Regular files, directories and symlinks are created first and only an EEXIST looks at what is
+        // there (an empty target has nothing to replace); the rarer kinds clear the way up front.
+        switch header.kind {
+        case .hardLink, .characterDevice, .blockDevice, .fifo: try replaceExisting(base, in: parent, with: header.kind)
+        default: break
         }
         switch header.kind {
         case .regular: try createRegular(header, parent: parent, base: base, data: &data)
@@ -191,8 +195,28 @@ public final class LayerApplier {
         if wasDirectory { resolver.invalidate() }
     }
 
+    /// Removes what sits at `base` unless both it and the new entry are directories (they merge).
+    private func replaceExisting(_ base: String, in parent: Int32, with kind: TarEntryKind) throws {
+        var existing = stat()
+        guard fstatat(parent, base, &existing, AT_SYMLINK_NOFOLLOW) == 0 else { return }
+        let isDirectory = existing.st_mode & S_IFMT == S_IFDIR
+        if isDirectory && kind == .directory { return }
+        try LayerTreeRemoval.removeEntry(base, in: parent)
+        if isDirectory { resolver.invalidate() }
+    }
+
+    /// Runs `create` (a syscall returning 0 or a descriptor, -1 on failure); on EEXIST replaces the entry there once.
+    private func creating(_ base: String, in parent: Int32, kind: TarEntryKind, _ create: () -> Int32) throws -> Int32 {
+        let result = create()
+        guard result < 0 && errno == EEXIST else { return result }
+        try replaceExisting(base, in: parent, with: kind)
+        return create()
+    }
+
     private func createRegular(_ header: TarEntryHeader, parent: Int32, base: String, data: inout EntryData) throws {
-        let fd = openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        let fd = try creating(base, in: parent, kind: .regular) {
+            openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        }
         guard fd >= 0 else { throw ArchiveError.systemCall("open \(header.name)", errno: errno) }
         defer { close(fd) }
         try data.copy(to: fd)
@@ -201,7 +225,7 @@ public final class LayerApplier {
     }
 
     private func createDirectory(_ header: TarEntryHeader, parent: Int32, base: String) throws {
-        if mkdirat(parent, base, 0o700) != 0 && errno != EEXIST {
+        if try creating(base, in: parent, kind: .directory, { mkdirat(parent, base, 0o700) }) != 0 && errno != EEXIST {
             throw ArchiveError.systemCall("mkdir \(header.name)", errno: errno)
         }
         let fd = openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -211,7 +235,7 @@ public final class LayerApplier {
     }
 
     private func createSymlink(_ header: TarEntryHeader, parent: Int32, base: String) throws {
-        guard symlinkat(header.linkName, parent, base) == 0 else {
+        guard try creating(base, in: parent, kind: .symbolicLink, { symlinkat(header.linkName, parent, base) }) == 0 else {
             throw ArchiveError.systemCall("symlink \(header.linkName) \(header.name)", errno: errno)
         }
         try applyMetadata(header, parent: parent, base: base, changeMode: false)

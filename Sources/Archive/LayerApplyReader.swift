@@ -1,52 +1,58 @@
 /// Buffered pull reader over a (decompressed) layer stream for `LayerApplier`: entry data is handed
-/// out as spans of one large buffer, so copying a file costs one read and one write per chunk.
+/// out as spans of the source's chunks, so copying a file costs one write per chunk and no memcpy.
+/// A span stays valid until the next call.
 final class LayerApplyReader {
-    private let source: ByteSource
-    private let buffer: UnsafeMutableRawBufferPointer
-    private var start = 0
-    private var end = 0
+    private let chunks: ChunkSource
+    private var chunk = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var offset = 0
     private var reachedEnd = false
+    /// Gathers a header block that straddles two chunks (only when a chunk is not a multiple of 512).
+    private let carry: UnsafeMutableRawBufferPointer
 
-    init(source: ByteSource, capacity: Int) {
-        self.source = source
-        buffer = .allocate(byteCount: max(capacity, 4096), alignment: 64)
+    init(chunks: ChunkSource, maxContiguous: Int = TarHeaderBlock.size) {
+        self.chunks = chunks
+        carry = .allocate(byteCount: maxContiguous, alignment: 64)
     }
 
-    deinit { buffer.deallocate() }
+    deinit { carry.deallocate() }
 
-    /// Up to `limit` bytes (refilling when empty); empty only at the end of the input.
+    /// Up to `limit` bytes; empty only at the end of the input.
     func next(upTo limit: Int) throws -> UnsafeRawBufferPointer {
-        if start == end {
-            start = 0
-            end = 0
-            try fill(atLeast: 1)
-        }
-        let count = min(limit, end - start)
-        defer { start += count }
-        return UnsafeRawBufferPointer(rebasing: buffer[start..<(start + count)])
+        if offset == chunk.count { guard try advance() else { return UnsafeRawBufferPointer(start: nil, count: 0) } }
+        let count = min(limit, chunk.count - offset)
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: chunk[offset..<(offset + count)])
     }
 
-    /// `count` contiguous bytes (at most the capacity); fewer only at the end of the input.
+    /// `count` contiguous bytes (at most `maxContiguous`); fewer only at the end of the input.
     func contiguous(_ count: Int) throws -> UnsafeRawBufferPointer {
-        if end - start < count {
-            if start > 0 {
-                let pending = end - start
-                if pending > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: pending) }
-                start = 0
-                end = pending
-            }
-            try fill(atLeast: count)
+        precondition(count <= carry.count)
+        if offset == chunk.count { guard try advance() else { return UnsafeRawBufferPointer(start: nil, count: 0) } }
+        if chunk.count - offset >= count {
+            defer { offset += count }
+            return UnsafeRawBufferPointer(rebasing: chunk[offset..<(offset + count)])
         }
-        let available = min(count, end - start)
-        defer { start += available }
-        return UnsafeRawBufferPointer(rebasing: buffer[start..<(start + available)])
+        var filled = 0
+        while filled < count {
+            if offset == chunk.count { guard try advance() else { break } }
+            let step = min(count - filled, chunk.count - offset)
+            (carry.baseAddress! + filled).copyMemory(from: chunk.baseAddress! + offset, byteCount: step)
+            filled += step
+            offset += step
+        }
+        return UnsafeRawBufferPointer(rebasing: carry[0..<filled])
     }
 
-    private func fill(atLeast count: Int) throws {
-        while end - start < count && !reachedEnd && end < buffer.count {
-            let got = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
-            if got == 0 { reachedEnd = true }
-            end += got
+    private func advance() throws -> Bool {
+        guard !reachedEnd else { return false }
+        guard let next = try chunks.nextChunk() else {
+            reachedEnd = true
+            chunk = UnsafeRawBufferPointer(start: nil, count: 0)
+            offset = 0
+            return false
         }
+        chunk = next
+        offset = 0
+        return true
     }
 }

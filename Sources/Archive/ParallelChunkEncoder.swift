@@ -12,7 +12,7 @@ protocol ChunkCompressor: AnyObject {
 /// Compresses a byte stream as a sequence of independent units, one per chunk, on all cores,
 /// writing the units in order to a descriptor while hashing what is written.
 ///
-/// Memory is bounded by the fixed slot ring: 8 × parallelism chunks in flight, each with its own input
+/// Memory is bounded by the fixed slot ring: 8 × parallelism chunks in flight (at most `maxSlots`), each with its own input
 /// buffer, output buffer and reusable compressor. The caller fills one slot at a time (on its own
 /// thread) via `nextInputBuffer` / `submit`; slots are recycled in order, so output order is input order.
 final class ParallelChunkEncoder {
@@ -59,8 +59,13 @@ final class ParallelChunkEncoder {
         self.formatName = formatName
         // Eight chunks per worker in flight: with fewer, a busy machine's scheduling delays on the
         // feeding thread idle the workers (measured: 2x slower import of a 500 MB tree under load).
-        slots = try (0..<max(2, parallelism * 8)).map { _ in Slot(chunkSize: chunkSize, compressor: try makeCompressor()) }
+        // Capped so that a many-core machine stays within the memory budget (~2 chunks per slot).
+        let slotCount = max(2, min(parallelism * 8, Self.maxSlots))
+        slots = try (0..<slotCount).map { _ in Slot(chunkSize: chunkSize, compressor: try makeCompressor()) }
     }
+
+    /// In-flight chunks at most, whatever the parallelism (24 × ~2 MiB with 1 MiB chunks).
+    static let maxSlots = 24
 
     deinit { abandon() }
 

@@ -33,23 +33,31 @@ public final class FileBlobReader: BlobReader {
     deinit { close() }
 }
 
-/// Decodes a compressed blob file (gzip, zstd, …) to its tar bytes.
+/// Decodes a compressed blob file (gzip, zstd, …) to its tar bytes, on a thread of its own a few chunks
+/// ahead of the reader, so that decoding and the consumer (hashing, writing) use both cores.
 public final class DecompressingBlobReader: BlobReader {
     private let file: FileBlobReader
     private let input: DecompressingInput
 
-    public init(path: String) throws {
+    /// `diffIDChecked`: the caller hashes every decoded byte against the layer's diffID (as `ImageCopier`'s
+    /// `VerifyingBlobReader` does), so gzip's own CRC-32 is redundant and skipped.
+    public init(path: String, diffIDChecked: Bool = false) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw TransportError.missingFile(path) }
         file = FileBlobReader(fileDescriptor: fd)
-        input = try DecompressingInput(fileDescriptor: fd)
+        input = try DecompressingInput(fileDescriptor: fd, decodeAhead: true, verifyChecksum: !diffIDChecked)
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
         try input.read(into: buffer)
     }
 
-    public func close() { file.close() }
+    public func close() {
+        input.close()  // the decoding thread reads the descriptor: stop it first
+        file.close()
+    }
+
+    deinit { close() }
 }
 
 /// Passes bytes through while hashing and counting them; `finish` checks them against what was promised.

@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+
+@testable import Archive
+
+/// The threaded decoder (`DecodeAheadSource`) and the chunked reader `LayerApplier` now runs on:
+/// bytes arrive whole and in order, errors from the decoding thread surface on the reader, and
+/// stopping early neither hangs nor touches the descriptor afterwards.
+@Suite("DecodeAhead")
+struct DecodeAheadTests {
+    /// A ByteSource handing out `bytes` in pieces of `step`, optionally failing at `failAt`.
+    final class PiecewiseSource: ByteSource {
+        let bytes: [UInt8]
+        let step: Int
+        let failAt: Int?
+        var offset = 0
+
+        init(_ bytes: [UInt8], step: Int, failAt: Int? = nil) {
+            self.bytes = bytes
+            self.step = step
+            self.failAt = failAt
+        }
+
+        func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+            if let failAt, offset >= failAt { throw ArchiveError.corruptCompressedInput("flate: corrupt input") }
+            let count = min(step, buffer.count, bytes.count - offset)
+            bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: count) }
+            offset += count
+            return count
+        }
+    }
+
+    static func pattern(_ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) } }
+
+    @Test(arguments: [1, 700, 4096, 10_000])
+    func chunksArriveWholeAndInOrder(step: Int) throws {
+        let input = Self.pattern(100_000)
+        let source = DecodeAheadSource(source: PiecewiseSource(input, step: step), chunkSize: 4096, depth: 3)
+        defer { source.stop() }
+        var output: [UInt8] = []
+        var sizes: [Int] = []
+        while let chunk = try source.nextChunk() {
+            sizes.append(chunk.count)
+            output.append(contentsOf: chunk)
+        }
+        #expect(output == input)
+        #expect(sizes.dropLast().allSatisfy { $0 == 4096 })  // full chunks keep tar blocks whole
+        #expect(try source.nextChunk() == nil)
+    }
+
+    @Test func copyingReadsMatchTheInput() throws {
+        let input = Self.pattern(50_001)
+        let source = DecodeAheadSource(source: PiecewiseSource(input, step: 333), chunkSize: 4096, depth: 2)
+        defer { source.stop() }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1000)
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+            if count == 0 { break }
+            output += buffer[0..<count]
+        }
+        #expect(output == input)
+    }
+
+    @Test func decoderErrorsReachTheReaderAfterTheGoodBytes() throws {
+        let input = Self.pattern(20_000)
+        let source = DecodeAheadSource(source: PiecewiseSource(input, step: 1000, failAt: 10_000), chunkSize: 4096, depth: 4)
+        defer { source.stop() }
+        var received = 0
+        #expect(throws: ArchiveError.corruptCompressedInput("flate: corrupt input")) {
+            while let chunk = try source.nextChunk() { received += chunk.count }
+        }
+        #expect(received == 8192)
+        #expect(try source.nextChunk() == nil)
+    }
+
+    @Test func stoppingEarlyEndsTheThread() throws {
+        for _ in 0..<50 {
+            let source = DecodeAheadSource(source: PiecewiseSource(Self.pattern(1 << 20), step: 5000), chunkSize: 4096, depth: 2)
+            _ = try source.nextChunk()
+            source.stop()
+            source.stop()
+            #expect(try source.nextChunk() == nil)
+        }
+    }
+
+    @Test func readerGathersHeaderBlocksAcrossOddChunks() throws {
+        let layer = try TestSupport.sampleTar()
+        let chunks = DirectChunkSource(source: PiecewiseSource(layer, step: 700), chunkSize: 4096)
+        let reader = LayerApplyReader(chunks: chunks)
+        var output: [UInt8] = []
+        var takeBlock = true
+        while true {
+            let span = takeBlock ? try reader.contiguous(512) : try reader.next(upTo: 1000)
+            if span.isEmpty { break }
+            if takeBlock { #expect(span.count == 512) }
+            output.append(contentsOf: span)
+            takeBlock.toggle()
+        }
+        #expect(output == layer)
+    }
+
+    /// A gzip layer goes through the decoding thread; small chunks put many boundaries inside files.
+    @Test func gzipLayersApplyThroughTheDecodingThread() throws {
+        guard TestSupport.toolExists("gzip") else { return }
+        let big = Self.pattern(300_001)
+        let layer = try LayerApplyFixture.layer { tar in
+            try tar.writeEntry(TarEntryHeader(name: "dir", kind: .directory, mode: 0o755))
+            try tar.writeEntry(TarEntryHeader(name: "dir/big", kind: .regular, mode: 0o644), data: big)
+            for index in 0..<40 { try tar.file("dir/f\(index)", String(repeating: "x", count: index * 37)) }
+        }
+        let compressed = try TestSupport.run(["gzip", "-c"], input: layer)
+        let fixture = try LayerApplyFixture()
+        let applier = try LayerApplier(directory: fixture.targetPath, options: .init(bufferSize: 4096))
+        let summary = try compressed.output.withUnsafeBytes { try applier.apply(layerBytes: $0) }
+        #expect(summary.compression == .gzip)
+        #expect(summary.entryCount == 42)
+        #expect(FileManager.default.contents(atPath: fixture.target.appendingPathComponent("dir/big").path).map(Array.init) == big)
+        #expect(fixture.contents("dir/f39") == String(repeating: "x", count: 39 * 37))
+    }
+
+    /// gzip's CRC-32 is checked unless the caller says it hashes the output itself.
+    @Test func gzipChecksumIsSkippedOnlyWhenAsked() throws {
+        guard TestSupport.toolExists("gzip") else { return }
+        let input = Self.pattern(100_000)
+        var compressed = try TestSupport.run(["gzip", "-c"], input: input).output
+        compressed[compressed.count - 8] ^= 0xff  // the trailer's CRC-32
+        func decode(verify: Bool) throws -> [UInt8] {
+            let url = try TestSupport.temporaryDirectory().appendingPathComponent("bad.gz")
+            try TestSupport.writeFile(compressed, to: url)
+            let fd = open(url.path, O_RDONLY)
+            defer { close(fd) }
+            let reader = try DecompressingInput(fileDescriptor: fd, decodeAhead: true, verifyChecksum: verify)
+            defer { reader.close() }
+            var output: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
+                if count == 0 { return output }
+                output += buffer[0..<count]
+            }
+        }
+        #expect(throws: ArchiveError.corruptCompressedInput("gzip: invalid checksum")) { try decode(verify: true) }
+        #expect(try decode(verify: false) == input)
+    }
+
+    /// A failure in the middle of a gzip layer stops the decoding thread before `apply` returns.
+    @Test func gzipLayerFailuresStopTheThread() throws {
+        guard TestSupport.toolExists("gzip") else { return }
+        let layer = try LayerApplyFixture.layer { tar in
+            try tar.file("ok", "fine")
+            try tar.writeEntry(TarEntryHeader(name: "bad", kind: .other(UInt8(ascii: "7"))), data: [1])
+            try tar.writeEntry(TarEntryHeader(name: "tail", kind: .regular), data: Self.pattern(2_000_000))
+        }
+        let compressed = try TestSupport.run(["gzip", "-c"], input: layer)
+        let fixture = try LayerApplyFixture()
+        #expect(throws: ArchiveError.invalidArgument("unhandled tar header type 55")) { try fixture.apply(compressed.output) }
+        var truncated = compressed.output
+        truncated.removeLast(truncated.count / 2)
+        #expect(throws: ArchiveError.self) { try fixture.apply(truncated) }
+    }
+}
