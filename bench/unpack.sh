@@ -2,7 +2,9 @@
 # `strata image unpack` vs `umoci unpack` (the "docker" column). Both read the very same gzip blob —
 # the OCI layout for umoci is built from strata's stored layer — with the page cache warm and their
 # output directories removed (and synced) before every run. umoci also writes its mtree manifest and
-# runtime config; that is part of what `umoci unpack` costs.
+# runtime config; that is part of what `umoci unpack` costs. Every run unpacks into a directory of its own
+# and the outputs are deleted only at the end: on ext4 the inode allocator scans past inodes freed in the
+# last ~30 s, so deleting the previous output right before a run bills both tools seconds of kernel time.
 DESCRIPTION="image unpack of debian:bookworm vs umoci unpack"
 GOAL_KIND=ratio
 GOAL=0.3
@@ -29,16 +31,17 @@ setup() {
   note "layer: $(du -h "oci/blobs/sha256/$layer" | cut -f1) gzip, shared by both; $(command -v umoci) $(umoci --version 2>/dev/null | head -1)"
 }
 warm() { cat oci/blobs/sha256/* "$STRATA_ROOT/metadata.db" >/dev/null; }
-prepare_strata() { rm -rf out-strata out-umoci; sync; warm; }
-run_strata()     { strata image unpack bench/unpack:1 out-strata; }
-prepare_peer()   { rm -rf out-strata out-umoci; sync; warm; }
-run_peer()       { umoci unpack --image oci:t out-umoci; }
+next_out() { local n; n=$(( $(cat run.count 2>/dev/null || echo 0) + 1 )); echo $n >run.count; echo "out/$1-$n"; }
+prepare_strata() { mkdir -p out; OUT=$(next_out strata); sync; warm; }
+run_strata()     { strata image unpack bench/unpack:1 "$OUT"; }
+prepare_peer()   { mkdir -p out; OUT=$(next_out umoci); sync; warm; }
+run_peer()       { umoci unpack --image oci:t "$OUT"; }
 report() {
-  rm -rf out-strata
+  rm -rf out-strata; sleep 1
   /usr/bin/time -v "$STRATA_BIN" --root "$STRATA_ROOT" image unpack bench/unpack:1 out-strata 2>rss.txt
   note "strata image unpack peak RSS: $(awk -F': ' '/Maximum resident set size/ {printf "%.1f MB", $2/1024}' rss.txt)"
   note "files: $(find out-strata | wc -l) entries, $(du -sh out-strata | cut -f1)"
 }
-cleanup() { rm -rf "$STRATA_ROOT" oci out-strata out-umoci; }
+cleanup() { rm -rf "$STRATA_ROOT" oci out-strata out run.count; }
 # Measured 2026-11 on the 2-core CI VM: strata 4.8 s vs umoci 10.5 s (ratio 0.46). File creation costs
 # ~600 µs of kernel time here; GNU tar -x of the uncompressed rootfs alone took 4.8–6.1 s in the same window.
