@@ -42,9 +42,12 @@ public struct ImageCopier: Sendable {
 
     /// How many layers of one image are fetched and stored at the same time (docker's default for pulls is 3).
     public var maxConcurrentLayers: Int
+    /// The shortest time between two byte-count events of one layer (docker redraws at about this rate).
+    public var progressInterval: Duration
 
-    public init(maxConcurrentLayers: Int = 3) {
+    public init(maxConcurrentLayers: Int = 3, progressInterval: Duration = .milliseconds(100)) {
         self.maxConcurrentLayers = max(1, maxConcurrentLayers)
+        self.progressInterval = progressInterval
     }
 
     /// Copies every image the source offers; returns them as they were put.
@@ -95,9 +98,12 @@ public struct ImageCopier: Sendable {
         }
         for layer in toSend.dropFirst(concurrent == nil ? 1 : maxConcurrentLayers) { progress?(.layerQueued(layer)) }
         if let concurrent {
-            try await Self.sendConcurrently(toSend, from: source, to: concurrent, limit: maxConcurrentLayers, progress: progress)
+            try await Self.sendConcurrently(toSend, from: source, to: concurrent, limit: maxConcurrentLayers, interval: progressInterval,
+                                             progress: progress)
         } else {
-            for layer in toSend { try await Self.send(layer, from: source, to: destination, progress: progress) }
+            for layer in toSend {
+                try await Self.send(layer, from: source, to: destination, interval: progressInterval, progress: progress)
+            }
         }
     }
 
@@ -128,7 +134,7 @@ public struct ImageCopier: Sendable {
 
     /// Sends layers with at most `limit` in flight; the first failure cancels the others and is rethrown.
     private static func sendConcurrently(_ layers: [TransportLayer], from source: some ImageSource,
-                                         to destination: any ConcurrentImageDestination, limit: Int,
+                                         to destination: any ConcurrentImageDestination, limit: Int, interval: Duration,
                                          progress: Progress?) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var running = 0
@@ -137,7 +143,7 @@ public struct ImageCopier: Sendable {
                     try await group.next()
                     running -= 1
                 }
-                group.addTask { try await send(layer, from: source, to: destination, progress: progress) }
+                group.addTask { try await send(layer, from: source, to: destination, interval: interval, progress: progress) }
                 running += 1
             }
             try await group.waitForAll()
@@ -146,14 +152,14 @@ public struct ImageCopier: Sendable {
 
     /// Streams one layer through a progress counter and a digest check into the destination.
     private static func send(_ layer: TransportLayer, from source: some ImageSource, to destination: some ImageDestination,
-                             progress: Progress?) async throws {
+                             interval: Duration, progress: Progress?) async throws {
         try Task.checkCancellation()
         let delivery = destination.layerDelivery
         let raw = try await source.openLayer(layer, as: delivery)
         defer { raw.close() }
         let total = delivery == .asStored ? layer.blob.size : layer.uncompressedSize
         progress?(.layerStarted(layer, total: total))
-        let counted = ProgressBlobReader(raw, layer: layer, total: total, progress: progress)
+        let counted = ProgressBlobReader(raw, layer: layer, total: total, interval: interval, progress: progress)
         let verifying = delivery == .asStored
             ? VerifyingBlobReader(counted, digest: layer.blob.digest, size: layer.blob.size, what: "layer \(layer.blob.digest)")
             : VerifyingBlobReader(counted, digest: layer.diffID, size: layer.uncompressedSize, what: "layer \(layer.diffID)")
@@ -167,7 +173,7 @@ public struct ImageCopier: Sendable {
 /// Counts the bytes of one layer for ``CopyEvent/layerBytes(_:done:total:)`` and stops promptly when the copy is
 /// cancelled. Reading the clock once per read (reads are up to 1 MiB) keeps the cost unmeasurable.
 final class ProgressBlobReader: BlobReader {
-    static let interval = Duration.milliseconds(100)
+    private let interval: Duration
     private let inner: any BlobReader
     private let layer: TransportLayer
     private let total: Int64?
@@ -177,8 +183,9 @@ final class ProgressBlobReader: BlobReader {
     private var lastReport = ContinuousClock.now
     private var ended = false
 
-    init(_ inner: any BlobReader, layer: TransportLayer, total: Int64?, progress: ImageCopier.Progress?) {
+    init(_ inner: any BlobReader, layer: TransportLayer, total: Int64?, interval: Duration, progress: ImageCopier.Progress?) {
         self.inner = inner
+        self.interval = interval
         self.layer = layer
         self.total = total
         self.progress = progress
@@ -194,7 +201,7 @@ final class ProgressBlobReader: BlobReader {
         }
         done += Int64(count)
         let now = ContinuousClock.now
-        if now - lastReport >= Self.interval {
+        if now - lastReport >= interval {
             lastReport = now
             reported = done
             progress(.layerBytes(layer, done: done, total: total))

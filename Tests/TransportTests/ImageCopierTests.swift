@@ -9,13 +9,16 @@ private struct MemorySource: ImageSource {
     var blobs: [Digest: [UInt8]]
     var delayPerChunk: Duration = .zero
     var failing: Set<Digest> = []
+    /// When set, every reader's first read waits until this many readers have started (or 10 s passed).
+    var gate: Gate?
     let cancelled = Counter()
 
     func images() async throws -> [TransportImage] { offered }
 
     func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader {
-        MemoryReader(blobs[layer.blob.digest]!, delay: delayPerChunk, fails: failing.contains(layer.blob.digest),
-                     cancelled: cancelled)
+        let fails = failing.contains(layer.blob.digest)
+        return MemoryReader(blobs[layer.blob.digest]!, delay: fails ? .zero : delayPerChunk, fails: fails, gate: gate,
+                            cancelled: cancelled)
     }
 }
 
@@ -24,16 +27,22 @@ private final class MemoryReader: BlobReader {
     private var offset = 0
     private let delay: Duration
     private let fails: Bool
+    private var gate: Gate?
     private let cancelled: Counter
 
-    init(_ bytes: [UInt8], delay: Duration, fails: Bool, cancelled: Counter) {
+    init(_ bytes: [UInt8], delay: Duration, fails: Bool, gate: Gate?, cancelled: Counter) {
         self.bytes = bytes
         self.delay = delay
         self.fails = fails
+        self.gate = gate
         self.cancelled = cancelled
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        if let gate {
+            self.gate = nil
+            await gate.arrive()
+        }
         if delay > .zero {
             do { try await Task.sleep(for: delay) } catch { cancelled.add(); throw error }
         }
@@ -47,6 +56,33 @@ private final class MemoryReader: BlobReader {
     }
 
     func close() {}
+}
+
+/// Holds readers back until `count` of them have arrived, so "this many at once" does not depend on timing.
+private actor Gate {
+    private let count: Int
+    private var arrived = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(count: Int) { self.count = count }
+
+    func arrive() async {
+        arrived += 1
+        if arrived >= count {
+            waiting.forEach { $0.resume() }
+            waiting = []
+            return
+        }
+        await withCheckedContinuation { continuation in
+            waiting.append(continuation)
+            Task { try? await Task.sleep(for: .seconds(10)); self.release() }
+        }
+    }
+
+    private func release() {
+        waiting.forEach { $0.resume() }
+        waiting = []
+    }
 }
 
 private final class Counter: @unchecked Sendable {
@@ -141,7 +177,7 @@ private final class EventLog: @unchecked Sendable {
 
     @Test func layersGoConcurrentlyUpToTheLimit() async throws {
         var (source, _) = Self.fixture(layerCount: 6)
-        source.delayPerChunk = .milliseconds(10)  // 5 chunks: each layer takes 50 ms, so three overlap
+        source.gate = Gate(count: 3)  // the first three readers start together
         let destination = RecordingDestination()
         try await ImageCopier(maxConcurrentLayers: 3).copy(from: source, to: destination)
         #expect(destination.maxInFlight == 3)
@@ -221,17 +257,19 @@ private final class EventLog: @unchecked Sendable {
     }
 
     @Test func byteEventsAreThrottled() async throws {
-        var (source, _) = Self.fixture(layerCount: 1)
-        source.delayPerChunk = .milliseconds(10)  // 5 chunks of 4 KiB: about 50 ms
-        let log = EventLog()
-        try await ImageCopier().copy(from: source, to: RecordingDestination(), progress: log.record)
-        let bytes = log.events.filter { if case .layerBytes = $0 { true } else { false } }
-        #expect(bytes.count <= 3)  // unthrottled it would be 5
+        let (source, _) = Self.fixture(layerCount: 1)  // 5 reads of 4 KiB
+        func byteEvents(interval: Duration) async throws -> Int {
+            let log = EventLog()
+            try await ImageCopier(progressInterval: interval).copy(from: source, to: RecordingDestination(), progress: log.record)
+            return log.events.filter { if case .layerBytes = $0 { true } else { false } }.count
+        }
+        #expect(try await byteEvents(interval: .seconds(3600)) == 1)  // only the final count
+        #expect(try await byteEvents(interval: .zero) == 5)           // one per read
     }
 
     @Test func failureAbortsAndCancelsTheRest() async throws {
         var (source, layers) = Self.fixture(layerCount: 5)
-        source.delayPerChunk = .milliseconds(20)
+        source.delayPerChunk = .seconds(3600)  // the others only end by being cancelled
         source.failing = [layers[0].blob.digest]
         let destination = RecordingDestination()
         await #expect(throws: TransportError.unsupported("network down")) {
