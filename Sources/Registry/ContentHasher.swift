@@ -26,7 +26,7 @@ struct ContentHasher {
         }
     }
 
-    func finalize() -> Digest {
+    func finalize() -> OCI.Digest {
         let hex: String
         switch state {
         case .sha256(let h): hex = h.finalize().map { String($0, radix: 16).leftPadded(2) }.joined()
@@ -34,10 +34,10 @@ struct ContentHasher {
         case .sha512(let h): hex = h.finalize().map { String($0, radix: 16).leftPadded(2) }.joined()
         }
         // The hex is well formed by construction.
-        return try! Digest(algorithm + ":" + hex)
+        return try! OCI.Digest(algorithm + ":" + hex)
     }
 
-    static func digest(of bytes: some Sequence<UInt8>, algorithm: String) -> Digest {
+    static func digest(of bytes: some Sequence<UInt8>, algorithm: String) -> OCI.Digest {
         var hasher = ContentHasher(algorithm: algorithm)
         Array(bytes).withUnsafeBytes { hasher.update($0) }
         return hasher.finalize()

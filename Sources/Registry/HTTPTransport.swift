@@ -112,7 +112,7 @@ final class HTTPTransport: Sendable {
             let status = Int(response.status.code)
             if status == 401, sameHost, request.authenticate, !authenticated {
                 let challenges = AuthChallenge.parse(response.headers["WWW-Authenticate"])
-                if await auth.learn(challenges, hostPort: originHost, request: request, sentAuthorization: authorization) {
+                if try await auth.learn(challenges, hostPort: originHost, request: request, sentAuthorization: authorization) {
                     authenticated = true
                     await drain(response)
                     attempt -= 1
@@ -184,10 +184,9 @@ final class HTTPTransport: Sendable {
     /// The body as Data, failing beyond `limit` bytes.
     func collect(_ response: HTTPClientResponse, limit: Int, url: String) async throws -> Data {
         do {
-            var buffer = try await response.body.collect(upTo: limit)
-            return buffer.readData(length: buffer.readableBytes) ?? Data()
-        } catch let error as NIOTooManyBytesError {
-            _ = error
+            let buffer = try await response.body.collect(upTo: limit)
+            return Data(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
             throw RegistryError.tooLarge(url: url, limit: limit)
         } catch {
             throw HTTPTransport.transportError(error, method: .GET, url: url)

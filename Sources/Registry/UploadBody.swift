@@ -64,7 +64,7 @@ final class UploadReader: @unchecked Sendable {
 
             mutating func next() async throws -> ByteBuffer? {
                 guard remaining > 0 else { return nil }
-                guard let piece = try await reader.next(limit: Int(min(remaining, Int64(UploadReader.pieceSize)))) else {
+                guard let piece = try await reader.next(limit: Int(Swift.min(remaining, Int64(UploadReader.pieceSize)))) else {
                     throw RegistryError.invalidResponse("upload body ended \(remaining) bytes early")
                 }
                 remaining -= Int64(piece.readableBytes)

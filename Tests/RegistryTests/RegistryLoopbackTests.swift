@@ -12,9 +12,10 @@ final class LogLines: @unchecked Sendable {
 }
 
 func testOptions(_ log: LogLines? = nil, chunk: Int? = nil) -> RegistryClientOptions {
-    RegistryClientOptions(connectTimeout: .seconds(5), requestTimeout: .seconds(20), maxAttempts: 3,
-                          retryBaseDelay: .milliseconds(10), forcedChunkSize: chunk,
-                          log: log.map { sink in { sink.append($0) } }, proxyEnvironment: [:])
+    var sink: (@Sendable (String) -> Void)?
+    if let log { sink = { log.append($0) } }
+    return RegistryClientOptions(connectTimeout: .seconds(5), requestTimeout: .seconds(20), maxAttempts: 3,
+                                 retryBaseDelay: .milliseconds(10), forcedChunkSize: chunk, log: sink, proxyEnvironment: [:])
 }
 
 func readAll(_ stream: RegistryBlobStream) async throws -> [UInt8] {
