@@ -66,15 +66,31 @@ final class HTTPTransport: Sendable {
             await state.setScheme("https", for: hostPort)
             return "https://" + hostPort
         }
-        let probe = RegistryRequest(method: .GET, url: "https://\(hostPort)/v2/", registry: hostPort, maxAttempts: 1)
-        let scheme: String
-        do {
-            let response = try await execute(probe, url: probe.url, authorization: nil)
-            await learnChallenges(from: response, hostPort: hostPort)
-            await drain(response)
-            scheme = "https"
-        } catch {
-            scheme = "http"
+        // Both schemes are asked at once and the first that answers like a registry wins: a TLS hello sent to a
+        // plain-HTTP server can sit unanswered until a timeout, and a plain request to a TLS server fails fast.
+        let scheme = await withTaskGroup(of: (String, Bool).self) { group in
+            for candidate in ["https", "http"] {
+                group.addTask {
+                    let probe = RegistryRequest(method: .GET, url: "\(candidate)://\(hostPort)/v2/", registry: hostPort, maxAttempts: 1)
+                    guard let response = try? await self.execute(probe, url: probe.url, authorization: nil) else {
+                        return (candidate, false)
+                    }
+                    let answered = response.headers.first(name: "Docker-Distribution-Api-Version") != nil
+                        || response.status == .ok || response.status == .unauthorized
+                    if answered { await self.learnChallenges(from: response, hostPort: hostPort) }
+                    await self.drain(response)
+                    return (candidate, answered)
+                }
+            }
+            var fallback = "http"
+            for await (candidate, answered) in group {
+                if answered {
+                    group.cancelAll()
+                    return candidate
+                }
+                if candidate == "https" { fallback = "http" }
+            }
+            return fallback
         }
         await state.setScheme(scheme, for: hostPort)
         return scheme + "://" + hostPort

@@ -7,6 +7,9 @@ import OCI
 public final class OCILayoutDestination: ImageDestination {
     private let sink: LayoutSink
     private var indexEntries: [Descriptor] = []
+    /// When set, every image is written under exactly this `org.opencontainers.image.ref.name` (skopeo's
+    /// `oci:DIR:REF`) instead of names derived from its tags.
+    public var refName: String?
 
     /// - Parameter existingIndex: the `index.json` already in a layout directory, merged with the new entries.
     public init(sink: LayoutSink, existingIndex: ImageIndex? = nil) {
@@ -43,9 +46,14 @@ public final class OCILayoutDestination: ImageDestination {
         if !sink.hasFile(manifestPath) { try sink.writeFile(manifestPath, data: manifestData) }
         let platform = try? JSONDecoder().decode(ImageConfig.self, from: image.config).platform
         let tagged = image.names.filter { $0.tag != nil && $0.digest == nil }
-        let newEntries = OCIIndexEntries.descriptors(
-            manifest: Descriptor(mediaType: mediaType, digest: manifestDigest, size: Int64(manifestData.count), platform: platform),
-            names: tagged)
+        let manifestEntry = Descriptor(mediaType: mediaType, digest: manifestDigest, size: Int64(manifestData.count),
+                                       platform: platform)
+        var newEntries = OCIIndexEntries.descriptors(manifest: manifestEntry, names: tagged)
+        if let refName {
+            var entry = manifestEntry
+            entry.annotations = [Descriptor.refNameAnnotation: refName]
+            newEntries = [entry]
+        }
         // A name now saved replaces the entry that held it before.
         let taken = Set(newEntries.compactMap { $0.annotations?[Descriptor.refNameAnnotation] })
         let takenFull = Set(newEntries.compactMap { $0.annotations?[Descriptor.containerdImageNameAnnotation] })

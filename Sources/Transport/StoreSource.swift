@@ -8,6 +8,7 @@ public struct StoreSource: ImageSource {
     public let store: ImageStore
     /// Each chosen image with the tags to carry, in the order first named.
     public let selection: [(image: StoredImage, tags: [ImageReference])]
+    public var measureUncompressedSize = true
 
     /// Resolves names as `docker save` does: `repo` takes every tag in the repository, `repo:tag` that tag,
     /// an ID or digest reference the image without a name. Errors are dockerd's.
@@ -49,9 +50,12 @@ public struct StoreSource: ImageSource {
         selection = order.map { chosen[$0]! }
     }
 
-    public init(store: ImageStore, images: [(image: StoredImage, tags: [ImageReference])]) {
+    /// - Parameter measureUncompressedSize: tar destinations need each layer's uncompressed size up front (a
+    ///   decompress pass for layers that never had it measured); registries and layouts do not.
+    public init(store: ImageStore, images: [(image: StoredImage, tags: [ImageReference])], measureUncompressedSize: Bool = true) {
         self.store = store
         selection = images
+        self.measureUncompressedSize = measureUncompressedSize
     }
 
     public func images() async throws -> [TransportImage] {
@@ -60,7 +64,8 @@ public struct StoreSource: ImageSource {
             let manifest = try store.blobs.read(entry.image.manifestDigest)
             let layers = try store.layers(of: entry.image.id).map { layer in
                 TransportLayer(blob: Descriptor(mediaType: layer.mediaType, digest: layer.blobDigest, size: layer.blobSize),
-                               diffID: layer.diffID, uncompressedSize: try uncompressedSize(of: layer),
+                               diffID: layer.diffID,
+                               uncompressedSize: measureUncompressedSize ? try uncompressedSize(of: layer) : layer.uncompressedSize,
                                contentSize: layer.contentSize)
             }
             return TransportImage(config: config, manifest: manifest, manifestMediaType: entry.image.manifestMediaType,

@@ -11,6 +11,8 @@ struct Strata: AsyncParsableCommand {
             Global option, accepted anywhere on the command line:
               --root DIR   the store (default $STRATA_ROOT; /var/lib/strata for root;
                            else $XDG_DATA_HOME/strata)
+              --insecure-registry HOST[:PORT]   allow plain HTTP / unverified TLS (repeatable; also
+                           "insecure-registries" in $STRATA_CONFIG or ~/.config/strata/config.json)
 
             Examples:
               strata import -c 'CMD ["/bin/sh"]' rootfs.tar busybox:latest
@@ -25,6 +27,7 @@ struct Strata: AsyncParsableCommand {
         subcommands: [
             ImportCommand.self, ImagesCommand.self, TagCommand.self, RmiCommand.self, InspectCommand.self,
             HistoryCommand.self, SaveCommand.self, LoadCommand.self, ExportCommand.self, EventsCommand.self,
+            PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self, CopyCommand.self,
             ImageCommand.self, SystemCommand.self,
         ])
 }
@@ -38,13 +41,15 @@ struct CLIError: Error {
 /// Options docker accepts anywhere, pulled out before ArgumentParser sees the arguments.
 enum GlobalOptions {
     nonisolated(unsafe) static var root: String?
+    /// `--insecure-registry HOST[:PORT]` (repeatable): plain HTTP or unverified TLS allowed, as dockerd's flag.
+    nonisolated(unsafe) static var insecureRegistries: [String] = []
     /// The command as typed, e.g. `image inspect`, for docker-style usage messages.
     nonisolated(unsafe) static var commandPath = ""
 
     static func recordCommandPath(_ arguments: [String]) {
         let words = arguments.prefix { !$0.hasPrefix("-") }
         guard let first = words.first else { return }
-        if ["image", "system", "builder"].contains(first), words.count > 1 {
+        if ["image", "system", "builder", "manifest"].contains(first), words.count > 1 {
             commandPath = "\(first) \(words[words.index(after: words.startIndex)])"
         } else {
             commandPath = first
@@ -63,7 +68,17 @@ enum GlobalOptions {
                 index += 2
                 continue
             }
-            if argument.hasPrefix("--root=") {
+            if argument == "--insecure-registry" {
+                guard index + 1 < arguments.count else {
+                    throw CLIError(message: "flag needs an argument: --insecure-registry", code: 125)
+                }
+                insecureRegistries.append(arguments[index + 1])
+                index += 2
+                continue
+            }
+            if argument.hasPrefix("--insecure-registry=") {
+                insecureRegistries.append(String(argument.dropFirst("--insecure-registry=".count)))
+            } else if argument.hasPrefix("--root=") {
                 root = String(argument.dropFirst("--root=".count))
             } else {
                 if let normalized = normalizedBooleanFlag(argument) { rest.append(normalized) }

@@ -6,11 +6,13 @@ enum UsageErrors {
     enum Arity {
         case exactly(Int)
         case atLeast(Int)
+        case atMost(Int)
 
         func accepts(_ count: Int) -> Bool {
             switch self {
             case .exactly(let n): return count == n
             case .atLeast(let n): return count >= n
+            case .atMost(let n): return count <= n
             }
         }
 
@@ -18,6 +20,7 @@ enum UsageErrors {
             switch self {
             case .exactly(let n): return "exactly \(n) argument\(n == 1 ? "" : "s")"
             case .atLeast(let n): return "at least \(n) argument\(n == 1 ? "" : "s")"
+            case .atMost(let n): return "at most \(n) argument\(n == 1 ? "" : "s")"
             }
         }
     }
@@ -36,6 +39,17 @@ enum UsageErrors {
         "image inspect": ("image inspect [OPTIONS] IMAGE [IMAGE...]", "Display detailed information on one or more images"),
         "export": ("export [OPTIONS] IMAGE", "Export an image's flattened filesystem as a tar archive"),
         "image unpack": ("image unpack IMAGE DIR", "Unpack an image's root filesystem into a directory"),
+        "pull": ("pull [OPTIONS] NAME[:TAG|@DIGEST]", "Pull an image or a repository from a registry"),
+        "push": ("push [OPTIONS] NAME[:TAG]", "Push an image or a repository to a registry"),
+        "login": ("login [OPTIONS] [SERVER]", "Log in to a Docker registry"),
+        "logout": ("logout [SERVER]", "Log out from a Docker registry"),
+        "image pull": ("image pull [OPTIONS] NAME[:TAG|@DIGEST]", "Pull an image or a repository from a registry"),
+        "image push": ("image push [OPTIONS] NAME[:TAG]", "Push an image or a repository to a registry"),
+        "copy": ("copy [OPTIONS] SOURCE-IMAGE DESTINATION-IMAGE", "Copy an image between transports"),
+        "manifest inspect": ("manifest inspect [OPTIONS] [MANIFEST_LIST] MANIFEST", "Display an image manifest, or manifest list"),
+        "manifest create": ("manifest create MANIFEST_LIST MANIFEST [MANIFEST...]", "Create a local manifest list for annotating and pushing to a registry"),
+        "manifest annotate": ("manifest annotate [OPTIONS] MANIFEST_LIST MANIFEST", "Add additional information to a local image manifest"),
+        "manifest push": ("manifest push [OPTIONS] MANIFEST_LIST", "Push a manifest list to a repository"),
         "image tag": ("image tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
     ]
 

@@ -1,0 +1,140 @@
+import Archive
+import Foundation
+import OCI
+import Registry
+import Store
+
+/// Opens the two ends of `strata copy SRC DST` from their transport names. The local store is opened only when
+/// an end needs it (archives are staged through it, as `load` does); what an archive source staged is removed
+/// again unless the store is the destination.
+public final class CopyEndpoints {
+    public let client: RegistryClient
+    public let platform: PlatformMatcher
+    private let openStore: () throws -> ImageStore
+    private var cleanups: [() -> Void] = []
+    private var finishers: [() throws -> Void] = []
+    private var keepsStagedBlobs = false
+
+    public init(client: RegistryClient, platform: PlatformMatcher = .host, openStore: @escaping () throws -> ImageStore) {
+        self.client = client
+        self.platform = platform
+        self.openStore = openStore
+    }
+
+    /// Where `name` reads from.
+    public func source(_ name: TransportName) async throws -> any ImageSource {
+        switch name {
+        case .registry(let reference):
+            return RegistrySource(client: client, reference: reference, platform: platform)
+        case .ociLayout(let path, let reference):
+            return OCILayoutSource(root: path, reference: reference, platform: platform)
+        case .ociArchive(let path, let reference):
+            let images = try stage(path).filter { image in
+                guard let reference else { return true }
+                return image.names.contains { $0.tag == reference || $0.description == reference }
+            }
+            return try staged(images, describing: path, wanted: reference)
+        case .dockerArchive(let path, let wanted):
+            var images = try stage(path)
+            switch wanted {
+            case .reference(let reference)?: images = images.filter { $0.names.contains(reference) }
+            case .index(let index)?: images = images.indices.contains(index) ? [images[index]] : []
+            case nil: break
+            }
+            return try staged(images, describing: path, wanted: wanted.map { "\($0)" })
+        case .store(let text):
+            return try StoreSource(store: openStore(), names: [text])
+        }
+    }
+
+    /// Where `name` writes to; `names` are the names the copied image should carry there.
+    public func destination(_ name: TransportName) throws -> any ImageDestination {
+        switch name {
+        case .registry(let reference):
+            return RegistryDestination(client: client, reference: reference)
+        case .ociLayout(let path, let reference):
+            let destination = try OCILayoutDestination(directory: path)
+            destination.refName = reference
+            return destination
+        case .ociArchive(let path, let reference):
+            let destination = OCILayoutDestination(sink: TarSink(fileDescriptor: try temporaryOutput(for: path)))
+            destination.refName = reference
+            return destination
+        case .dockerArchive(let path, _):
+            return DockerArchiveDestination(sink: TarSink(fileDescriptor: try temporaryOutput(for: path)))
+        case .store:
+            keepsStagedBlobs = true
+            return StoreDestination(store: try openStore(), action: "pull", logTagEvents: true)
+        }
+    }
+
+    /// The names an image copied to `name` should carry (nil: keep the source's).
+    public static func names(for name: TransportName) -> [ImageReference]? {
+        switch name {
+        case .registry(let reference): return [reference]
+        case .dockerArchive(_, .reference(let reference)?): return [reference]
+        case .dockerArchive: return nil
+        case .ociLayout, .ociArchive: return []
+        case .store(let text): return (try? ImageReference(text)).map { [$0.digest == nil ? $0.withDefaultTag() : $0] } ?? []
+        }
+    }
+
+    /// Makes written archives durable under their final names.
+    public func finish() throws {
+        for finisher in finishers { try finisher() }
+        finishers = []
+        close()
+    }
+
+    /// Drops temporary files and anything staged only for this copy.
+    public func close() {
+        for cleanup in cleanups.reversed() { cleanup() }
+        cleanups = []
+    }
+
+    private func stage(_ path: String) throws -> [TransportImage] {
+        let store = try openStore()
+        let lease = try store.ingestLease.acquireShared()
+        cleanups.append { lease.release() }
+        let stager = ArchiveStager(store: store)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw TransportError.missingFile(path) }
+        defer { Glibc.close(fd) }
+        cleanups.append { [unowned self] in if !self.keepsStagedBlobs { stager.discardCreatedBlobs() } }
+        try stager.stage(tar: TarEntryReader(input: try DecompressingInput(fileDescriptor: fd)))
+        return try ArchiveResolver(stager: stager).images()
+    }
+
+    private func staged(_ images: [TransportImage], describing path: String, wanted: String?) throws -> any ImageSource {
+        guard !images.isEmpty else {
+            throw TransportError.unsupported("no image \(wanted.map { "\"\($0)\" " } ?? "")in \(path)")
+        }
+        guard images.count == 1 else {
+            throw TransportError.unsupported("\(path) holds \(images.count) images; choose one")
+        }
+        return StagedArchiveSource(store: try openStore(), images: images)
+    }
+
+    /// A temporary file beside `path`, renamed over it by `finish()` and removed by `close()` otherwise.
+    private func temporaryOutput(for path: String) throws -> Int32 {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = (directory.isEmpty ? "." : directory) + "/.strata_temp_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw TransportError.unsupported("open \(path): \(String(cString: strerror(errno)))") }
+        var open = true
+        finishers.append {
+            guard fsync(fd) == 0, Glibc.close(fd) == 0 else {
+                throw TransportError.unsupported("write \(path): \(String(cString: strerror(errno)))")
+            }
+            open = false
+            guard rename(temporary, path) == 0 else {
+                throw TransportError.unsupported("rename \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+        cleanups.append {
+            if open { Glibc.close(fd) }
+            unlink(temporary)
+        }
+        return fd
+    }
+}

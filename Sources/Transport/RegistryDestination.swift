@@ -1,0 +1,106 @@
+import Foundation
+import OCI
+import Registry
+
+/// A registry repository (`docker://`) as an `ImageDestination`: blobs are HEAD-checked, mounted from
+/// `mountFrom` when the registry agrees, else uploaded; then config and manifest, tagged with the target's tag.
+/// Digests are preserved: the manifest is sent byte for byte when the image came with one.
+public final class RegistryDestination: ConcurrentImageDestination, @unchecked Sendable {
+    public enum LayerOutcome: Sendable { case existed, mounted(from: String), uploaded }
+
+    public let client: RegistryClient
+    public let reference: ImageReference
+    public let repository: RegistryRepository
+    /// Another repository of the same registry the blobs may be mounted from.
+    public let mountFrom: RegistryRepository?
+    /// Called when a layer lands, with how it got there (docker prints "Mounted from …", "Layer already exists").
+    public var onLayer: (@Sendable (TransportLayer, LayerOutcome) -> Void)?
+    /// (tag or digest, manifest digest, manifest size) for each manifest put.
+    public private(set) var pushed: [(reference: String, digest: Digest, size: Int)] = []
+    private let lock = NSLock()
+
+    public init(client: RegistryClient, reference: ImageReference, mountFrom: RegistryRepository? = nil) {
+        self.client = client
+        self.reference = reference
+        self.repository = RegistryRepository(reference)
+        self.mountFrom = mountFrom
+    }
+
+    public var layerDelivery: LayerDelivery { .asStored }
+
+    public func hasLayer(_ layer: TransportLayer) async throws -> Bool {
+        guard try await client.blobSize(repository, digest: layer.blob.digest) != nil else { return false }
+        onLayer?(layer, .existed)
+        return true
+    }
+
+    public func putLayer(_ layer: TransportLayer, from reader: VerifyingBlobReader) async throws {
+        let once = OneShotUploadBody(reader)
+        let outcome = try await client.uploadBlob(repository, digest: layer.blob.digest, size: layer.blob.size,
+                                                  mountFrom: mountFrom, body: { try once.take() })
+        if outcome == .uploaded { try reader.finish() }
+        switch outcome {
+        case .existed: onLayer?(layer, .existed)
+        case .mounted: onLayer?(layer, .mounted(from: mountFrom.map { RegistryDestination.familiarPath($0) } ?? ""))
+        case .uploaded: onLayer?(layer, .uploaded)
+        }
+    }
+
+    public func putImage(_ image: TransportImage) async throws {
+        let configDigest = Digest.sha256(image.config)
+        let configMediaType: String
+        let manifestData: Data
+        let manifestMediaType: String
+        if let manifest = image.manifest {
+            manifestData = manifest
+            manifestMediaType = image.manifestMediaType ?? MediaType.ociManifest
+            configMediaType = (try? JSONDecoder().decode(ImageManifest.self, from: manifest))?.config.mediaType ?? MediaType.ociConfig
+        } else {
+            let docker = image.layers.allSatisfy { $0.blob.mediaType.hasPrefix("application/vnd.docker.") }
+            configMediaType = docker ? MediaType.dockerConfig : MediaType.ociConfig
+            manifestMediaType = docker ? MediaType.dockerManifest : MediaType.ociManifest
+            let built = ImageManifest(mediaType: manifestMediaType,
+                                      config: Descriptor(mediaType: configMediaType, digest: configDigest, size: Int64(image.config.count)),
+                                      layers: image.layers.map(\.blob))
+            manifestData = GoJSON.encode(built)
+        }
+        _ = configMediaType
+        let config = image.config
+        _ = try await client.uploadBlob(repository, digest: configDigest, size: Int64(config.count), mountFrom: nil,
+                                        body: { DataUploadBody(config) })
+        let tag = reference.tag ?? (reference.digest == nil ? ImageReference.defaultTag : nil)
+        let target = tag ?? Digest.sha256(manifestData).description
+        let digest = try await client.putManifest(repository, reference: target, data: manifestData, mediaType: manifestMediaType)
+        lock.withLock { pushed.append((target, digest, manifestData.count)) }
+    }
+
+    public func commit() async throws {}
+    public func abort() async {}
+
+    static func familiarPath(_ repository: RegistryRepository) -> String {
+        repository.path.hasPrefix("library/") && repository.registry == ImageReference.defaultDomain
+            ? String(repository.path.dropFirst("library/".count)) : repository.path
+    }
+}
+
+/// The copier's verifying reader handed to the upload once; a retry would need the bytes again, which a
+/// stream cannot give, so the second call fails and the copier's own retry reopens the layer.
+final class OneShotUploadBody: @unchecked Sendable {
+    private var reader: VerifyingBlobReader?
+    private let lock = NSLock()
+    init(_ reader: VerifyingBlobReader) { self.reader = reader }
+
+    func take() throws -> any UploadBody {
+        try lock.withLock {
+            guard let reader else { throw TransportError.unsupported("layer upload cannot be restarted mid-stream") }
+            self.reader = nil
+            return BlobReaderUploadBody(reader)
+        }
+    }
+}
+
+final class BlobReaderUploadBody: UploadBody {
+    let reader: any BlobReader
+    init(_ reader: any BlobReader) { self.reader = reader }
+    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int { try await reader.read(into: buffer) }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import OCI
+import Registry
+import Transport
+
+struct CopyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy",
+        abstract: "Copy an image between registries, OCI layouts, archives and the local store",
+        usage: "strata copy [OPTIONS] SOURCE-IMAGE DESTINATION-IMAGE",
+        discussion: """
+            Transports (skopeo's syntax): docker://NAME[:TAG|@DIGEST], oci:DIR[:REF], oci-archive:FILE[:REF],
+            docker-archive:FILE[:NAME:TAG], strata:NAME or a bare NAME (the local store). Blobs and manifests are
+            copied byte for byte, so digests are preserved.
+
+            Examples:
+              strata copy docker://127.0.0.1:5000/tools/busybox:1.36 oci:./busybox-layout:1.36
+              strata copy oci-archive:busybox.tar docker://127.0.0.1:5000/tools/busybox:1.36
+              strata copy busybox:latest docker-archive:busybox.tar:busybox:latest
+            """)
+
+    @Option(help: "Platform to pick from a multi-platform source (default: this host)") var platform: String?
+    @Option(name: .customLong("max-concurrent-layers"), help: "Layers copied at once (default 3)") var maxConcurrentLayers: Int?
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print nothing but errors") var quiet = false
+    @Flag(name: .customLong("verbose"), help: "Log every HTTP exchange to stderr (credentials redacted)") var verbose = false
+    @Argument(help: "SOURCE-IMAGE DESTINATION-IMAGE") var names: [String] = []
+
+    func run() async throws {
+        try UsageErrors.check(names.count, .exactly(2))
+        let source: TransportName, destination: TransportName
+        do { source = try TransportName(names[0]) } catch {
+            throw CLIError(message: "Invalid source name \(names[0]): \(error)")
+        }
+        do { destination = try TransportName(names[1]) } catch {
+            throw CLIError(message: "Invalid destination name \(names[1]): \(error)")
+        }
+        let matcher = try PullCommand.platform(platform)
+        let settings = try RegistrySettings.load()
+        let copier = ImageCopier(maxConcurrentLayers: maxConcurrentLayers ?? settings.maxConcurrentDownloads)
+        do {
+            try await RegistryAccess.with(verbose: verbose) { client in
+                let endpoints = CopyEndpoints(client: client, platform: matcher, openStore: { try GlobalOptions.openStore() })
+                defer { endpoints.close() }
+                let from = try await endpoints.source(source)
+                let to = try endpoints.destination(destination)
+                if !quiet { FileHandle.standardError.write(Data("Copying \(source) to \(destination)\n".utf8)) }
+                let renamed = CopyEndpoints.names(for: destination).map { RenamedSource(from, names: $0) }
+                let images = if let renamed {
+                    try await copier.copy(from: renamed, to: to)
+                } else {
+                    try await copier.copy(from: from, to: to)
+                }
+                try endpoints.finish()
+                if !quiet, let image = images.first {
+                    let digest = (to as? RegistryDestination)?.pushed.last?.digest ?? Digest.sha256(image.manifest ?? image.config)
+                    FileHandle.standardError.write(Data("Wrote manifest \(digest) (image \(image.id))\n".utf8))
+                }
+            }
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError(message: "copying image: \(RuntimeErrorText.describe(error))")
+        }
+    }
+}

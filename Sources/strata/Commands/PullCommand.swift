@@ -1,0 +1,107 @@
+import ArgumentParser
+import DockerViews
+import Foundation
+import OCI
+import Registry
+import Store
+import Transport
+
+struct PullCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pull",
+        abstract: "Pull an image or a repository from a registry",
+        usage: "strata pull [OPTIONS] NAME[:TAG|@DIGEST]",
+        discussion: """
+            Logins come from docker's config.json ($DOCKER_CONFIG) and its credential helpers. Plain HTTP is
+            used only for localhost/127.0.0.1 and registries given with --insecure-registry or listed in
+            Strata's config file ("insecure-registries"). CAs and client certificates: /etc/docker/certs.d.
+
+            Examples:
+              strata pull busybox
+              strata pull --platform linux/arm64/v8 127.0.0.1:5000/tools/busybox:1.36
+              strata pull -a 127.0.0.1:5000/tools/busybox
+              strata pull 127.0.0.1:5000/tools/busybox@sha256:<digest>
+            """)
+
+    @Flag(name: [.customShort("a"), .customLong("all-tags")], help: "Download all tagged images in the repository")
+    var allTags = false
+    @Option(help: "Set platform if server is multi-platform capable") var platform: String?
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Suppress verbose output") var quiet = false
+    @Flag(name: .customLong("disable-content-trust"), help: "Skip image verification (default true)") var disableContentTrust = false
+    @Option(name: .customLong("max-concurrent-downloads"), help: "Layers downloaded at once (default 3)")
+    var maxConcurrentDownloads: Int?
+    @Flag(name: .customLong("verbose"), help: "Log every HTTP exchange to stderr (credentials redacted)") var verbose = false
+    @Argument(help: "NAME[:TAG|@DIGEST]") var names: [String] = []
+
+    func run() async throws {
+        try UsageErrors.check(names.count, .exactly(1))
+        let name = names[0]
+        if let failure = DockerReferenceCommand.pull.failure(for: name) {
+            throw CLIError(message: failure.message, code: failure.exitCode)
+        }
+        var reference = try ImageReference(name)
+        if allTags && (reference.tag != nil || reference.digest != nil) {
+            throw CLIError(message: "tag can't be used with --all-tags/-a")
+        }
+        let wanted = try Self.platform(platform)
+        let store = try GlobalOptions.openStore()
+        let settings = try RegistrySettings.load()
+        let copier = ImageCopier(maxConcurrentLayers: maxConcurrentDownloads ?? settings.maxConcurrentDownloads)
+        let progress = TransferProgress(kind: .pull, quiet: quiet)
+        if !allTags && reference.tag == nil && reference.digest == nil {
+            progress.line(PullProgressLines.usingDefaultTag())
+            reference = reference.withDefaultTag()
+        }
+        do {
+            try await RegistryAccess.with(verbose: verbose) { client in
+                var targets = [reference]
+                if allTags {
+                    let tags = try await client.tags(RegistryRepository(reference))
+                    targets = tags.map { reference.withTag($0) }
+                }
+                for target in targets {
+                    try await pull(target, client: client, store: store, platform: wanted, copier: copier, progress: progress)
+                }
+            }
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
+        }
+        if quiet || allTags {
+            Output.write((allTags ? reference.repository : reference).description + "\n")
+        } else {
+            Output.write(PullProgressLines.pulledReference(reference) + "\n")
+        }
+    }
+
+    private func pull(_ reference: ImageReference, client: RegistryClient, store: ImageStore, platform: PlatformMatcher,
+                      copier: ImageCopier, progress: TransferProgress) async throws {
+        let source = RegistrySource(client: client, reference: reference, platform: platform)
+        let header = PullProgressLines.pullingFrom(reference)
+        progress.line(id: header.id, header.text)
+        // Already here under this digest: nothing to fetch beyond one HEAD.
+        if let head = try? await source.headDigest(),
+           let known = try store.imageID(named: reference.repository.withDigest(head)),
+           let image = try store.image(id: known) {
+            let current = try store.imageID(named: reference)
+            if reference.digest == nil && current != known { try store.tag(image, as: reference) }
+            progress.line(PullProgressLines.digest(head))
+            progress.line(PullProgressLines.status(reference, downloaded: reference.digest == nil && current != known))
+            return
+        }
+        let previous = reference.digest == nil ? try store.imageID(named: reference) : nil
+        let destination = StoreDestination(store: store, action: "pull")
+        let images = try await copier.copy(from: source, to: destination, progress: progress.handler)
+        let digest = source.resolvedDigest ?? Digest.sha256(images.first?.manifest ?? Data())
+        progress.line(PullProgressLines.digest(digest))
+        progress.line(PullProgressLines.status(reference, downloaded: previous != images.first?.id))
+    }
+
+    static func platform(_ text: String?) throws -> PlatformMatcher {
+        guard let text, !text.isEmpty else { return .host }
+        do { return PlatformMatcher(for: try Platform.parse(text)) } catch {
+            throw CLIError(message: "Error response from daemon: \(error)")
+        }
+    }
+}

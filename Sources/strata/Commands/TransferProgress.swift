@@ -1,0 +1,89 @@
+import DockerViews
+import Foundation
+import OCI
+import Transport
+
+/// Turns copier events into docker's pull or push progress on stdout. Events arrive from several tasks, so the
+/// view sits behind a lock; `-q` makes it silent.
+final class TransferProgress: @unchecked Sendable {
+    enum Kind { case pull, push }
+
+    private let kind: Kind
+    private let quiet: Bool
+    private let lock = NSLock()
+    private var view: PullProgressView
+    /// Layers reported as mounted by the destination (push), so "Pushed" is not printed over "Mounted from".
+    private var mounted: [Digest: String] = [:]
+
+    init(kind: Kind, quiet: Bool) {
+        self.kind = kind
+        self.quiet = quiet
+        let terminal = isatty(STDOUT_FILENO) == 1
+        view = PullProgressView(isTerminal: terminal, terminalWidth: terminal ? Self.terminalColumns() : 200)
+    }
+
+    func line(_ text: String) {
+        guard !quiet else { return }
+        emit { $0.line(text) }
+    }
+
+    func line(id: String, _ text: String) {
+        guard !quiet else { return }
+        emit { $0.line(id: id, text) }
+    }
+
+    func status(_ layer: TransportLayer, _ status: LayerProgressStatus) {
+        guard !quiet else { return }
+        let id = PullProgressView.layerID(kind == .pull ? layer.blob.digest : layer.diffID)
+        emit { $0.update(id: id, status) }
+    }
+
+    func markMounted(_ layer: TransportLayer, from repository: String) {
+        lock.withLock { mounted[layer.blob.digest] = repository }
+    }
+
+    /// The copier's callback.
+    var handler: ImageCopier.Progress {
+        { [self] event in self.handle(event) }
+    }
+
+    private func handle(_ event: CopyEvent) {
+        switch (kind, event) {
+        case (.pull, .layerSkipped(let layer)): status(layer, .alreadyExists)
+        case (.pull, .layerWaiting(let layer)): status(layer, .pullingFSLayer)
+        case (_, .layerQueued(let layer)): status(layer, .waiting)
+        case (.pull, .layerBytes(let layer, let done, let total)): status(layer, .downloading(current: done, total: total))
+        case (.pull, .layerVerifying(let layer)): status(layer, .verifyingChecksum)
+        case (.pull, .layerDone(let layer)):
+            status(layer, .downloadComplete)
+            status(layer, .pullComplete)
+        case (.push, .layerSkipped(let layer)):
+            if let from = lock.withLock({ mounted[layer.blob.digest] }) {
+                status(layer, .mountedFrom(from))
+            } else {
+                status(layer, .layerAlreadyExists)
+            }
+        case (.push, .layerBytes(let layer, let done, let total)): status(layer, .pushing(current: done, total: total))
+        case (.push, .layerDone(let layer)):
+            if let from = lock.withLock({ mounted[layer.blob.digest] }) {
+                status(layer, .mountedFrom(from))
+            } else {
+                status(layer, .pushed)
+            }
+        default: break
+        }
+    }
+
+    private func emit(_ render: (inout PullProgressView) -> String) {
+        lock.withLock {
+            let text = render(&view)
+            if !text.isEmpty { Output.write(text) }
+        }
+    }
+
+    private static func terminalColumns() -> Int {
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 200 }
+        return Int(size.ws_col)
+    }
+}
