@@ -138,7 +138,7 @@ final class StreamingDecompressingReader: BlobReader {
         var template = Array((NSTemporaryDirectory() + "/strata-spool-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw TransportError.unsupported("cannot create a spool file: \(String(cString: strerror(errno)))") }
-        let path = String(cString: template)
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { Glibc.close(fd); unlink(path) }
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { chunk.deallocate() }

@@ -27,7 +27,7 @@ struct Strata: AsyncParsableCommand {
         subcommands: [
             ImportCommand.self, ImagesCommand.self, TagCommand.self, RmiCommand.self, InspectCommand.self,
             HistoryCommand.self, SaveCommand.self, LoadCommand.self, ExportCommand.self, EventsCommand.self,
-            PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self, CopyCommand.self,
+            PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self, CopyCommand.self, ManifestCommand.self,
             ImageCommand.self, SystemCommand.self,
         ])
 }
