@@ -39,6 +39,16 @@ public enum MediaType {
         mediaType == ociConfig || mediaType == dockerConfig
     }
 
+    /// The OCI layer media type for a Docker one (others unchanged): what a layer is called in an OCI manifest.
+    public static func ociEquivalent(ofLayer mediaType: String) -> String {
+        switch mediaType {
+        case dockerLayerGzip: ociLayerGzip
+        case dockerLayer: ociLayer
+        case dockerForeignLayerGzip: ociLayerNondistributableGzip
+        default: mediaType
+        }
+    }
+
     /// How a layer blob is compressed, judged from its media type; nil when it is not a known layer type.
     public static func layerCompression(_ mediaType: String) -> LayerCompression? {
         switch mediaType {

@@ -7,6 +7,13 @@ import Store
 /// diffIDs must match, before anything is committed.
 struct ArchiveResolver {
     let stager: ArchiveStager
+    /// For an OCI layout: only the index entries with this `org.opencontainers.image.ref.name`.
+    var refName: String?
+
+    init(stager: ArchiveStager, refName: String? = nil) {
+        self.stager = stager
+        self.refName = refName
+    }
 
     func images() throws -> [TransportImage] {
         if let manifest = file("manifest.json") {
@@ -60,7 +67,7 @@ struct ArchiveResolver {
         }
         var images: [TransportImage] = []
         var byManifest: [Digest: Int] = [:]
-        for descriptor in index.manifests {
+        for descriptor in index.manifests where refName == nil || descriptor.annotations?[Descriptor.refNameAnnotation] == refName {
             let manifestDescriptor = try platformManifest(descriptor)
             let names = Self.names(from: descriptor.annotations)
             if let existing = byManifest[manifestDescriptor.digest] {

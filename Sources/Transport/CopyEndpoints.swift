@@ -29,11 +29,7 @@ public final class CopyEndpoints {
         case .ociLayout(let path, let reference):
             return OCILayoutSource(root: path, reference: reference, platform: platform)
         case .ociArchive(let path, let reference):
-            let images = try stage(path).filter { image in
-                guard let reference else { return true }
-                return image.names.contains { $0.tag == reference || $0.description == reference }
-            }
-            return try staged(images, describing: path, wanted: reference)
+            return try staged(try stage(path, refName: reference), describing: path, wanted: reference)
         case .dockerArchive(let path, let wanted):
             var images = try stage(path)
             switch wanted {
@@ -92,7 +88,7 @@ public final class CopyEndpoints {
         cleanups = []
     }
 
-    private func stage(_ path: String) throws -> [TransportImage] {
+    private func stage(_ path: String, refName: String? = nil) throws -> [TransportImage] {
         let store = try openStore()
         let lease = try store.ingestLease.acquireShared()
         cleanups.append { lease.release() }
@@ -102,7 +98,7 @@ public final class CopyEndpoints {
         defer { Glibc.close(fd) }
         cleanups.append { [unowned self] in if !self.keepsStagedBlobs { stager.discardCreatedBlobs() } }
         try stager.stage(tar: TarEntryReader(input: try DecompressingInput(fileDescriptor: fd)))
-        return try ArchiveResolver(stager: stager).images()
+        return try ArchiveResolver(stager: stager, refName: refName).images()
     }
 
     private func staged(_ images: [TransportImage], describing path: String, wanted: String?) throws -> any ImageSource {

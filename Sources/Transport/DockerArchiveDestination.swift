@@ -26,9 +26,41 @@ public final class DockerArchiveDestination: ImageDestination {
 
     public func putLayer(_ layer: TransportLayer, from reader: VerifyingBlobReader) async throws {
         guard let size = layer.uncompressedSize else {
-            throw TransportError.unsupported("layer \(layer.diffID): uncompressed size unknown")
+            // A tar entry needs its size up front; a registry does not tell it, so the tar is spooled first.
+            try await putSpooled(layer, from: reader)
+            return
         }
         try await sink.writeFile(Self.blobPath(layer.diffID), size: size, from: reader)
+    }
+
+    private func putSpooled(_ layer: TransportLayer, from reader: VerifyingBlobReader) async throws {
+        var template = Array((NSTemporaryDirectory() + "/strata-layer-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw TransportError.unsupported("cannot create a spool file: \(String(cString: strerror(errno)))") }
+        unlink(String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        let spool = FileBlobReader(fileDescriptor: fd)
+        defer { spool.close() }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        var size: Int64 = 0
+        while true {
+            let count = try await reader.read(into: buffer)
+            if count == 0 { break }
+            var offset = 0
+            while offset < count {
+                let written = write(fd, buffer.baseAddress! + offset, count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw TransportError.unsupported("spool write: \(String(cString: strerror(errno)))")
+                }
+                offset += written
+            }
+            size += Int64(count)
+        }
+        try reader.finish()
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw TransportError.unsupported("spool seek failed") }
+        let replay = VerifyingBlobReader(spool, digest: layer.diffID, size: size, what: "layer \(layer.diffID)")
+        try await sink.writeFile(Self.blobPath(layer.diffID), size: size, from: replay)
     }
 
     public func putImage(_ image: TransportImage) async throws {

@@ -37,10 +37,17 @@ public final class OCILayoutDestination: ImageDestination {
     public func putImage(_ image: TransportImage) async throws {
         let configPath = DockerArchiveDestination.blobPath(image.id)
         if !sink.hasFile(configPath) { try sink.writeFile(configPath, data: image.config) }
-        let manifestData = image.manifest ?? GoJSON.encode(ImageManifest(
+        // skopeo and umoci only see OCI-typed entries in a layout, so a Docker schema 2 manifest is rewritten with
+        // OCI media types, as skopeo does; config and layer bytes (so the image ID and diffIDs) stay the same.
+        let keepsManifest = image.manifest != nil && (image.manifestMediaType ?? MediaType.ociManifest) == MediaType.ociManifest
+        let manifestData = keepsManifest ? image.manifest! : GoJSON.encode(ImageManifest(
             config: Descriptor(mediaType: MediaType.ociConfig, digest: image.id, size: Int64(image.config.count)),
-            layers: image.layers.map(\.blob)))
-        let mediaType = image.manifestMediaType ?? MediaType.ociManifest
+            layers: image.layers.map { layer in
+                var blob = layer.blob
+                blob.mediaType = MediaType.ociEquivalent(ofLayer: blob.mediaType)
+                return blob
+            }))
+        let mediaType = MediaType.ociManifest
         let manifestDigest = Digest.sha256(manifestData)
         let manifestPath = DockerArchiveDestination.blobPath(manifestDigest)
         if !sink.hasFile(manifestPath) { try sink.writeFile(manifestPath, data: manifestData) }
