@@ -11,8 +11,9 @@ struct Strata: AsyncParsableCommand {
             Global option, accepted anywhere on the command line:
               --root DIR   the store (default $STRATA_ROOT; /var/lib/strata for root;
                            else $XDG_DATA_HOME/strata)
-              --insecure-registry HOST[:PORT]   allow plain HTTP / unverified TLS (repeatable; also
-                           "insecure-registries" in $STRATA_CONFIG or ~/.config/strata/config.json)
+              --insecure-registry HOST[:PORT]
+                           allow plain HTTP or unverified TLS (repeatable); also
+                           "insecure-registries" in $STRATA_CONFIG
 
             Examples:
               strata import -c 'CMD ["/bin/sh"]' rootfs.tar busybox:latest
@@ -22,6 +23,12 @@ struct Strata: AsyncParsableCommand {
               strata image prune -a -f --filter until=24h
               strata system df -v
               strata system check
+              strata save -o busybox.tar busybox && strata load -i busybox.tar
+              echo "$PASSWORD" | strata login -u alice --password-stdin 127.0.0.1:5000
+              strata pull --platform linux/arm64 127.0.0.1:5000/tools/busybox:1.36
+              strata push 127.0.0.1:5000/tools/busybox:1.36
+              strata copy docker://127.0.0.1:5000/tools/busybox:1.36 oci:./layout:1.36
+              strata manifest inspect 127.0.0.1:5000/tools/busybox:multi
             """,
         version: "0.1.0",
         subcommands: [
