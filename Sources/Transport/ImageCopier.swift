@@ -150,9 +150,25 @@ public struct ImageCopier: Sendable {
         }
     }
 
-    /// Streams one layer through a progress counter and a digest check into the destination.
+    /// Streams one layer into the destination; a transfer that failed in a way worth retrying (a dropped
+    /// connection, a 5xx, an upload that needs its bytes again) is reopened from the source, up to 3 times.
     private static func send(_ layer: TransportLayer, from source: some ImageSource, to destination: some ImageDestination,
                              interval: Duration, progress: Progress?) async throws {
+        var attempt = 1
+        while true {
+            do {
+                return try await sendOnce(layer, from: source, to: destination, interval: interval, progress: progress)
+            } catch {
+                guard attempt < 3, TransferRetry.isRetryable(error), !Task.isCancelled else { throw error }
+                try await Task.sleep(for: .milliseconds(300 * attempt))
+                attempt += 1
+            }
+        }
+    }
+
+    /// Streams one layer through a progress counter and a digest check into the destination.
+    private static func sendOnce(_ layer: TransportLayer, from source: some ImageSource, to destination: some ImageDestination,
+                                 interval: Duration, progress: Progress?) async throws {
         try Task.checkCancellation()
         let delivery = destination.layerDelivery
         let raw = try await source.openLayer(layer, as: delivery)

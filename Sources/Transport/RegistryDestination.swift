@@ -83,6 +83,24 @@ public final class RegistryDestination: ConcurrentImageDestination, @unchecked S
     }
 }
 
+/// An upload needs its bytes from the start again, which only the source can give: the copier reopens the layer.
+struct LayerRestartRequired: Error, CustomStringConvertible {
+    var description: String { "the layer upload had to start over and its stream cannot be rewound" }
+}
+
+/// Which transfer failures are worth reopening the layer for.
+enum TransferRetry {
+    static func isRetryable(_ error: any Error) -> Bool {
+        if error is LayerRestartRequired { return true }
+        guard let error = error as? RegistryError else { return false }
+        switch error {
+        case .transport, .truncated: return true
+        case .unexpectedStatus(let status, _), .api(let status, _): return status >= 500 || status == 429
+        default: return false
+        }
+    }
+}
+
 /// The copier's verifying reader handed to the upload once; a retry would need the bytes again, which a
 /// stream cannot give, so the second call fails and the copier's own retry reopens the layer.
 final class OneShotUploadBody: @unchecked Sendable {
@@ -92,7 +110,7 @@ final class OneShotUploadBody: @unchecked Sendable {
 
     func take() throws -> any UploadBody {
         try lock.withLock {
-            guard let reader else { throw TransportError.unsupported("layer upload cannot be restarted mid-stream") }
+            guard let reader else { throw LayerRestartRequired() }
             self.reader = nil
             return BlobReaderUploadBody(reader)
         }
