@@ -10,6 +10,8 @@ import Store
 public final class CopyEndpoints {
     public let client: RegistryClient
     public let platform: PlatformMatcher
+    /// Copy a multi-platform source whole (every entry and the index), as `skopeo copy --all`.
+    public var allPlatforms = false
     private let openStore: () throws -> ImageStore
     private var cleanups: [() -> Void] = []
     private var finishers: [() throws -> Void] = []
@@ -25,10 +27,12 @@ public final class CopyEndpoints {
     public func source(_ name: TransportName) async throws -> any ImageSource {
         switch name {
         case .registry(let reference):
+            if allPlatforms { return RegistryIndexSource(client: client, reference: reference) }
             return RegistrySource(client: client, reference: reference, platform: platform)
         case .ociLayout(let path, let reference):
-            return OCILayoutSource(root: path, reference: reference, platform: platform)
+            return OCILayoutSource(root: path, reference: reference, platform: platform, allPlatforms: allPlatforms)
         case .ociArchive(let path, let reference):
+            if allPlatforms { throw TransportError.unsupported("--all is not supported for oci-archive: sources; copy to oci:DIR first") }
             return try staged(try stage(path, refName: reference), describing: path, wanted: reference)
         case .dockerArchive(let path, let wanted):
             var images = try stage(path)

@@ -67,6 +67,10 @@ public struct ImageCopier: Sendable {
                 try await destination.putImage(image)
                 progress?(.imageDone(image))
             }
+            if let indexed = source as? any IndexedImageSource, let index = try await indexed.index(),
+               let target = destination as? any IndexDestination {
+                try await target.putIndex(index)
+            }
             try await destination.commit()
             return images
         } catch {

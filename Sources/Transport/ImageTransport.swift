@@ -31,18 +31,51 @@ public struct TransportImage: Sendable, Hashable {
     public var manifestMediaType: String?
     public var layers: [TransportLayer]
     public var names: [ImageReference]
+    /// The image is one entry of a multi-platform index the source offers (``IndexedImageSource``): it travels by
+    /// digest, and the index, put after all its entries, carries the names.
+    public var isIndexEntry: Bool
 
     public init(config: Data, manifest: Data? = nil, manifestMediaType: String? = nil, layers: [TransportLayer],
-                names: [ImageReference] = []) {
+                names: [ImageReference] = [], isIndexEntry: Bool = false) {
         self.config = config
         self.manifest = manifest
         self.manifestMediaType = manifestMediaType
         self.layers = layers
         self.names = names
+        self.isIndexEntry = isIndexEntry
     }
 
     /// The image ID: the config's digest.
     public var id: Digest { Digest.sha256(config) }
+}
+
+/// A multi-platform index (OCI image index or Docker manifest list) copied whole (`copy --all`), byte for byte.
+public struct TransportIndex: Sendable, Hashable {
+    public var data: Data
+    public var mediaType: String
+    /// The names the index is put under at the destination (a tag, or a repository for RepoDigests).
+    public var names: [ImageReference]
+
+    public init(data: Data, mediaType: String, names: [ImageReference]) {
+        self.data = data
+        self.mediaType = mediaType
+        self.names = names
+    }
+
+    public var digest: Digest { Digest.sha256(data) }
+}
+
+/// A source that may offer its images as the entries of one index. When `index()` returns one, every image from
+/// `images()` is an entry of it (`isIndexEntry`), and the copier puts the index after them.
+public protocol IndexedImageSource: ImageSource {
+    func index() async throws -> TransportIndex?
+}
+
+/// A destination that can record an index over images it has received (registry, OCI layout, the store).
+/// A destination without this receives the entries as separate images.
+public protocol IndexDestination: ImageDestination {
+    /// Called after `putImage` of every entry and before `commit`.
+    func putIndex(_ index: TransportIndex) async throws
 }
 
 /// A stream of blob bytes. `read` returns 0 only at the end; async so network bodies fit behind it.

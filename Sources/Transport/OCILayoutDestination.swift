@@ -4,7 +4,7 @@ import OCI
 /// Writes an OCI image layout (a directory, or the same tree as a tar): `oci-layout`, `index.json` and
 /// `blobs/<alg>/<hex>`. Blobs keep their stored encoding and digests, and each image keeps its manifest bytes,
 /// so digests survive a round trip. Writing into an existing layout directory keeps its other images.
-public final class OCILayoutDestination: ImageDestination {
+public final class OCILayoutDestination: IndexDestination {
     private let sink: LayoutSink
     private var indexEntries: [Descriptor] = []
     /// When set, every image is written under exactly this `org.opencontainers.image.ref.name` (skopeo's
@@ -37,6 +37,13 @@ public final class OCILayoutDestination: ImageDestination {
     public func putImage(_ image: TransportImage) async throws {
         let configPath = DockerArchiveDestination.blobPath(image.id)
         if !sink.hasFile(configPath) { try sink.writeFile(configPath, data: image.config) }
+        // An index entry keeps its manifest bytes (the index names them by digest) and is reachable through the
+        // index, which gets the index.json entry.
+        if image.isIndexEntry, let manifest = image.manifest {
+            let path = DockerArchiveDestination.blobPath(Digest.sha256(manifest))
+            if !sink.hasFile(path) { try sink.writeFile(path, data: manifest) }
+            return
+        }
         // skopeo and umoci only see OCI-typed entries in a layout, so a Docker schema 2 manifest is rewritten with
         // OCI media types, as skopeo does; config and layer bytes (so the image ID and diffIDs) stay the same.
         let keepsManifest = image.manifest != nil && (image.manifestMediaType ?? MediaType.ociManifest) == MediaType.ociManifest
@@ -55,6 +62,12 @@ public final class OCILayoutDestination: ImageDestination {
         let tagged = image.names.filter { $0.tag != nil && $0.digest == nil }
         let manifestEntry = Descriptor(mediaType: mediaType, digest: manifestDigest, size: Int64(manifestData.count),
                                        platform: platform)
+        addEntries(for: manifestEntry, tagged: tagged)
+    }
+
+    /// Names `entry` in index.json (under `refName`, or the given tags); a name now saved replaces its old holder.
+    private func addEntries(for manifestEntry: Descriptor, tagged: [ImageReference]) {
+        let manifestDigest = manifestEntry.digest
         var newEntries = OCIIndexEntries.descriptors(manifest: manifestEntry, names: tagged)
         if let refName {
             var entry = manifestEntry
@@ -70,6 +83,16 @@ public final class OCILayoutDestination: ImageDestination {
             return entry.digest == manifestDigest && tagged.isEmpty
         }
         indexEntries += newEntries
+    }
+
+    /// The index blob is written as is (it must list OCI-typed manifests to be useful to OCI tools, which is what
+    /// an entry keeps when its manifest was already OCI) and named in index.json.
+    public func putIndex(_ index: TransportIndex) async throws {
+        let path = DockerArchiveDestination.blobPath(index.digest)
+        if !sink.hasFile(path) { try sink.writeFile(path, data: index.data) }
+        let mediaType = index.mediaType == MediaType.dockerManifestList ? MediaType.dockerManifestList : MediaType.ociIndex
+        let entry = Descriptor(mediaType: mediaType, digest: index.digest, size: Int64(index.data.count))
+        addEntries(for: entry, tagged: index.names.filter { $0.tag != nil && $0.digest == nil })
     }
 
     public func commit() async throws {

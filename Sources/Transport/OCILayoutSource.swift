@@ -4,46 +4,68 @@ import OCI
 /// An OCI image-layout directory (`oci:DIR[:REF]`) as an `ImageSource`, read in place: `index.json` picks the
 /// image (by `org.opencontainers.image.ref.name`, or the only one), a nested index is narrowed to one platform,
 /// and every manifest and config is checked against its digest before use. Layers stream from `blobs/`.
-public struct OCILayoutSource: ImageSource {
+public struct OCILayoutSource: IndexedImageSource {
     public let root: String
     public let reference: String?
     public let platform: PlatformMatcher
+    /// Copy a whole index (every entry, and the index itself) instead of narrowing it to `platform`.
+    public let allPlatforms: Bool
 
-    public init(root: String, reference: String?, platform: PlatformMatcher = .host) {
+    public init(root: String, reference: String?, platform: PlatformMatcher = .host, allPlatforms: Bool = false) {
         self.root = root
         self.reference = reference
         self.platform = platform
+        self.allPlatforms = allPlatforms
     }
 
     public func images() async throws -> [TransportImage] {
+        let entry = try selectedEntry()
+        guard Self.isIndex(entry.mediaType) else { return [try image(for: entry, data: try blob(entry))] }
+        let nested = try Self.decode(ImageIndex.self, try blob(entry), what: "index \(entry.digest)")
+        if allPlatforms {
+            return try nested.manifests.map { child in
+                guard !Self.isIndex(child.mediaType) else {
+                    throw TransportError.unsupported("unsupported manifest format: nested index \(child.digest)")
+                }
+                var image = try image(for: child, data: try blob(child))
+                image.isIndexEntry = true
+                return image
+            }
+        }
+        guard let chosen = platform.best(in: nested.manifests) else {
+            throw TransportError.unsupported("no matching manifest for \(platform.wanted) in the manifest list entries")
+        }
+        return [try image(for: chosen, data: try blob(chosen))]
+    }
+
+    public func index() async throws -> TransportIndex? {
+        guard allPlatforms else { return nil }
+        let entry = try selectedEntry()
+        guard Self.isIndex(entry.mediaType) else { return nil }
+        return TransportIndex(data: try blob(entry), mediaType: entry.mediaType, names: [])
+    }
+
+    /// The `index.json` entry the reference names (or the only one).
+    private func selectedEntry() throws -> Descriptor {
         guard let indexData = FileManager.default.contents(atPath: root + "/index.json") else {
             throw TransportError.missingFile(root + "/index.json")
         }
         let index = try Self.decode(ImageIndex.self, indexData, what: "index.json")
-        let entry: Descriptor
         if let reference {
             guard let found = index.manifests.first(where: { $0.annotations?[Descriptor.refNameAnnotation] == reference }) else {
                 throw TransportError.unsupported("no descriptor found for reference \"\(reference)\"")
             }
-            entry = found
-        } else {
-            guard index.manifests.count == 1, let only = index.manifests.first else {
-                throw TransportError.unsupported(index.manifests.isEmpty
-                    ? "no images in the layout \(root)"
-                    : "more than one image in oci, choose an image")
-            }
-            entry = only
+            return found
         }
-        var manifestDescriptor = entry
-        var manifestData = try blob(entry)
-        if entry.mediaType == MediaType.ociIndex || entry.mediaType == MediaType.dockerManifestList {
-            let nested = try Self.decode(ImageIndex.self, manifestData, what: "index \(entry.digest)")
-            guard let chosen = platform.best(in: nested.manifests) else {
-                throw TransportError.unsupported("no matching manifest for \(platform.wanted) in the manifest list entries")
-            }
-            manifestDescriptor = chosen
-            manifestData = try blob(chosen)
+        guard index.manifests.count == 1, let only = index.manifests.first else {
+            throw TransportError.unsupported(index.manifests.isEmpty
+                ? "no images in the layout \(root)"
+                : "more than one image in oci, choose an image")
         }
+        return only
+    }
+
+    private func image(for manifestDescriptor: Descriptor, data manifestData: Data) throws -> TransportImage {
         let manifest = try Self.decode(ImageManifest.self, manifestData, what: "manifest \(manifestDescriptor.digest)")
         let config = try blob(manifest.config)
         let imageConfig = try Self.decode(ImageConfig.self, config, what: "config \(manifest.config.digest)")
@@ -54,8 +76,12 @@ public struct OCILayoutSource: ImageSource {
             TransportLayer(blob: blob, diffID: diffID,
                            uncompressedSize: blob.mediaType == MediaType.ociLayer || blob.mediaType == MediaType.dockerLayer ? blob.size : nil)
         }
-        return [TransportImage(config: config, manifest: manifestData, manifestMediaType: manifestDescriptor.mediaType,
-                               layers: layers)]
+        return TransportImage(config: config, manifest: manifestData, manifestMediaType: manifestDescriptor.mediaType,
+                              layers: layers)
+    }
+
+    static func isIndex(_ mediaType: String) -> Bool {
+        mediaType == MediaType.ociIndex || mediaType == MediaType.dockerManifestList
     }
 
     public func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader {
@@ -88,25 +114,3 @@ public struct OCILayoutSource: ImageSource {
     }
 }
 
-/// Another source's images under different names (`strata copy … oci:dir:NAME` names what it writes).
-public struct RenamedSource: ImageSource {
-    public let base: any ImageSource
-    public let names: [ImageReference]
-
-    public init(_ base: any ImageSource, names: [ImageReference]) {
-        self.base = base
-        self.names = names
-    }
-
-    public func images() async throws -> [TransportImage] {
-        try await base.images().map { image in
-            var renamed = image
-            renamed.names = names
-            return renamed
-        }
-    }
-
-    public func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader {
-        try await base.openLayer(layer, as: delivery)
-    }
-}

@@ -69,7 +69,7 @@ public final class RegistryDestination: ConcurrentImageDestination, @unchecked S
         _ = try await client.uploadBlob(repository, digest: configDigest, size: Int64(config.count), mountFrom: nil,
                                         body: { DataUploadBody(config) })
         let tag = reference.tag ?? (reference.digest == nil ? ImageReference.defaultTag : nil)
-        let target = tag ?? Digest.sha256(manifestData).description
+        let target = image.isIndexEntry ? Digest.sha256(manifestData).description : tag ?? Digest.sha256(manifestData).description
         let digest = try await client.putManifest(repository, reference: target, data: manifestData, mediaType: manifestMediaType)
         lock.withLock { pushed.append((target, digest, manifestData.count)) }
     }
@@ -121,4 +121,14 @@ final class BlobReaderUploadBody: UploadBody {
     let reader: any BlobReader
     init(_ reader: any BlobReader) { self.reader = reader }
     func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int { try await reader.read(into: buffer) }
+}
+
+extension RegistryDestination: IndexDestination {
+    /// The index goes last, under the destination's tag, once every entry it lists is in the repository.
+    public func putIndex(_ index: TransportIndex) async throws {
+        let tag = reference.tag ?? (reference.digest == nil ? ImageReference.defaultTag : nil)
+        let target = tag ?? index.digest.description
+        let digest = try await client.putManifest(repository, reference: target, data: index.data, mediaType: index.mediaType)
+        lock.withLock { pushed.append((target, digest, index.data.count)) }
+    }
 }

@@ -9,7 +9,7 @@ import Store
 /// Layers may be put concurrently (each has its own ingest file); the little shared state is behind a lock.
 /// `@unchecked` because `onCommit` is a plain closure: it is only called from `putImage`, which the copier never
 /// runs concurrently.
-public final class StoreDestination: ConcurrentImageDestination, @unchecked Sendable {
+public final class StoreDestination: ConcurrentImageDestination, IndexDestination, @unchecked Sendable {
     /// What one committed image looked like: its names, and the names that moved away from another image.
     public struct Committed: Sendable {
         public var image: StoredImage
@@ -24,6 +24,8 @@ public final class StoreDestination: ConcurrentImageDestination, @unchecked Send
     private let lock = NSLock()
     private var layersPutStorage: [Digest: StoredLayer] = [:]
     private var committedStorage: [Committed] = []
+    /// Images put in this copy by manifest digest, so an index can name the entry for this host.
+    private var byManifestDigest: [Digest: StoredImage] = [:]
     private var onCommitStorage: ((Committed) -> Void)?
 
     /// The images committed so far, in order.
@@ -113,11 +115,34 @@ public final class StoreDestination: ConcurrentImageDestination, @unchecked Send
                                       action: action, logTagEvents: logTagEvents)
         let entry = Committed(image: stored, names: image.names, renamed: renamed)
         let callback = lock.withLock {
+            if let manifest = image.manifest { byManifestDigest[Digest.sha256(manifest)] = stored }
             committedStorage.append(entry)
             return onCommitStorage
         }
         callback?(entry)
     }
+
+    /// The store keeps images, not indexes: every entry is stored, and the index's names (its tag and
+    /// `repo@index-digest`) go to the entry for `platform`, as a single-platform pull would have named it.
+    public func putIndex(_ index: TransportIndex) async throws {
+        guard let list = try? JSONDecoder().decode(ImageIndex.self, from: index.data),
+              let chosen = indexPlatform.best(in: list.manifests),
+              let image = lock.withLock({ byManifestDigest[chosen.digest] }) else { return }
+        for name in index.names {
+            if name.digest == nil, let previous = try store.imageID(named: name), previous != image.id {
+                lock.withLock { if !committedStorage.isEmpty { committedStorage[committedStorage.count - 1].renamed.append((name, previous)) } }
+            }
+            try store.tag(image, as: name)
+        }
+        lock.withLock {
+            if let position = committedStorage.firstIndex(where: { $0.image.id == image.id }) {
+                committedStorage[position].names += index.names
+            }
+        }
+    }
+
+    /// Which entry of a copied index takes its names (default: this host).
+    public var indexPlatform: PlatformMatcher = .host
 
     public func commit() async throws {}
     public func abort() async {}

@@ -18,9 +18,13 @@ struct CopyCommand: AsyncParsableCommand {
               strata copy docker://127.0.0.1:5000/tools/busybox:1.36 oci:./busybox-layout:1.36
               strata copy oci-archive:busybox.tar docker://127.0.0.1:5000/tools/busybox:1.36
               strata copy busybox:latest docker-archive:busybox.tar:busybox:latest
+              strata copy --all docker://127.0.0.1:5000/tools/multi:1 oci:./multi-layout:1
+              strata copy --dest-compress-format zstd busybox:latest oci:./busybox-zstd:latest
             """)
 
     @Option(help: "Platform to pick from a multi-platform source (default: this host)") var platform: String?
+    @Flag(name: [.customShort("a"), .customLong("all")], help: "Copy every platform of a multi-platform image and its index") var all = false
+    @Option(name: .customLong("dest-compress-format"), help: "Re-encode layers as gzip or zstd (changes their digests)") var destCompressFormat: String?
     @Option(name: .customLong("max-concurrent-layers"), help: "Layers copied at once (default 3)") var maxConcurrentLayers: Int?
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print nothing but errors") var quiet = false
     @Flag(name: .customLong("verbose"), help: "Log every HTTP exchange to stderr (credentials redacted)") var verbose = false
@@ -36,13 +40,24 @@ struct CopyCommand: AsyncParsableCommand {
             throw CLIError(message: "Invalid destination name \(names[1]): \(error)")
         }
         let matcher = try PullCommand.platform(platform)
+        let recompress = try destCompressFormat.map { text in
+            guard let format = RecompressingSource.Format(rawValue: text) else {
+                throw CLIError(message: "invalid value \"\(text)\" for --dest-compress-format: must be gzip or zstd")
+            }
+            return format
+        }
+        if all && recompress != nil {
+            throw CLIError(message: "--all cannot be combined with --dest-compress-format: the index would name the old manifests")
+        }
         let settings = try RegistrySettings.load()
         let copier = ImageCopier(maxConcurrentLayers: maxConcurrentLayers ?? settings.maxConcurrentDownloads)
         do {
             try await RegistryAccess.with(verbose: verbose) { client in
                 let endpoints = CopyEndpoints(client: client, platform: matcher, openStore: { try GlobalOptions.openStore() })
+                endpoints.allPlatforms = all
                 defer { endpoints.close() }
-                let from = try await endpoints.source(source)
+                var from = try await endpoints.source(source)
+                if let recompress { from = try RecompressingSource(from, format: recompress) }
                 let to = try endpoints.destination(destination)
                 if !quiet { FileHandle.standardError.write(Data("Copying \(source) to \(destination)\n".utf8)) }
                 let renamed = CopyEndpoints.names(for: destination).map { RenamedSource(from, names: $0) }
@@ -53,8 +68,17 @@ struct CopyCommand: AsyncParsableCommand {
                 }
                 try endpoints.finish()
                 if !quiet, let image = images.first {
-                    let digest = (to as? RegistryDestination)?.pushed.last?.digest ?? Digest.sha256(image.manifest ?? image.config)
-                    FileHandle.standardError.write(Data("Wrote manifest \(digest) (image \(image.id))\n".utf8))
+                    if images.count > 1 || image.isIndexEntry {
+                        let index = try await (from as? any IndexedImageSource)?.index()
+                        let digest = (to as? RegistryDestination)?.pushed.last?.digest ?? index?.digest
+                        FileHandle.standardError.write(Data("Wrote index \(digest?.description ?? "-") (\(images.count) images)\n".utf8))
+                    } else {
+                        if let digest = (to as? RegistryDestination)?.pushed.last?.digest ?? image.manifest.map(Digest.sha256) {
+                            FileHandle.standardError.write(Data("Wrote manifest \(digest) (image \(image.id))\n".utf8))
+                        } else {
+                            FileHandle.standardError.write(Data("Wrote image \(image.id)\n".utf8))
+                        }
+                    }
                 }
             }
         } catch let error as CLIError {

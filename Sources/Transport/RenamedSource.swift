@@ -1,0 +1,32 @@
+import Foundation
+import OCI
+
+/// Another source's images under different names (`strata copy … oci:dir:NAME` names what it writes). When the
+/// base offers an index, the index takes the names and its entries stay nameless (they travel by digest).
+public struct RenamedSource: IndexedImageSource {
+    public let base: any ImageSource
+    public let names: [ImageReference]
+
+    public init(_ base: any ImageSource, names: [ImageReference]) {
+        self.base = base
+        self.names = names
+    }
+
+    public func images() async throws -> [TransportImage] {
+        try await base.images().map { image in
+            var renamed = image
+            renamed.names = image.isIndexEntry ? [] : names
+            return renamed
+        }
+    }
+
+    public func index() async throws -> TransportIndex? {
+        guard let indexed = base as? any IndexedImageSource, var index = try await indexed.index() else { return nil }
+        index.names = names
+        return index
+    }
+
+    public func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader {
+        try await base.openLayer(layer, as: delivery)
+    }
+}
