@@ -83,8 +83,9 @@ extension ImageStore {
         var freed: Set<String> = [id, image.manifestDigest.description]
         let chains = chainIDs(of: layers.map(\.diffID))
         for (index, layer) in layers.enumerated().reversed() {
-            let stillUsed = try Bool.fetchOne(db, sql: "SELECT 1 FROM image_layers WHERE blob_digest = ? LIMIT 1",
-                                              arguments: [layer.blobDigest.description]) ?? false
+            let stillUsed = try Bool.fetchOne(db, sql: """
+                SELECT 1 FROM image_layers WHERE blob_digest = ?1 UNION ALL SELECT 1 FROM build_cache WHERE blob_digest = ?1 LIMIT 1
+                """, arguments: [layer.blobDigest.description]) ?? false
             guard !stillUsed, !freed.contains(layer.blobDigest.description) else { continue }
             try db.execute(sql: "DELETE FROM layers WHERE blob_digest = ?", arguments: [layer.blobDigest.description])
             freed.insert(layer.blobDigest.description)

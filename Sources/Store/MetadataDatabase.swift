@@ -114,6 +114,21 @@ struct MetadataDatabase: Sendable {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "ALTER TABLE layers ADD COLUMN uncompressed_size INTEGER")
         }
+        // Build steps by cache key: the layer each produced (NULL for a step that adds none).
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE build_cache (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    blob_digest TEXT REFERENCES layers(blob_digest),
+                    description TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    created_at REAL NOT NULL,
+                    last_used REAL NOT NULL,
+                    usage_count INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE INDEX build_cache_by_blob ON build_cache(blob_digest);
+                """)
+        }
         return migrator
     }
 }
