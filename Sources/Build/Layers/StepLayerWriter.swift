@@ -1,0 +1,70 @@
+import Archive
+import Foundation
+import OCI
+import Store
+
+/// Turns the files one build step changed into a stored layer: the tar of the changes streams through
+/// `LayerIngest` (diffID, parallel gzip and blob digest in one pass) into an atomic blob ingest. A step that
+/// changed nothing gives no layer, as BuildKit records it (`empty_layer` in the history).
+public struct StepLayerWriter: Sendable {
+    /// Where the changes are read from.
+    public enum Changes: Sendable {
+        /// An overlayfs upper directory (whiteout devices and opaque xattrs become OCI whiteouts).
+        case overlayUpper(String)
+        /// The difference between two trees (the copy-based snapshotter's before and after).
+        case treeDifference(before: String, after: String)
+        /// Every file under a directory, as additions (`COPY --link`, `--squash`).
+        case wholeDirectory(String)
+    }
+
+    public let store: ImageStore
+    public var encoding: LayerIngest.OutputEncoding
+
+    public init(store: ImageStore, encoding: LayerIngest.OutputEncoding = .gzip(level: 1)) {
+        self.store = store
+        self.encoding = encoding
+    }
+
+    /// Writes the layer; nil when the changes hold no entry at all.
+    public func write(_ changes: Changes) async throws -> StoredLayer? {
+        let store = self.store, encoding = self.encoding
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try Self.writeBlocking(changes, store: store, encoding: encoding) })
+            }
+        }
+    }
+
+    private static func writeBlocking(_ changes: Changes, store: ImageStore, encoding: LayerIngest.OutputEncoding) throws -> StoredLayer? {
+        try store.ingestLease.shared {
+            let pipe: DirectoryTarPipe = switch changes {
+            case .overlayUpper(let upper): try OverlayUpper.openPipe(upper: upper)
+            case .treeDifference(let before, let after): try LayerDiff.openPipe(before: before, after: after)
+            case .wholeDirectory(let directory): try DirectoryTarStream.openPipe(directory: directory)
+            }
+            var readEnd: Int32? = pipe.fileDescriptor
+            defer {
+                if let fd = readEnd { close(fd); try? pipe.waitForWriter() }
+            }
+            let ingest = try BlobIngest.begin(in: store.blobs)
+            do {
+                let result = try LayerIngest.ingest(from: pipe.fileDescriptor, to: ingest.fd, options: .init(encoding: encoding))
+                close(pipe.fileDescriptor)
+                readEnd = nil
+                try pipe.waitForWriter()
+                guard result.entryCount > 0 else {
+                    ingest.abort()
+                    return nil
+                }
+                let digest = try Digest(result.blobDigest)
+                try ingest.commit(as: digest)
+                return StoredLayer(blobDigest: digest, diffID: try Digest(result.diffID), mediaType: encoding.ociMediaType,
+                                   blobSize: result.blobSize, contentSize: result.contentSize,
+                                   uncompressedSize: result.uncompressedSize)
+            } catch {
+                ingest.abort()
+                throw error
+            }
+        }
+    }
+}
