@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Format", targets: ["Format"]),
         .library(name: "Registry", targets: ["Registry"]),
+        .library(name: "Build", targets: ["Build"]),
+        .library(name: "Sandbox", targets: ["Sandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,9 +44,17 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Transport", dependencies: ["OCI", "Archive", "Store", "Registry"]),
+        .target(name: "CSandbox"),
+        .target(name: "Sandbox", dependencies: ["CSandbox"]),
+        .target(name: "Build", dependencies: [
+            "OCI", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .target(name: "DockerViews", dependencies: ["OCI", "Store", "Format"]),
         .executableTarget(name: "strata", dependencies: [
             "OCI", "Archive", "Store", "Format", "Dockerfile", "DockerViews", "Transport", "Registry",
+            "Sandbox", "Build",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
@@ -56,6 +66,8 @@ let package = Package(
         .testTarget(name: "DockerViewsTests", dependencies: ["DockerViews", "Format", "OCI", "Store"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "OCI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "OCI"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Dockerfile", "Store", "Archive", "OCI"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCI"]),
     ]
 )

@@ -89,7 +89,10 @@ private struct ChallengeScanner {
             if !atEnd { index += 1 }
             value = String(decoding: out, as: UTF8.self)
         } else {
-            value = token() ?? ""
+            // Lenient: unquoted values such as a bare realm URL run to the next comma or space.
+            let start = index
+            skip { $0 != UInt8(ascii: ",") && !ChallengeScanner.isSpace($0) }
+            value = String(decoding: bytes[start..<index], as: UTF8.self)
         }
         skip(while: ChallengeScanner.isSpace)
         return (name, value)

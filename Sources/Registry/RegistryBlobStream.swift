@@ -33,10 +33,12 @@ public final class RegistryBlobStream {
         self.iterator = response.body.makeAsyncIterator()
     }
 
-    /// Fills `buffer` with the next bytes; 0 once the whole verified blob has been read.
+    /// Fills `buffer` with the next bytes; 0 once the whole verified blob has been read. Network chunks are
+    /// small (tens of KiB): the buffer is filled across several of them, so callers make few large writes.
     public func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
         guard buffer.count > 0 else { return 0 }
-        while !finished {
+        var filled = 0
+        while !finished && filled < buffer.count {
             if var chunk = pending, chunk.readableBytes > 0 {
                 if skip > 0 {
                     let dropped = Int(min(Int64(chunk.readableBytes), skip))
@@ -45,18 +47,19 @@ public final class RegistryBlobStream {
                     pending = chunk
                     continue
                 }
-                var count = min(buffer.count, chunk.readableBytes)
+                var count = min(buffer.count - filled, chunk.readableBytes)
                 if let size { count = Int(min(Int64(count), max(size - received, 0))) }
                 if count == 0 { throw RegistryError.blobSizeMismatch(digest: digest, expected: size ?? 0, actual: received + Int64(chunk.readableBytes)) }
                 chunk.withUnsafeReadableBytes { source in
                     let slice = UnsafeRawBufferPointer(rebasing: source[..<count])
-                    buffer.baseAddress!.copyMemory(from: slice.baseAddress!, byteCount: count)
+                    (buffer.baseAddress! + filled).copyMemory(from: slice.baseAddress!, byteCount: count)
                     hasher.update(slice)
                 }
                 chunk.moveReaderIndex(forwardBy: count)
                 pending = chunk
                 received += Int64(count)
-                return count
+                filled += count
+                continue
             }
             pending = nil
             do {
@@ -77,7 +80,7 @@ public final class RegistryBlobStream {
                 try await resume(after: error)
             }
         }
-        return 0
+        return filled
     }
 
     /// Stops reading; the connection is released.

@@ -51,23 +51,30 @@ public final class StoreDestination: ConcurrentImageDestination, @unchecked Send
         return try store.layer(blobDigest: layer.blob.digest) != nil
     }
 
+    /// One pass: each network chunk is written to the ingest file and fed through a pipe to a thread that gunzips,
+    /// hashes (diffID) and validates the tar, so receive, disk write and decode overlap. The blob is named only
+    /// after both its digest and its diffID have checked.
     public func putLayer(_ layer: TransportLayer, from reader: VerifyingBlobReader) async throws {
         let ingest = try BlobIngest.begin(in: store.blobs)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
+        var measuring: DiffIDPipe?
         do {
+            let pipe = try DiffIDPipe()
+            measuring = pipe
             while true {
                 let count = try await reader.read(into: buffer)
                 if count == 0 { break }
-                try ingest.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+                try ingest.write(bytes)
+                try pipe.write(bytes)
             }
             try reader.finish()
-            // The blob is only useful with its diffID: measure it from the written bytes before naming the blob.
-            guard lseek(ingest.fd, 0, SEEK_SET) == 0 else { throw ArchiveError.systemCall("lseek", errno: errno) }
-            let measured = try await LayerIngest.ingest(from: ingest.fd, to: nil)
-            guard measured.diffID == layer.diffID.description else {
+            measuring = nil
+            let measured = try pipe.finish()
+            guard measured.diffID == layer.diffID else {
                 throw TransportError.digestMismatch(what: "layer \(layer.blob.digest) content", expected: layer.diffID.description,
-                                                    actual: measured.diffID)
+                                                    actual: measured.diffID.description)
             }
             try ingest.commit(as: layer.blob.digest)
             let stored = StoredLayer(
@@ -75,6 +82,7 @@ public final class StoreDestination: ConcurrentImageDestination, @unchecked Send
                 contentSize: measured.contentSize, uncompressedSize: measured.uncompressedSize)
             lock.withLock { layersPutStorage[layer.blob.digest] = stored }
         } catch {
+            measuring?.cancel()
             ingest.abort()
             throw error
         }

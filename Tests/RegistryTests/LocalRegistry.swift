@@ -54,8 +54,9 @@ final class LocalRegistry: @unchecked Sendable {
     }
 
     func stop() {
+        // SIGKILL: a child started through Foundation's Process may not act on SIGTERM.
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: root)
@@ -119,8 +120,9 @@ final class FaultServer: @unchecked Sendable {
     }
 
     func stop() {
+        // SIGKILL: a child started through Foundation's Process may not act on SIGTERM.
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: script)

@@ -1,0 +1,2 @@
+#include "CSandbox.h"
+int csandbox_placeholder(void) { return 0; }

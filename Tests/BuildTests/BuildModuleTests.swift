@@ -1,0 +1,4 @@
+import Testing
+@testable import Build
+
+@Test func buildModuleLinks() { _ = BuildModule.self }

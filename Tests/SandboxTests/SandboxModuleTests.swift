@@ -1,0 +1,4 @@
+import Testing
+@testable import Sandbox
+
+@Test func sandboxModuleLinks() { _ = SandboxModule.self }
