@@ -4,12 +4,17 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// A request body: in memory (replayable on retry) or streamed from an ``UploadBody`` (sent once).
+/// A request body: in memory, or streamed. Every attempt (a retry, the resend after a 401 challenge) gets a
+/// body of its own: a stream is re-opened per attempt, because an async sequence can be iterated only once and
+/// an earlier attempt may already have consumed part of it.
 enum OutgoingBody: Sendable {
     case none
     case bytes(Data)
-    case stream(UploadReader, length: Int64)
+    /// `open` is called once per attempt; it throws ``UploadRestartRequired`` when the bytes cannot be given
+    /// again (the caller then restarts the whole upload from a fresh source).
+    case stream(length: Int64, open: @Sendable () throws -> UploadReader.Pieces)
 
+    /// Whether status retries may resend it (streams are resent only after an auth challenge).
     var isReplayable: Bool {
         if case .stream = self { return false }
         return true
@@ -110,8 +115,13 @@ final class HTTPTransport: Sendable {
             attempt += 1
             let currentHost = HTTPTransport.hostPort(of: url)
             let sameHost = currentHost == originHost
-            let authorization = sameHost && request.authenticate
-                ? try await auth.authorization(hostPort: originHost, request: request, transport: self) : nil
+            let authorization: String?
+            do {
+                authorization = sameHost && request.authenticate
+                    ? try await auth.authorization(hostPort: originHost, request: request, transport: self) : nil
+            } catch {
+                throw HTTPTransport.roundTripError(error, method: method, url: url)
+            }
             var current = request
             current.method = method
             if !sameHost { current.headers.remove(name: "Authorization") }
@@ -128,7 +138,13 @@ final class HTTPTransport: Sendable {
             let status = Int(response.status.code)
             if status == 401, sameHost, request.authenticate, !authenticated {
                 let challenges = AuthChallenge.parse(response.headers["WWW-Authenticate"])
-                if try await auth.learn(challenges, hostPort: originHost, request: request, sentAuthorization: authorization) {
+                let retryWithAuth: Bool
+                do {
+                    retryWithAuth = try await auth.learn(challenges, hostPort: originHost, request: request, sentAuthorization: authorization)
+                } catch {
+                    throw HTTPTransport.roundTripError(error, method: method, url: url)
+                }
+                if retryWithAuth {
                     authenticated = true
                     await drain(response)
                     attempt -= 1
@@ -169,8 +185,8 @@ final class HTTPTransport: Sendable {
             break
         case .bytes(let data):
             outgoing.body = .bytes(ByteBuffer(bytes: data))
-        case .stream(let reader, let length):
-            outgoing.body = .stream(reader.sequence(length: length), length: .known(length))
+        case .stream(let length, let open):
+            outgoing.body = .stream(try open(), length: .known(length))
         }
         let parsedHost = HostPort(hostPort)
         let proxyURL = proxies.proxyURL(scheme: isHTTPS ? "https" : "http", host: parsedHost.host,
@@ -216,13 +232,25 @@ final class HTTPTransport: Sendable {
                                  challenges: AuthChallenge.parse(response.headers["WWW-Authenticate"]))
     }
 
-    static func transportError(_ error: any Error, method: HTTPMethod, url: String) -> any Error {
-        if error is RegistryError || error is CancellationError { return error }
-        let goMethod = method.rawValue.prefix(1) + method.rawValue.dropFirst().lowercased()
-        return RegistryError.transport(method: String(goMethod), url: url, reason: describe(error))
+    /// docker's auth runs inside the HTTP round trip, so its failures (no credentials, a refused token
+    /// request) read like Go's url.Error: `Method "URL": cause`.
+    static func roundTripError(_ error: any Error, method: HTTPMethod, url: String) -> any Error {
+        if error is CancellationError { return error }
+        if case RegistryError.authorization = error { return error }
+        return RegistryError.authorization(method: goMethod(method), url: url, cause: String(describing: error))
     }
 
-    static func describe(_ error: any Error) -> String {
+    /// `Get`, `Head`, … as Go's net/http spells methods in url.Error.
+    static func goMethod(_ method: HTTPMethod) -> String {
+        String(method.rawValue.prefix(1) + method.rawValue.dropFirst().lowercased())
+    }
+
+    static func transportError(_ error: any Error, method: HTTPMethod, url: String) -> any Error {
+        if error is RegistryError || error is CancellationError || error is UploadRestartRequired { return error }
+        return RegistryError.transport(method: goMethod(method), url: url, reason: describe(error, hostPort: hostPort(of: url)))
+    }
+
+    static func describe(_ error: any Error, hostPort: String? = nil) -> String {
         if let e = error as? HTTPClientError {
             switch e {
             case .connectTimeout: return "dial tcp: i/o timeout"
