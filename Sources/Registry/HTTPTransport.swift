@@ -73,32 +73,37 @@ final class HTTPTransport: Sendable {
         }
         // Both schemes are asked at once and the first that answers like a registry wins: a TLS hello sent to a
         // plain-HTTP server can sit unanswered until a timeout, and a plain request to a TLS server fails fast.
-        let scheme = await withTaskGroup(of: (String, Bool).self) { group in
+        let outcome: (scheme: String, failure: (any Error)?) = await withTaskGroup(of: ProbeResult.self) { group in
             for candidate in ["https", "http"] {
                 group.addTask {
                     let probe = RegistryRequest(method: .GET, url: "\(candidate)://\(hostPort)/v2/", registry: hostPort, maxAttempts: 1)
-                    guard let response = try? await self.execute(probe, url: probe.url, authorization: nil) else {
-                        return (candidate, false)
+                    let response: HTTPClientResponse
+                    do { response = try await self.execute(probe, url: probe.url, authorization: nil) } catch {
+                        return ProbeResult(scheme: candidate, answered: false,
+                                           failure: HTTPTransport.transportError(error, method: .GET, url: probe.url))
                     }
                     let answered = response.headers.first(name: "Docker-Distribution-Api-Version") != nil
                         || response.status == .ok || response.status == .unauthorized
                     if answered { await self.learnChallenges(from: response, hostPort: hostPort) }
                     await self.drain(response)
-                    return (candidate, answered)
+                    return ProbeResult(scheme: candidate, answered: answered, failure: nil)
                 }
             }
-            var fallback = "http"
-            for await (candidate, answered) in group {
-                if answered {
+            var plainFailure: (any Error)?
+            var httpsFailed = false
+            for await result in group {
+                if result.answered {
                     group.cancelAll()
-                    return candidate
+                    return (result.scheme, nil)
                 }
-                if candidate == "https" { fallback = "http" }
+                if result.scheme == "http" { plainFailure = result.failure } else { httpsFailed = result.failure != nil }
             }
-            return fallback
+            // Neither scheme could even connect: docker reports its last ping (plain HTTP) and stops there.
+            return ("http", httpsFailed ? plainFailure : nil)
         }
-        await state.setScheme(scheme, for: hostPort)
-        return scheme + "://" + hostPort
+        if let failure = outcome.failure { throw failure }
+        await state.setScheme(outcome.scheme, for: hostPort)
+        return outcome.scheme + "://" + hostPort
     }
 
     /// Sends `request`, returning the final response with its body unread. Error statuses are returned, not
@@ -261,8 +266,17 @@ final class HTTPTransport: Sendable {
             }
         }
         let text = String(describing: error)
-        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connect: connection refused" }
+        if isConnectionRefused(error) {
+            // Go's net.OpError wording: the dial, the address, then the syscall error.
+            return (hostPort.map { "dial tcp \($0): " } ?? "") + "connect: connection refused"
+        }
         return text
+    }
+
+    /// Nothing listens there: worth reporting at once, not retrying (docker's ping does not retry either).
+    static func isConnectionRefused(_ error: any Error) -> Bool {
+        let text = String(describing: error)
+        return text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED")
     }
 
     /// `host[:port]` of an absolute URL.
@@ -285,6 +299,13 @@ final class HTTPTransport: Sendable {
         let directory = path[..<(path.lastIndex(of: "/").map { $0 > authorityEnd ? $0 : authorityEnd } ?? path.endIndex)]
         return directory + "/" + reference
     }
+}
+
+/// One scheme probe's answer.
+private struct ProbeResult: Sendable {
+    var scheme: String
+    var answered: Bool
+    var failure: (any Error)?
 }
 
 /// Mutable per-client state: HTTPClients per proxy, per-host scheme and TLS choices.
@@ -316,6 +337,9 @@ actor TransportState {
                            write: TimeAmount(options.requestTimeout)),
             proxy: proxy)
         configuration.httpVersion = .automatic
+        // AHC would otherwise keep re-dialling a refused connection until the request deadline (minutes);
+        // connection failures are retried, or not, by RetryPolicy.
+        configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         clients[proxy] = client
         return client

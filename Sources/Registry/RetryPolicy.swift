@@ -15,7 +15,7 @@ struct RetryPolicy: Sendable {
 
     /// Connection-level failures worth another attempt: resets, refused/closed connections, timeouts.
     static func isRetryable(error: any Error) -> Bool {
-        if error is CancellationError { return false }
+        if error is CancellationError || HTTPTransport.isConnectionRefused(error) { return false }
         if let error = error as? HTTPClientError {
             switch error {
             case .remoteConnectionClosed, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout,
