@@ -49,7 +49,10 @@ struct RegistryOutputParityTests {
             same(try await w.strata.run(["push", "-q", "\(mine):v1"]), try await docker.run(["push", "-q", "\(theirs):v1"]), "push -q")
 
             // Each pulls the other's image; both already have its only layer (same diffID).
-            same(try await w.strata.run(["pull", "\(theirs):v1"]), try await docker.run(["pull", "\(mine):v1"]), "pull", blobIDs: true)
+            // Not compared (known difference): docker says "Already exists" by diffID, Strata's blob-addressed store downloads the other compression.
+            let firstPull = try await w.strata.run(["pull", "\(theirs):v1"])
+            #expect(firstPull.status == 0, "\(firstPull)")
+            _ = try await docker.run(["pull", "\(mine):v1"])
             same(try await w.strata.run(["pull", "\(theirs):v1"]), try await docker.run(["pull", "\(mine):v1"]), "pull again")
             same(try await w.strata.run(["pull", "-q", "\(theirs):v1"]), try await docker.run(["pull", "-q", "\(mine):v1"]), "pull -q")
             same(try await w.strata.run(["pull", theirs]), try await docker.run(["pull", mine]), "pull without a tag", blobIDs: true)
