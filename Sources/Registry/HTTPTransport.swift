@@ -51,12 +51,15 @@ final class HTTPTransport: Sendable {
     let state: TransportState
     let auth: AuthManager
     let retry: RetryPolicy
+    let retryBudget: RetryBudget
 
     init(options: RegistryClientOptions, credentials: any CredentialSource) {
         self.options = options
         security = TransportSecurity(insecureRegistries: options.insecureRegistries, certsDirectory: options.certsDirectory)
         proxies = ProxySettings(environment: options.proxyEnvironment)
         retry = RetryPolicy(maxAttempts: options.maxAttempts, baseDelay: options.retryBaseDelay, maxDelay: options.maxRetryDelay)
+        // Twice one request's retries: enough for transient faults on several requests, bounded for hopeless ones.
+        retryBudget = RetryBudget(capacity: 2 * (options.maxAttempts - 1))
         state = TransportState(options: options)
         auth = AuthManager(credentials: credentials)
     }
@@ -134,7 +137,7 @@ final class HTTPTransport: Sendable {
             do {
                 response = try await execute(current, url: url, authorization: authorization)
             } catch {
-                if attempt < maxAttempts, RetryPolicy.isRetryable(error: error) {
+                if attempt < maxAttempts, RetryPolicy.isRetryable(error: error), retryBudget.spend() {
                     try await Task.sleep(for: retry.delay(afterAttempt: attempt))
                     continue
                 }
@@ -165,12 +168,13 @@ final class HTTPTransport: Sendable {
                 attempt -= 1
                 continue
             }
-            if RetryPolicy.isRetryable(status: status), attempt < maxAttempts {
+            if RetryPolicy.isRetryable(status: status), attempt < maxAttempts, retryBudget.spend() {
                 let wait = retry.delay(afterAttempt: attempt, retryAfter: RetryPolicy.retryAfter(response.headers.first(name: "Retry-After")))
                 await drain(response)
                 try await Task.sleep(for: wait)
                 continue
             }
+            if (200..<300).contains(status), method != .HEAD { retryBudget.earn() }
             return response
         }
     }

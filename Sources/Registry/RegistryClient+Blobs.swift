@@ -52,11 +52,17 @@ extension RegistryClient {
                 return try await uploadOnce(repo, digest: digest, size: size, mountFrom: attempt == 1 ? mountSource : nil,
                                             scopes: scopes, body: body)
             } catch {
-                guard attempt < options.maxAttempts, RegistryClient.uploadIsRetryable(error) else { throw error }
+                guard attempt < options.maxAttempts, RegistryClient.uploadIsRetryable(error), transport.retryBudget.spend() else {
+                    throw error
+                }
                 try await Task.sleep(for: transport.retry.delay(afterAttempt: attempt))
             }
         }
     }
+
+    /// False once this client has spent its retries (see ``RetryBudget``): callers that retry on their own
+    /// (the image copier reopening a layer) should stop too.
+    public var mayRetry: Bool { !transport.retryBudget.isSpent }
 
     static func uploadIsRetryable(_ error: any Error) -> Bool {
         if let error = error as? RegistryError {
