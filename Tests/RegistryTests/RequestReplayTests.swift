@@ -36,6 +36,30 @@ import Testing
         #expect(try await server.stats(client) == "puts=2 stored=\(digest)")
         try await client.shutdown()
     }
+
+    @Test func refusedConnectionFailsAtOnceWithDockersWording() async throws {
+        let port = try freePort()
+        let client = RegistryClient(options: testOptions())
+        let start = ContinuousClock.now
+        do {
+            _ = try await client.blobSize(RegistryRepository(registry: "127.0.0.1:\(port)", path: "t"), digest: Digest.sha256(Data()))
+            Issue.record("nothing listens there, yet the HEAD succeeded")
+        } catch {
+            #expect("\(error)" == "Get \"http://127.0.0.1:\(port)/v2/\": dial tcp 127.0.0.1:\(port): connect: connection refused")
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+        try await client.shutdown()
+    }
+
+    @Test func retryBudgetIsSpentAndEarnedBack() {
+        let budget = RetryBudget(capacity: 2)
+        #expect(budget.spend() && budget.spend())
+        #expect(!budget.spend() && budget.isSpent)
+        budget.earn()
+        budget.earn()
+        budget.earn()
+        #expect(budget.spend() && budget.spend() && !budget.spend(), "earning stops at the capacity")
+    }
 }
 
 /// A loopback registry stand-in. `basic`: every /v2 request needs Basic credentials. `bearer`: anonymous tokens
