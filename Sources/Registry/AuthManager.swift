@@ -42,8 +42,9 @@ actor AuthManager {
         if let error = chosen.parameters["error"], error != "invalid_token" { return false }
         challenges[hostPort] = chosen
         if chosen.scheme == "basic" {
-            let creds = try request.credentials ?? credentials.credentials(for: request.registry)
-            return creds != nil && sentAuthorization == nil
+            // Nothing was sent yet: the next attempt either carries credentials or fails the way docker's
+            // basic handler does (no basic auth credentials).
+            return sentAuthorization == nil
         }
         // Drop any cached token for these scopes: the registry refused it.
         if sentAuthorization != nil {
@@ -58,7 +59,7 @@ actor AuthManager {
         let creds = try request.credentials ?? credentials.credentials(for: request.registry)
         switch challenge.scheme {
         case "basic":
-            guard let creds else { return nil }
+            guard let creds else { throw RegistryError.noBasicAuthCredentials }
             return "Basic " + Data((creds.username + ":" + creds.secret).utf8).base64EncodedString()
         case "bearer":
             guard let realm = challenge.realm else { return nil }

@@ -4,12 +4,17 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// A request body: in memory (replayable on retry) or streamed from an ``UploadBody`` (sent once).
+/// A request body: in memory, or streamed. Every attempt (a retry, the resend after a 401 challenge) gets a
+/// body of its own: a stream is re-opened per attempt, because an async sequence can be iterated only once and
+/// an earlier attempt may already have consumed part of it.
 enum OutgoingBody: Sendable {
     case none
     case bytes(Data)
-    case stream(UploadReader, length: Int64)
+    /// `open` is called once per attempt; it throws ``UploadRestartRequired`` when the bytes cannot be given
+    /// again (the caller then restarts the whole upload from a fresh source).
+    case stream(length: Int64, open: @Sendable () throws -> UploadReader.Pieces)
 
+    /// Whether status retries may resend it (streams are resent only after an auth challenge).
     var isReplayable: Bool {
         if case .stream = self { return false }
         return true
@@ -46,12 +51,15 @@ final class HTTPTransport: Sendable {
     let state: TransportState
     let auth: AuthManager
     let retry: RetryPolicy
+    let retryBudget: RetryBudget
 
     init(options: RegistryClientOptions, credentials: any CredentialSource) {
         self.options = options
         security = TransportSecurity(insecureRegistries: options.insecureRegistries, certsDirectory: options.certsDirectory)
         proxies = ProxySettings(environment: options.proxyEnvironment)
         retry = RetryPolicy(maxAttempts: options.maxAttempts, baseDelay: options.retryBaseDelay, maxDelay: options.maxRetryDelay)
+        // Twice one request's retries: enough for transient faults on several requests, bounded for hopeless ones.
+        retryBudget = RetryBudget(capacity: 2 * (options.maxAttempts - 1))
         state = TransportState(options: options)
         auth = AuthManager(credentials: credentials)
     }
@@ -68,32 +76,37 @@ final class HTTPTransport: Sendable {
         }
         // Both schemes are asked at once and the first that answers like a registry wins: a TLS hello sent to a
         // plain-HTTP server can sit unanswered until a timeout, and a plain request to a TLS server fails fast.
-        let scheme = await withTaskGroup(of: (String, Bool).self) { group in
+        let outcome: (scheme: String, failure: (any Error)?) = await withTaskGroup(of: ProbeResult.self) { group in
             for candidate in ["https", "http"] {
                 group.addTask {
                     let probe = RegistryRequest(method: .GET, url: "\(candidate)://\(hostPort)/v2/", registry: hostPort, maxAttempts: 1)
-                    guard let response = try? await self.execute(probe, url: probe.url, authorization: nil) else {
-                        return (candidate, false)
+                    let response: HTTPClientResponse
+                    do { response = try await self.execute(probe, url: probe.url, authorization: nil) } catch {
+                        return ProbeResult(scheme: candidate, answered: false,
+                                           failure: HTTPTransport.transportError(error, method: .GET, url: probe.url))
                     }
                     let answered = response.headers.first(name: "Docker-Distribution-Api-Version") != nil
                         || response.status == .ok || response.status == .unauthorized
                     if answered { await self.learnChallenges(from: response, hostPort: hostPort) }
                     await self.drain(response)
-                    return (candidate, answered)
+                    return ProbeResult(scheme: candidate, answered: answered, failure: nil)
                 }
             }
-            var fallback = "http"
-            for await (candidate, answered) in group {
-                if answered {
+            var plainFailure: (any Error)?
+            var httpsFailed = false
+            for await result in group {
+                if result.answered {
                     group.cancelAll()
-                    return candidate
+                    return (result.scheme, nil)
                 }
-                if candidate == "https" { fallback = "http" }
+                if result.scheme == "http" { plainFailure = result.failure } else { httpsFailed = result.failure != nil }
             }
-            return fallback
+            // Neither scheme could even connect: docker reports its last ping (plain HTTP) and stops there.
+            return ("http", httpsFailed ? plainFailure : nil)
         }
-        await state.setScheme(scheme, for: hostPort)
-        return scheme + "://" + hostPort
+        if let failure = outcome.failure { throw failure }
+        await state.setScheme(outcome.scheme, for: hostPort)
+        return outcome.scheme + "://" + hostPort
     }
 
     /// Sends `request`, returning the final response with its body unread. Error statuses are returned, not
@@ -110,8 +123,13 @@ final class HTTPTransport: Sendable {
             attempt += 1
             let currentHost = HTTPTransport.hostPort(of: url)
             let sameHost = currentHost == originHost
-            let authorization = sameHost && request.authenticate
-                ? try await auth.authorization(hostPort: originHost, request: request, transport: self) : nil
+            let authorization: String?
+            do {
+                authorization = sameHost && request.authenticate
+                    ? try await auth.authorization(hostPort: originHost, request: request, transport: self) : nil
+            } catch {
+                throw HTTPTransport.roundTripError(error, method: method, url: url)
+            }
             var current = request
             current.method = method
             if !sameHost { current.headers.remove(name: "Authorization") }
@@ -119,7 +137,7 @@ final class HTTPTransport: Sendable {
             do {
                 response = try await execute(current, url: url, authorization: authorization)
             } catch {
-                if attempt < maxAttempts, RetryPolicy.isRetryable(error: error) {
+                if attempt < maxAttempts, RetryPolicy.isRetryable(error: error), retryBudget.spend() {
                     try await Task.sleep(for: retry.delay(afterAttempt: attempt))
                     continue
                 }
@@ -128,7 +146,13 @@ final class HTTPTransport: Sendable {
             let status = Int(response.status.code)
             if status == 401, sameHost, request.authenticate, !authenticated {
                 let challenges = AuthChallenge.parse(response.headers["WWW-Authenticate"])
-                if try await auth.learn(challenges, hostPort: originHost, request: request, sentAuthorization: authorization) {
+                let retryWithAuth: Bool
+                do {
+                    retryWithAuth = try await auth.learn(challenges, hostPort: originHost, request: request, sentAuthorization: authorization)
+                } catch {
+                    throw HTTPTransport.roundTripError(error, method: method, url: url)
+                }
+                if retryWithAuth {
                     authenticated = true
                     await drain(response)
                     attempt -= 1
@@ -144,12 +168,13 @@ final class HTTPTransport: Sendable {
                 attempt -= 1
                 continue
             }
-            if RetryPolicy.isRetryable(status: status), attempt < maxAttempts {
+            if RetryPolicy.isRetryable(status: status), attempt < maxAttempts, retryBudget.spend() {
                 let wait = retry.delay(afterAttempt: attempt, retryAfter: RetryPolicy.retryAfter(response.headers.first(name: "Retry-After")))
                 await drain(response)
                 try await Task.sleep(for: wait)
                 continue
             }
+            if (200..<300).contains(status), method != .HEAD { retryBudget.earn() }
             return response
         }
     }
@@ -169,8 +194,8 @@ final class HTTPTransport: Sendable {
             break
         case .bytes(let data):
             outgoing.body = .bytes(ByteBuffer(bytes: data))
-        case .stream(let reader, let length):
-            outgoing.body = .stream(reader.sequence(length: length), length: .known(length))
+        case .stream(let length, let open):
+            outgoing.body = .stream(try open(), length: .known(length))
         }
         let parsedHost = HostPort(hostPort)
         let proxyURL = proxies.proxyURL(scheme: isHTTPS ? "https" : "http", host: parsedHost.host,
@@ -216,13 +241,25 @@ final class HTTPTransport: Sendable {
                                  challenges: AuthChallenge.parse(response.headers["WWW-Authenticate"]))
     }
 
-    static func transportError(_ error: any Error, method: HTTPMethod, url: String) -> any Error {
-        if error is RegistryError || error is CancellationError { return error }
-        let goMethod = method.rawValue.prefix(1) + method.rawValue.dropFirst().lowercased()
-        return RegistryError.transport(method: String(goMethod), url: url, reason: describe(error))
+    /// docker's auth runs inside the HTTP round trip, so its failures (no credentials, a refused token
+    /// request) read like Go's url.Error: `Method "URL": cause`.
+    static func roundTripError(_ error: any Error, method: HTTPMethod, url: String) -> any Error {
+        if error is CancellationError { return error }
+        if case RegistryError.authorization = error { return error }
+        return RegistryError.authorization(method: goMethod(method), url: url, cause: String(describing: error))
     }
 
-    static func describe(_ error: any Error) -> String {
+    /// `Get`, `Head`, … as Go's net/http spells methods in url.Error.
+    static func goMethod(_ method: HTTPMethod) -> String {
+        String(method.rawValue.prefix(1) + method.rawValue.dropFirst().lowercased())
+    }
+
+    static func transportError(_ error: any Error, method: HTTPMethod, url: String) -> any Error {
+        if error is RegistryError || error is CancellationError || error is UploadRestartRequired { return error }
+        return RegistryError.transport(method: goMethod(method), url: url, reason: describe(error, hostPort: hostPort(of: url)))
+    }
+
+    static func describe(_ error: any Error, hostPort: String? = nil) -> String {
         if let e = error as? HTTPClientError {
             switch e {
             case .connectTimeout: return "dial tcp: i/o timeout"
@@ -233,8 +270,17 @@ final class HTTPTransport: Sendable {
             }
         }
         let text = String(describing: error)
-        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connect: connection refused" }
+        if isConnectionRefused(error) {
+            // Go's net.OpError wording: the dial, the address, then the syscall error.
+            return (hostPort.map { "dial tcp \($0): " } ?? "") + "connect: connection refused"
+        }
         return text
+    }
+
+    /// Nothing listens there: worth reporting at once, not retrying (docker's ping does not retry either).
+    static func isConnectionRefused(_ error: any Error) -> Bool {
+        let text = String(describing: error)
+        return text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED")
     }
 
     /// `host[:port]` of an absolute URL.
@@ -257,6 +303,13 @@ final class HTTPTransport: Sendable {
         let directory = path[..<(path.lastIndex(of: "/").map { $0 > authorityEnd ? $0 : authorityEnd } ?? path.endIndex)]
         return directory + "/" + reference
     }
+}
+
+/// One scheme probe's answer.
+private struct ProbeResult: Sendable {
+    var scheme: String
+    var answered: Bool
+    var failure: (any Error)?
 }
 
 /// Mutable per-client state: HTTPClients per proxy, per-host scheme and TLS choices.
@@ -288,6 +341,9 @@ actor TransportState {
                            write: TimeAmount(options.requestTimeout)),
             proxy: proxy)
         configuration.httpVersion = .automatic
+        // AHC would otherwise keep re-dialling a refused connection until the request deadline (minutes);
+        // connection failures are retried, or not, by RetryPolicy.
+        configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         clients[proxy] = client
         return client

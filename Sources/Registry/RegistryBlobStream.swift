@@ -99,7 +99,7 @@ public final class RegistryBlobStream {
 
     private func resume(after error: any Error) async throws {
         resumes += 1
-        guard resumes < transport.retry.maxAttempts else {
+        guard resumes < transport.retry.maxAttempts, transport.retryBudget.spend() else {
             throw HTTPTransport.transportError(error, method: .GET, url: request.url)
         }
         try await Task.sleep(for: transport.retry.delay(afterAttempt: resumes))

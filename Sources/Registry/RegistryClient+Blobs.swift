@@ -13,11 +13,16 @@ extension RegistryClient {
     func blobSize(_ repo: RegistryRepository, digest: Digest, scopes: [String]) async throws -> Int64? {
         let request = try await self.request(.HEAD, repo, "blobs/" + digest.description, scopes: scopes)
         let response = try await transport.send(request)
-        await transport.drain(response)
+        // A response body can be read once: error(for:) reads it, so it is drained only on the other paths.
         switch response.status {
-        case .ok: return response.headers.first(name: "Content-Length").flatMap { Int64($0) } ?? 0
-        case .notFound: return nil
-        default: throw await transport.error(for: response, url: request.url)
+        case .ok:
+            await transport.drain(response)
+            return response.headers.first(name: "Content-Length").flatMap { Int64($0) } ?? 0
+        case .notFound:
+            await transport.drain(response)
+            return nil
+        default:
+            throw await transport.error(for: response, url: request.url)
         }
     }
 
@@ -47,11 +52,17 @@ extension RegistryClient {
                 return try await uploadOnce(repo, digest: digest, size: size, mountFrom: attempt == 1 ? mountSource : nil,
                                             scopes: scopes, body: body)
             } catch {
-                guard attempt < options.maxAttempts, RegistryClient.uploadIsRetryable(error) else { throw error }
+                guard attempt < options.maxAttempts, RegistryClient.uploadIsRetryable(error), transport.retryBudget.spend() else {
+                    throw error
+                }
                 try await Task.sleep(for: transport.retry.delay(afterAttempt: attempt))
             }
         }
     }
+
+    /// False once this client has spent its retries (see ``RetryBudget``): callers that retry on their own
+    /// (the image copier reopening a layer) should stop too.
+    public var mayRetry: Bool { !transport.retryBudget.isSpent }
 
     static func uploadIsRetryable(_ error: any Error) -> Bool {
         if let error = error as? RegistryError {
@@ -63,6 +74,7 @@ extension RegistryClient {
             default: return false
             }
         }
+        if error is UploadRestartRequired { return true }
         return RetryPolicy.isRetryable(error: error)
     }
 
@@ -96,7 +108,7 @@ extension RegistryClient {
                 patch.streaming = true
                 patch.headers.add(name: "Content-Type", value: "application/octet-stream")
                 patch.headers.add(name: "Content-Range", value: "\(offset)-\(offset + length - 1)")
-                patch.body = .stream(reader, length: length)
+                patch.body = .stream(length: length, open: reader.opener(at: offset, length: length))
                 let response = try await transport.send(patch)
                 guard response.status == .accepted || response.status == .noContent else {
                     throw await transport.error(for: response, url: patch.url)
@@ -111,7 +123,7 @@ extension RegistryClient {
         put.streaming = true
         put.headers.add(name: "Content-Type", value: "application/octet-stream")
         let remaining = size - offset
-        put.body = remaining > 0 ? .stream(reader, length: remaining) : .bytes(Data())
+        put.body = remaining > 0 ? .stream(length: remaining, open: reader.opener(at: offset, length: remaining)) : .bytes(Data())
         let finished = try await transport.send(put)
         guard finished.status == .created || finished.status == .noContent || finished.status == .ok else {
             throw await transport.error(for: finished, url: put.url)

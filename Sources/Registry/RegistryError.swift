@@ -58,6 +58,10 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case certificates(String)
     case loginFailed(url: String, status: Int, reason: String)
     case tooLarge(url: String, limit: Int)
+    /// A Basic-auth registry and no login for it (docker's auth.ErrNoBasicAuthCredentials).
+    case noBasicAuthCredentials
+    /// Authentication failed inside a request (credentials missing, token refused): `Method "URL": cause`.
+    case authorization(method: String, url: String, cause: String)
 
     public var description: String {
         switch self {
@@ -92,6 +96,10 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
             return "login attempt to \(url) failed with status: \(status) \(reason)"
         case .tooLarge(let url, let limit):
             return "response from \(Redaction.url(url)) exceeds \(limit) bytes"
+        case .noBasicAuthCredentials:
+            return "no basic auth credentials"
+        case .authorization(let method, let url, let cause):
+            return "\(method) \"\(Redaction.url(url))\": \(cause)"
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import AsyncHTTPClient
 import NIOCore
 import NIOSSL
@@ -15,7 +16,7 @@ struct RetryPolicy: Sendable {
 
     /// Connection-level failures worth another attempt: resets, refused/closed connections, timeouts.
     static func isRetryable(error: any Error) -> Bool {
-        if error is CancellationError { return false }
+        if error is CancellationError || HTTPTransport.isConnectionRefused(error) { return false }
         if let error = error as? HTTPClientError {
             switch error {
             case .remoteConnectionClosed, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout,
@@ -46,6 +47,33 @@ struct RetryPolicy: Sendable {
         guard let header, let seconds = Int(header.trimming(" \t")), seconds >= 0 else { return nil }
         return .seconds(seconds)
     }
+}
+
+/// Retries left to one client, shared by every level that retries (a request, an upload restart, a resumed
+/// download) so that they cannot multiply into a storm against a registry that fails for good. Each retry
+/// spends one; a successful transfer (a 2xx answer to anything but HEAD) earns one back, up to the start.
+final class RetryBudget: @unchecked Sendable {
+    private let lock = NSLock()
+    private let capacity: Int
+    private var left: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 0)
+        left = self.capacity
+    }
+
+    /// Takes one retry; false when none is left.
+    func spend() -> Bool {
+        lock.withLock {
+            guard left > 0 else { return false }
+            left -= 1
+            return true
+        }
+    }
+
+    func earn() { lock.withLock { left = min(left + 1, capacity) } }
+
+    var isSpent: Bool { lock.withLock { left == 0 } }
 }
 
 /// RFC 8288 `Link` header: the target of `rel="next"`, as registries paginate tag lists.

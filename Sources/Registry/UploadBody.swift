@@ -38,6 +38,15 @@ final class UploadReader: @unchecked Sendable {
     /// The next `length` bytes of the body; fails if the body ends sooner.
     func sequence(length: Int64) -> Pieces { Pieces(reader: self, length: length) }
 
+    /// A request body opener for the `length` bytes at `offset`: it can be opened again only as long as
+    /// nothing has been read past `offset` (a resend after a 401 whose first attempt never sent a byte).
+    func opener(at offset: Int64, length: Int64) -> @Sendable () throws -> Pieces {
+        { [self] in
+            guard consumed == offset else { throw UploadRestartRequired() }
+            return Pieces(reader: self, length: length)
+        }
+    }
+
     /// Scratch the body reads into; an async read cannot hold a ByteBuffer's storage across suspension.
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: UploadReader.pieceSize, alignment: 16)
 
@@ -74,3 +83,9 @@ final class UploadReader: @unchecked Sendable {
     }
 }
 
+
+/// A streamed request body had to be sent again after some of it was consumed; the upload restarts from
+/// byte 0 with a fresh body.
+struct UploadRestartRequired: Error, CustomStringConvertible {
+    var description: String { "the upload had to be sent again and its body cannot be rewound" }
+}

@@ -36,8 +36,15 @@ public final class RegistryDestination: ConcurrentImageDestination, @unchecked S
 
     public func putLayer(_ layer: TransportLayer, from reader: VerifyingBlobReader) async throws {
         let once = OneShotUploadBody(reader)
-        let outcome = try await client.uploadBlob(repository, digest: layer.blob.digest, size: layer.blob.size,
+        let outcome: BlobUploadOutcome
+        do {
+            outcome = try await client.uploadBlob(repository, digest: layer.blob.digest, size: layer.blob.size,
                                                   mountFrom: mountFrom, body: { try once.take() })
+        } catch {
+            // The client's retries are spent: the copier must not start the layer over yet again.
+            guard client.mayRetry || error is LayerRestartRequired else { throw RetriesSpent(error) }
+            throw error
+        }
         if outcome == .uploaded { try reader.finish() }
         switch outcome {
         case .existed: onLayer?(layer, .existed)
@@ -86,6 +93,13 @@ public final class RegistryDestination: ConcurrentImageDestination, @unchecked S
 /// An upload needs its bytes from the start again, which only the source can give: the copier reopens the layer.
 struct LayerRestartRequired: Error, CustomStringConvertible {
     var description: String { "the layer upload had to start over and its stream cannot be rewound" }
+}
+
+/// A transfer failure after the registry client spent its retries; reads as the failure itself.
+struct RetriesSpent: Error, CustomStringConvertible {
+    let underlying: any Error
+    init(_ underlying: any Error) { self.underlying = underlying }
+    var description: String { String(describing: underlying) }
 }
 
 /// Which transfer failures are worth reopening the layer for.

@@ -28,7 +28,13 @@ public final class RegistrySource: ImageSource, @unchecked Sendable {
 
     /// HEAD of the top manifest, for "Image is up to date" checks without fetching anything else.
     public func headDigest() async throws -> Digest? {
-        try await client.manifestDescriptor(repository, reference: manifestReference)?.digest
+        try await headDescriptor()?.digest
+    }
+
+    /// HEAD of the top manifest (nil when the registry has none under this reference); its media type tells
+    /// an index, whose digest names images of several platforms, from an image manifest.
+    public func headDescriptor() async throws -> Descriptor? {
+        try await client.manifestDescriptor(repository, reference: manifestReference)
     }
 
     public func images() async throws -> [TransportImage] {
@@ -96,6 +102,9 @@ public final class RegistrySource: ImageSource, @unchecked Sendable {
         if delivery == .uncompressed && !layer.isUncompressed { return try StreamingDecompressingReader(raw) }
         return raw
     }
+
+    /// Whether a manifest media type is an index (OCI index or Docker manifest list).
+    public static func isIndexMediaType(_ mediaType: String) -> Bool { isIndex(mediaType) }
 
     static func isIndex(_ mediaType: String) -> Bool {
         mediaType == MediaType.ociIndex || mediaType == MediaType.dockerManifestList

@@ -56,8 +56,7 @@ struct PullCommand: AsyncParsableCommand {
             try await RegistryAccess.with(verbose: verbose) { client in
                 var targets = [reference]
                 if allTags {
-                    let tags = try await client.tags(RegistryRepository(reference))
-                    targets = tags.map { reference.withTag($0) }
+                    targets = try await Self.allTags(of: reference, client: client).map { reference.withTag($0) }
                 }
                 for target in targets {
                     try await pull(target, client: client, store: store, platform: wanted, copier: copier, progress: progress)
@@ -79,23 +78,48 @@ struct PullCommand: AsyncParsableCommand {
                       copier: ImageCopier, progress: TransferProgress) async throws {
         let source = RegistrySource(client: client, reference: reference, platform: platform)
         let header = PullProgressLines.pullingFrom(reference)
-        progress.line(id: header.id, header.text)
-        // Already here under this digest: nothing to fetch beyond one HEAD.
-        if let head = try? await source.headDigest(),
-           let known = try store.imageID(named: reference.repository.withDigest(head)),
-           let image = try store.image(id: known) {
+        // docker HEADs the manifest first (its failures, e.g. missing credentials, are the ones reported) and
+        // prints the header only once the manifest is resolved: a missing tag prints no header.
+        let head = try await source.headDescriptor()
+        // Already here under this digest (and, for an index, for this platform): nothing to fetch beyond one HEAD.
+        if let head,
+           let known = try store.imageID(named: reference.repository.withDigest(head.digest)),
+           let image = try store.image(id: known),
+           try Self.storedImage(known, in: store, suits: platform, forIndex: RegistrySource.isIndexMediaType(head.mediaType)) {
+            progress.line(id: header.id, header.text)
             let current = try store.imageID(named: reference)
             if reference.digest == nil && current != known { try store.tag(image, as: reference) }
-            progress.line(PullProgressLines.digest(head))
+            progress.line(PullProgressLines.digest(head.digest))
             progress.line(PullProgressLines.status(reference, downloaded: reference.digest == nil && current != known))
             return
         }
+        _ = try await source.images()
+        progress.line(id: header.id, header.text)
         let previous = reference.digest == nil ? try store.imageID(named: reference) : nil
         let destination = StoreDestination(store: store, action: "pull")
         let images = try await copier.copy(from: source, to: destination, progress: progress.handler)
         let digest = source.resolvedDigest ?? Digest.sha256(images.first?.manifest ?? Data())
         progress.line(PullProgressLines.digest(digest))
         progress.line(PullProgressLines.status(reference, downloaded: previous != images.first?.id))
+    }
+
+    /// The repository's tags; an unknown repository is worded as docker words it for `pull -a`.
+    static func allTags(of reference: ImageReference, client: RegistryClient) async throws -> [String] {
+        let repository = RegistryRepository(reference)
+        do { return try await client.tags(repository) } catch let error as RegistryError {
+            if case .api(_, let errors) = error, let first = errors.first, first.code == "NAME_UNKNOWN" {
+                throw RegistryError.repositoryNotFound(name: reference.repository.familiarName, cause: first)
+            }
+            throw error
+        }
+    }
+
+    /// Whether the image stored under a manifest digest may stand for it: an index digest names images of
+    /// several platforms, and the one kept may be another platform's (pulled earlier with --platform).
+    static func storedImage(_ id: Digest, in store: ImageStore, suits platform: PlatformMatcher, forIndex: Bool) throws -> Bool {
+        guard forIndex else { return true }
+        guard let config = try? JSONDecoder().decode(ImageConfig.self, from: store.blobs.read(id)) else { return false }
+        return platform.matches(config.platform)
     }
 
     static func platform(_ text: String?) throws -> PlatformMatcher {

@@ -70,9 +70,21 @@ struct PushCommand: AsyncParsableCommand {
         } catch let error as CLIError {
             throw error
         } catch {
-            throw CLIError(message: RuntimeErrorText.describe(error))
+            throw CLIError(message: RuntimeErrorText.describe(Self.unwrapped(error)))
         }
         if quiet { Output.write((allTags ? reference.repository : reference).description + "\n") }
+    }
+
+    /// docker's push reports an error raised inside a request's round trip (url.Error) by its cause alone,
+    /// e.g. `no basic auth credentials` rather than `Head "…": no basic auth credentials`.
+    static func unwrapped(_ error: any Error) -> any Error {
+        if case RegistryError.authorization(_, _, let cause) = error { return PushFailure(text: cause) }
+        return error
+    }
+
+    private struct PushFailure: Error, CustomStringConvertible {
+        var text: String
+        var description: String { text }
     }
 
     private func push(_ image: StoredImage, as reference: ImageReference, client: RegistryClient, store: ImageStore,

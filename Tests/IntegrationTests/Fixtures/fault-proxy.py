@@ -8,8 +8,8 @@ Hand-written (stdlib only) so tests control exactly which byte or request misbeh
 
 MODEs (also read from the control file, one per line or a JSON list, re-read whenever the file changes;
 changing it resets all counters):
-  drop-blob-after=N[:always]   close the connection after N body bytes of a blob GET (first one only, or
-                               every one)
+  drop-blob-after=N[:always]   close the connection after N body bytes of a blob GET: the first one whose
+                               body exceeds N bytes (smaller blobs, e.g. the config, pass), or every one
   fail=K[:REGEX]               answer 500 to the first K requests whose path matches REGEX (default: all)
   throttle-once[:REGEX]        answer 429 with Retry-After: 1 to the first matching request
   corrupt-blob[=OFFSET]        flip one byte (default offset 0) in the body of every blob GET
@@ -97,12 +97,18 @@ class Faults:
                     return "throttle", None, None
             if method != "GET" or not BLOB_GET.match(path):
                 return None, None, None
-            drop = None
-            if self.drop_after is not None:
-                drop = self.drop_after[0]
-                if not self.drop_after[1]:
-                    self.drop_after = None
+            # Only armed here; the drop is claimed (take_drop) when a body really reaches N bytes.
+            drop = self.drop_after[0] if self.drop_after is not None else None
             return None, drop, self.corrupt_at
+
+    def take_drop(self):
+        """Claims the armed drop for a body that just reached its byte count (once unless :always)."""
+        with self.lock:
+            if self.drop_after is None:
+                return False
+            if not self.drop_after[1]:
+                self.drop_after = None
+            return True
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -229,7 +235,7 @@ class Handler(BaseHTTPRequestHandler):
                     i = corrupt_at - sent
                     data = data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1:]
                     fault = "corrupt"
-                if drop_after is not None and sent + len(data) >= drop_after:
+                if drop_after is not None and sent + len(data) > drop_after and self.faults.take_drop():
                     self.wfile.write(data[:drop_after - sent])
                     self.wfile.flush()
                     sent = drop_after

@@ -6,7 +6,8 @@ final class StrataRunner: Sendable {
     let binary: String
     private let environment: [String: String]
 
-    init(binary: String = TestEnvironment.strataBinary) throws {
+    /// `environment` adds to (or overrides) the inherited environment, e.g. a private DOCKER_CONFIG.
+    init(binary: String = TestEnvironment.strataBinary, environment extra: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw FixtureError("strata binary not found at \(binary); run `swift build` or set STRATA_BIN")
         }
@@ -15,6 +16,7 @@ final class StrataRunner: Sendable {
         var env = TestEnvironment.processEnvironment
         env["STRATA_ROOT"] = root.path   // belt and braces: --root is passed too
         env["TZ"] = "UTC"
+        env.merge(extra) { _, new in new }
         environment = env
     }
 

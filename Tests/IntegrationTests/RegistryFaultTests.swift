@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+/// Pull and push through Fixtures/fault-proxy.py: transient faults (a dropped download, 500s, a 429) are
+/// recovered from with the right image; a corrupted blob fails with one clear line and leaves the store clean.
+@Suite("registry faults", .enabled(if: RegistryFixture.shouldRun, "needs docker-registry, python3 (see RegistryFixture)"))
+struct RegistryFaultTests {
+    struct Fault: Sendable, CustomStringConvertible {
+        var name: String
+        var modes: [String]
+        /// The fault the proxy must have logged (proof the fault really happened).
+        var logged: String
+        var description: String { name }
+    }
+
+    static let transient: [Fault] = [
+        Fault(name: "connection dropped mid-blob once", modes: ["drop-blob-after=100000"], logged: "drop"),
+        Fault(name: "500 twice on blobs", modes: ["fail=2:/blobs/sha256:"], logged: "fail"),
+        Fault(name: "500 twice on the manifest", modes: ["fail=2:/manifests/"], logged: "fail"),
+        Fault(name: "429 with Retry-After once", modes: ["throttle-once:/blobs/"], logged: "throttle"),
+    ]
+
+    /// Pushes busybox straight to a fresh registry, then runs `body` with a proxy in front of it.
+    static func withPushedImage(modes: [String] = [],
+                                _ body: (RegistryWorkspace, FaultProxyFixture, _ path: String, _ id: String) async throws -> Void) async throws {
+        let w = try RegistryWorkspace()
+        defer { w.remove() }
+        try await RegistryFixture.with(.open) { registry in
+            let path = "fault/busybox:v1"
+            let id = try await w.importBusybox("\(registry.host)/\(path)")
+            let push = try await w.strata.run(["push", "\(registry.host)/\(path)"])
+            guard push.status == 0 else { throw FixtureError("direct push failed: \(push)") }
+            try await FaultProxyFixture.with(in: registry, modes: modes) { proxy in
+                try await body(w, proxy, path, id)
+            }
+        }
+    }
+
+    @Test("transient faults while pulling are recovered from", arguments: transient)
+    func pullRecovers(fault: Fault) async throws {
+        try await Self.withPushedImage(modes: fault.modes) { _, proxy, path, id in
+            let store = try RegistryWorkspace()
+            defer { store.remove() }
+            let reference = "\(proxy.host)/\(path)"
+            let pull = try await store.strata.run(["pull", reference])
+            #expect(pull.status == 0, "\(pull)")
+            #expect(try await store.idAndDigests(reference).hasPrefix(id + " "))
+            let log = proxy.requests()
+            #expect(log.contains { $0.fault == fault.logged }, "the proxy never applied \(fault.modes): \(log.map(\.path))")
+            if fault.logged == "drop" {
+                let blobGets = log.filter { $0.method == "GET" && $0.path.contains("/blobs/") }
+                #expect(blobGets.count >= 3, "config, the cut download and its resumption: \(blobGets.map(\.path))")
+            }
+            try await store.expectCheckIsGreen()
+        }
+    }
+
+    @Test("a corrupted blob: one clear error line, non-zero exit, nothing stored, check green")
+    func corruptedBlob() async throws {
+        try await Self.withPushedImage(modes: ["corrupt-blob=5000"]) { _, proxy, path, _ in
+            let store = try RegistryWorkspace()
+            defer { store.remove() }
+            let pull = try await store.strata.run(["pull", "\(proxy.host)/\(path)"])
+            #expect(pull.status != 0, "\(pull)")
+            #expect(pull.stderr.lines.count == 1, "one line: \(pull.stderr)")
+            #expect(pull.stderr.lowercased().contains("digest") || pull.stderr.lowercased().contains("checksum"), "\(pull.stderr)")
+            #expect(try await store.strata.run(["images", "-a", "-q"]).stdout.isEmpty)
+            #expect(store.strata.ingestLeftovers().isEmpty, "\(store.strata.ingestLeftovers())")
+            try await store.expectCheckIsGreen()
+        }
+    }
+
+    @Test("push through 500s on uploads recovers (or fails cleanly), and what arrived is intact")
+    func pushThroughFailures() async throws {
+        try await Self.withPushedImage { w, proxy, _, _ in
+            let reference = "\(proxy.host)/fault/pushed:v1"
+            let id = try await w.importBusybox(reference, changes: ["ENV PUSHED=1"])
+            try proxy.setModes(["fail=2:/blobs/uploads/"])
+            let push = try await w.strata.run(["push", reference])
+            #expect(proxy.requests().contains { $0.fault == "fail" })
+            if push.status == 0 {
+                try proxy.setModes([])
+                let store = try RegistryWorkspace()
+                defer { store.remove() }
+                let pull = try await store.strata.run(["pull", reference])
+                let pulled = try await store.idAndDigests(reference)
+                #expect(pull.status == 0 && pulled.hasPrefix(id), "\(pull)")
+            } else {
+                #expect(push.stderr.lines.count == 1, "one clear line: \(push)")
+            }
+            try await w.expectCheckIsGreen()
+
+            // Failing for good: a clean error, no retry storm, the store untouched.
+            try proxy.setModes(["fail=1000:/blobs/uploads/"])
+            try await w.strata.run(["tag", reference, "\(proxy.host)/fault/hopeless:v1"])
+            let start = ContinuousClock.now
+            let failed = try await w.strata.run(["push", "\(proxy.host)/fault/hopeless:v1"])
+            #expect(failed.status == 1, "\(failed)")
+            #expect(failed.stderr.lines.count == 1, "one clear line: \(failed.stderr)")
+            #expect(ContinuousClock.now - start < .seconds(30))
+            try await w.expectCheckIsGreen()
+        }
+    }
+}
