@@ -20,12 +20,15 @@ struct PullCommand: AsyncParsableCommand {
               strata pull busybox
               strata pull --platform linux/arm64/v8 127.0.0.1:5000/tools/busybox:1.36
               strata pull -a 127.0.0.1:5000/tools/busybox
+              strata pull --all-platforms 127.0.0.1:5000/tools/busybox:multi
               strata pull 127.0.0.1:5000/tools/busybox@sha256:<digest>
             """)
 
     @Flag(name: [.customShort("a"), .customLong("all-tags")], help: "Download all tagged images in the repository")
     var allTags = false
     @Option(help: "Set platform if server is multi-platform capable") var platform: String?
+    @Flag(name: .customLong("all-platforms"), help: "Pull every platform of a multi-platform image (the index's names go to --platform's)")
+    var allPlatforms = false
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Suppress verbose output") var quiet = false
     @Flag(name: .customLong("disable-content-trust"), help: "Skip image verification (default true)") var disableContentTrust = false
     @Option(name: .customLong("max-concurrent-downloads"), help: "Layers downloaded at once (default 3)")
@@ -76,8 +79,12 @@ struct PullCommand: AsyncParsableCommand {
 
     private func pull(_ reference: ImageReference, client: RegistryClient, store: ImageStore, platform: PlatformMatcher,
                       copier: ImageCopier, progress: TransferProgress) async throws {
-        let source = RegistrySource(client: client, reference: reference, platform: platform)
         let header = PullProgressLines.pullingFrom(reference)
+        if allPlatforms {
+            return try await pullAllPlatforms(reference, client: client, store: store, platform: platform, copier: copier,
+                                              progress: progress)
+        }
+        let source = RegistrySource(client: client, reference: reference, platform: platform)
         // docker HEADs the manifest first (its failures, e.g. missing credentials, are the ones reported) and
         // prints the header only once the manifest is resolved: a missing tag prints no header.
         let head = try await source.headDescriptor()
@@ -101,6 +108,22 @@ struct PullCommand: AsyncParsableCommand {
         let digest = source.resolvedDigest ?? Digest.sha256(images.first?.manifest ?? Data())
         progress.line(PullProgressLines.digest(digest))
         progress.line(PullProgressLines.status(reference, downloaded: previous != images.first?.id))
+    }
+
+    /// Every entry of an index is stored; the tag and the index's RepoDigest go to the entry for `platform`.
+    private func pullAllPlatforms(_ reference: ImageReference, client: RegistryClient, store: ImageStore,
+                                  platform: PlatformMatcher, copier: ImageCopier, progress: TransferProgress) async throws {
+        let source = RegistryIndexSource(client: client, reference: reference)
+        _ = try await source.images()
+        let header = PullProgressLines.pullingFrom(reference)
+        progress.line(id: header.id, header.text)
+        let previous = reference.digest == nil ? try store.imageID(named: reference) : nil
+        let destination = StoreDestination(store: store, action: "pull")
+        destination.indexPlatform = platform
+        _ = try await copier.copy(from: source, to: destination, progress: progress.handler)
+        let digest = source.resolvedDigest ?? Digest.sha256(Data())
+        progress.line(PullProgressLines.digest(digest))
+        progress.line(PullProgressLines.status(reference, downloaded: previous != (try store.imageID(named: reference))))
     }
 
     /// The repository's tags; an unknown repository is worded as docker words it for `pull -a`.
