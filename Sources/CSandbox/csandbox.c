@@ -266,3 +266,15 @@ int csandbox_wait(pid_t pid) {
         if (errno != EINTR) return -errno;
     }
 }
+
+#include <sys/xattr.h>
+
+int csandbox_is_overlay_opaque(const char *path) {
+    char value[4];
+    ssize_t n = lgetxattr(path, "trusted.overlay.opaque", value, sizeof value);
+    return n == 1 && value[0] == 'y';
+}
+
+int csandbox_clear_overlay_opaque(const char *path) {
+    return lremovexattr(path, "trusted.overlay.opaque") == 0 ? 0 : -errno;
+}

@@ -63,3 +63,9 @@ int csandbox_openpty(int *master, int *slave);
 
 /// waitpid(pid, &status, 0) retried on EINTR; returns the raw status or -errno.
 int csandbox_wait(pid_t pid);
+
+/// Whether `path` (not followed) carries trusted.overlay.opaque=y.
+int csandbox_is_overlay_opaque(const char *path);
+
+/// Removes the trusted.overlay.opaque attribute from `path` (0 or -errno).
+int csandbox_clear_overlay_opaque(const char *path);
