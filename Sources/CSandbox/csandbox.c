@@ -199,7 +199,7 @@ static void cs_child(const struct csandbox_spec *spec, int report_fd) {
         for (size_t i = 0; i < sizeof readonly / sizeof readonly[0]; i++) {
             cs_join(path, sizeof path, rootfs, readonly[i]);
             if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == 0) {
-                mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
+                mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
             }
         }
     }
