@@ -94,7 +94,7 @@ static void cs_mount_dev(const char *rootfs, int report_fd) {
     SETUP(mount("mqueue", path, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), "mount /dev/mqueue");
     static const struct { const char *name, *target; } links[] = {
         {"/dev/fd", "/proc/self/fd"}, {"/dev/stdin", "/proc/self/fd/0"}, {"/dev/stdout", "/proc/self/fd/1"},
-        {"/dev/stderr", "/proc/self/fd/2"}, {"/dev/ptmx", "pts/ptmx"}, {"/dev/core", "/proc/kcore"},
+        {"/dev/stderr", "/proc/self/fd/2"}, {"/dev/ptmx", "pts/ptmx"}
     };
     for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
         cs_join(path, sizeof path, rootfs, links[i].name);
@@ -180,7 +180,16 @@ static void cs_child(const struct csandbox_spec *spec, int report_fd) {
     SETUP(setsid(), "setsid");
     if (spec->tty) SETUP(ioctl(0, TIOCSCTTY, 0), "set controlling terminal");
 
-    if (spec->new_network) SETUP(csandbox_loopback_up(), "bring up lo");
+    if (spec->new_network) {
+        // docker's "none" network has IPv6 off, so lo carries only 127.0.0.1.
+        static const char *const ipv6[] = {"/proc/sys/net/ipv6/conf/all/disable_ipv6", "/proc/sys/net/ipv6/conf/default/disable_ipv6",
+                                           "/proc/sys/net/ipv6/conf/lo/disable_ipv6"};
+        for (size_t i = 0; i < sizeof ipv6 / sizeof ipv6[0]; i++) {
+            int fd = open(ipv6[i], O_WRONLY | O_CLOEXEC);
+            if (fd >= 0) { ssize_t ignored = write(fd, "1", 1); (void)ignored; close(fd); }
+        }
+        SETUP(csandbox_loopback_up(), "bring up lo");
+    }
     if (spec->hostname) SETUP(sethostname(spec->hostname, cs_strlen(spec->hostname)), "sethostname");
 
     const char *rootfs = spec->rootfs;
