@@ -45,7 +45,7 @@ let package = Package(
         ]),
         .target(name: "Transport", dependencies: ["OCI", "Archive", "Store", "Registry"]),
         .target(name: "CSandbox"),
-        .target(name: "Sandbox", dependencies: ["CSandbox"]),
+        .target(name: "Sandbox", dependencies: ["CSandbox", "OCI", "Archive", "Store"]),
         .target(name: "Build", dependencies: [
             "OCI", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry",
             .product(name: "Crypto", package: "swift-crypto"),

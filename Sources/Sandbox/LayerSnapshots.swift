@@ -1,0 +1,62 @@
+import Archive
+import Foundation
+import OCI
+import Store
+
+/// Read-only unpacked filesystems kept under the store root, `snapshots/<chainID hex>/`: the image's
+/// layers up to and including that chain ID, flattened (whiteouts applied). Made on demand into a
+/// temporary directory and renamed into place, so a snapshot is either complete or absent; two
+/// processes racing make it twice and one rename wins.
+public struct LayerSnapshots: Sendable {
+    public let store: ImageStore
+
+    public init(store: ImageStore) {
+        self.store = store
+    }
+
+    public var directory: String { store.root.path + "/snapshots" }
+
+    /// The snapshot of `layers` (an image's layers, bottom first), created if missing. An empty
+    /// list gives an empty directory.
+    public func snapshot(of layers: [StoredLayer]) throws -> String {
+        let chain = chainIDs(of: layers.map(\.diffID))
+        let name = chain.last?.encoded ?? "empty"
+        let path = directory + "/" + name
+        var info = stat()
+        if stat(path, &info) == 0 { return path }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let temporary = directory + "/tmp-" + UUID().uuidString.lowercased()
+        guard mkdir(temporary, 0o755) == 0 else { throw SandboxError.system("mkdir \(temporary)", errno) }
+        do {
+            try store.ingestLease.shared {
+                let applier = try LayerApplier(directory: temporary)
+                for layer in layers {
+                    let fd = open(store.blobs.path(for: layer.blobDigest), O_RDONLY | O_CLOEXEC)
+                    guard fd >= 0 else { throw StoreError.blobMissing(layer.blobDigest.description) }
+                    defer { close(fd) }
+                    try applier.apply(layerFrom: fd)
+                }
+            }
+        } catch {
+            try? LayerTreeRemoval.removeTree(atPath: temporary)
+            throw error
+        }
+        if rename(temporary, path) != 0 {
+            let saved = errno
+            try? LayerTreeRemoval.removeTree(atPath: temporary)
+            guard saved == EEXIST || saved == ENOTEMPTY else { throw SandboxError.system("rename \(path)", saved) }
+        }
+        return path
+    }
+
+    /// The snapshot of a stored image's layers.
+    public func snapshot(of image: StoredImage) throws -> String {
+        try snapshot(of: store.layers(of: image.id))
+    }
+
+    /// Removes every snapshot (they are caches; recreated on demand).
+    public func removeAll() throws {
+        try LayerTreeRemoval.removeTree(atPath: directory)
+    }
+}

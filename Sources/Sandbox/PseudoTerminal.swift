@@ -1,0 +1,90 @@
+import CSandbox
+import Foundation
+
+/// A pty for `-t`: the command gets the slave side; this process relays the master side to the
+/// caller's streams, with the caller's terminal in raw mode meanwhile (as docker's CLI does).
+final class PseudoTerminal: @unchecked Sendable {
+    let master: Int32
+    private(set) var slave: Int32
+
+    private init(master: Int32, slave: Int32) {
+        self.master = master
+        self.slave = slave
+    }
+
+    static func open() throws -> PseudoTerminal {
+        var master: Int32 = -1
+        var slave: Int32 = -1
+        let result = csandbox_openpty(&master, &slave)
+        guard result == 0 else { throw SandboxError.system("open pty", -result) }
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 { _ = ioctl(master, UInt(TIOCSWINSZ), &size) }
+        return PseudoTerminal(master: master, slave: slave)
+    }
+
+    func closeSlave() {
+        if slave >= 0 { close(slave) }
+        slave = -1
+    }
+
+    /// Copies master→output until the command's side closes, and input→master in the background.
+    func startRelay(input: Int32, output: Int32) -> Relay {
+        let relay = Relay(terminal: self, input: input)
+        let master = self.master
+        Thread.detachNewThread {
+            var buffer = [UInt8](repeating: 0, count: 32 * 1024)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(master, $0.baseAddress!, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                var offset = 0
+                while offset < n {
+                    let written = buffer.withUnsafeBytes { write(output, $0.baseAddress! + offset, n - offset) }
+                    if written <= 0 { if errno == EINTR { continue }; break }
+                    offset += written
+                }
+            }
+            relay.outputDone.signal()
+        }
+        if input >= 0 {
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress!, $0.count) }
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { break }
+                    _ = buffer.withUnsafeBytes { write(master, $0.baseAddress!, n) }
+                }
+            }
+        }
+        return relay
+    }
+
+    /// Restores the caller's terminal and waits for the last output.
+    final class Relay: @unchecked Sendable {
+        let outputDone = DispatchSemaphore(value: 0)
+        private let terminal: PseudoTerminal
+        private let input: Int32
+        private var saved: termios?
+
+        init(terminal: PseudoTerminal, input: Int32) {
+            self.terminal = terminal
+            self.input = input
+            if input >= 0, isatty(input) == 1 {
+                var attributes = termios()
+                if tcgetattr(input, &attributes) == 0 {
+                    saved = attributes
+                    var raw = attributes
+                    cfmakeraw(&raw)
+                    tcsetattr(input, TCSANOW, &raw)
+                }
+            }
+        }
+
+        func finish() {
+            _ = outputDone.wait(timeout: .now() + 5)
+            if var saved { tcsetattr(input, TCSANOW, &saved) }
+            close(terminal.master)
+        }
+    }
+}

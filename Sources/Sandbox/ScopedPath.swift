@@ -1,0 +1,72 @@
+import Foundation
+
+/// Resolves container paths against a root directory the way runc's securejoin does: every symlink
+/// met on the way is evaluated as if the root were `/`, so a path can never leave the root.
+/// Hand-written because no Swift library offers a root-scoped path resolver.
+public enum ScopedPath {
+    /// The host path of `path` inside `root`, with symlinks resolved within the root. Missing
+    /// components are kept as they are (lexically).
+    public static func resolve(_ path: String, in root: String) -> String {
+        var resolved: [String] = []
+        var pending = components(path)
+        var linksFollowed = 0
+        while !pending.isEmpty {
+            let part = pending.removeFirst()
+            if part == "." || part.isEmpty { continue }
+            if part == ".." { _ = resolved.popLast(); continue }
+            let candidate = root + "/" + (resolved + [part]).joined(separator: "/")
+            var info = stat()
+            if lstat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK, linksFollowed < 255 {
+                linksFollowed += 1
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: candidate) else {
+                    resolved.append(part)
+                    continue
+                }
+                if target.hasPrefix("/") { resolved = [] }
+                pending = components(target) + pending
+                continue
+            }
+            resolved.append(part)
+        }
+        return resolved.isEmpty ? root : root + "/" + resolved.joined(separator: "/")
+    }
+
+    /// Creates `path` (and missing parents, mode 0755) inside `root`; returns its host path and
+    /// the container paths it had to create (outermost first).
+    @discardableResult
+    public static func makeDirectories(_ path: String, in root: String) throws -> (hostPath: String, created: [String]) {
+        var created: [String] = []
+        var prefix = ""
+        for part in components(path) where !part.isEmpty && part != "." {
+            prefix += "/" + part
+            let host = resolve(prefix, in: root)
+            var info = stat()
+            if stat(host, &info) == 0 {
+                guard (info.st_mode & S_IFMT) == S_IFDIR else { throw SandboxError.notADirectory(prefix) }
+                continue
+            }
+            guard mkdir(host, 0o755) == 0 || errno == EEXIST else { throw SandboxError.system("mkdir \(prefix)", errno) }
+            created.append(prefix)
+        }
+        return (resolve(path, in: root), created)
+    }
+
+    /// Makes sure a mount target of the right kind exists at `path` inside `root`: a directory, or
+    /// an empty file when `file` is true. Returns its host path and the container paths created.
+    public static func makeMountTarget(_ path: String, in root: String, file: Bool) throws -> (hostPath: String, created: [String]) {
+        guard file else { return try makeDirectories(path, in: root) }
+        let parent = (path as NSString).deletingLastPathComponent
+        let (_, created) = try makeDirectories(parent.isEmpty ? "/" : parent, in: root)
+        let host = resolve(path, in: root)
+        var info = stat()
+        if stat(host, &info) == 0 { return (host, created) }
+        let fd = open(host, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { throw SandboxError.system("create \(path)", errno) }
+        close(fd)
+        return (host, created + [path])
+    }
+
+    static func components(_ path: String) -> [String] {
+        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Relays the signals a terminal or CI runner sends (`docker run`'s --sig-proxy) to the command.
+final class SignalForwarder: @unchecked Sendable {
+    private static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
+    private let lock = NSLock()
+    private var pid: pid_t = 0
+    private var sources: [DispatchSourceSignal] = []
+
+    init() {
+        for sig in Self.signals {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [weak self] in self?.deliver(sig) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func target(_ pid: pid_t) {
+        lock.lock()
+        self.pid = pid
+        lock.unlock()
+    }
+
+    private func deliver(_ sig: Int32) {
+        lock.lock()
+        let pid = self.pid
+        lock.unlock()
+        if pid > 0 { kill(pid, sig) }
+    }
+
+    func stop() {
+        sources.forEach { $0.cancel() }
+        target(0)
+        for sig in Self.signals { signal(sig, SIG_DFL) }
+    }
+}
