@@ -60,8 +60,7 @@ public struct DockerIgnorePattern: Sendable, Equatable, CustomStringConvertible 
     public func matches(_ path: some StringProtocol) -> Bool {
         switch program {
         case .tokens(let tokens):
-            var utf8 = Array(path.utf8)
-            return utf8.withUnsafeMutableBufferPointer { Self.run(tokens[...], $0[...]) }
+            return Self.run(tokens[...], Array(path.utf8)[...])
         case .regex(let regex):
             let string = String(path)
             return regex.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) != nil
@@ -190,7 +189,7 @@ public struct DockerIgnorePattern: Sendable, Equatable, CustomStringConvertible 
 
     // MARK: Matching
 
-    private static func run(_ tokens: ArraySlice<Token>, _ s: UnsafeMutableBufferPointer<UInt8>.SubSequence) -> Bool {
+    private static func run(_ tokens: ArraySlice<Token>, _ s: ArraySlice<UInt8>) -> Bool {
         var ti = tokens.startIndex
         var si = s.startIndex
         while ti < tokens.endIndex {

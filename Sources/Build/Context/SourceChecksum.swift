@@ -7,7 +7,7 @@ extension SourceTree {
     /// order, every entry's relative name, type, permission bits, owner (only where COPY keeps owners),
     /// content digest, symlink target and hard-link grouping. Timestamps never enter it.
     /// `statCache` answers unchanged files; the rest are hashed on all cores.
-    func checksum(sources: [String], followSymlinks: Bool, statCache: ContextStatCache?) throws -> Digest {
+    func checksum(sources: [String], followSymlinks: Bool, statCache: ContextStatCache?) throws -> OCI.Digest {
         var selections: [(source: String, resolved: ResolvedSource, entries: [SourceEntry])] = []
         for source in sources {
             for resolved in try select(source, followSymlinks: followSymlinks) {
@@ -68,7 +68,7 @@ extension SourceTree {
             }
             firstPathOfInode.removeAll(keepingCapacity: true)
         }
-        return Digest.sha256Value(hasher.finalize())
+        return OCI.Digest.sha256Value(hasher.finalize())
     }
 }
 
@@ -76,24 +76,24 @@ extension BuildContext {
     /// The content digest of what `COPY <sources> …` copies from this context (wildcards allowed, a
     /// top-level symlink followed unless `followSymlinks` is false), for cache keys. Files whose size,
     /// mtime, inode and mode are unchanged since they were last hashed are not read.
-    public func checksum(sources: [String], followSymlinks: Bool = true) throws -> Digest {
+    public func checksum(sources: [String], followSymlinks: Bool = true) throws -> OCI.Digest {
         try tree.checksum(sources: sources, followSymlinks: followSymlinks, statCache: statCache)
     }
 }
 
 extension SourceTree {
     /// The content digest of `COPY --from=… <sources>` reading this tree (no stat cache).
-    public func checksum(sources: [String], followSymlinks: Bool = true) throws -> Digest {
+    public func checksum(sources: [String], followSymlinks: Bool = true) throws -> OCI.Digest {
         try checksum(sources: sources, followSymlinks: followSymlinks, statCache: nil)
     }
 }
 
-extension Digest {
-    static func sha256Value(_ digest: SHA256.Digest) -> Digest {
+extension OCI.Digest {
+    static func sha256Value(_ digest: SHA256.Digest) -> OCI.Digest {
         let hexDigits = Array("0123456789abcdef".utf8)
         var text = Array("sha256:".utf8)
         for byte in digest { text.append(hexDigits[Int(byte >> 4)]); text.append(hexDigits[Int(byte & 15)]) }
         // A well-formed sha256 string always parses.
-        return try! Digest(String(decoding: text, as: UTF8.self))
+        return try! OCI.Digest(String(decoding: text, as: UTF8.self))
     }
 }

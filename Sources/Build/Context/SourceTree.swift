@@ -123,7 +123,7 @@ public struct SourceTree: Sendable {
                     if status(of: prefix + segment) != nil { next.append(prefix + segment) }
                     continue
                 }
-                guard let base = status(of: base), base.kind == .directory else { continue }
+                guard let baseStatus = status(of: base), baseStatus.kind == .directory else { continue }
                 let dirFD = open(absolute(prefix.isEmpty ? "" : String(prefix.dropLast())), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                 guard dirFD >= 0 else { continue }
                 defer { close(dirFD) }

@@ -70,13 +70,6 @@ public struct CopyOwner: Sendable, Equatable {
     }
 }
 
-extension Substring {
-    func trimmingPrefix(while predicate: (Character) -> Bool) -> Substring {
-        var start = startIndex
-        while start < endIndex, predicate(self[start]) { start = index(after: start) }
-        return self[start...]
-    }
-}
 
 /// `--chmod` as BuildKit 20.10 applies it: an octal number whose permission bits (0777) replace every
 /// copied file's and directory's; text that is not octal is ignored, as 20.10 silently does.

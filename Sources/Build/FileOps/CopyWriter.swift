@@ -154,18 +154,19 @@ final class CopyWriter {
          timespec(tv_sec: time_t(status.modificationSeconds), tv_nsec: Int(status.modificationNanoseconds))]
     }
 
-    /// copy_file_range (reflinks on filesystems that have them), read/write when the kernel refuses.
+    /// sendfile (in-kernel, no user-space copy), read/write when the kernel refuses.
     static func copyContents(from input: Int32, to output: Int32, size: Int64, display: String) throws {
         var remaining = size
         #if os(Linux)
         while remaining > 0 {
-            let n = copy_file_range(input, nil, output, nil, Int(min(remaining, 1 << 30)), 0)
+            let n = sendfile(output, input, nil, Int(min(remaining, 1 << 30)))
             if n > 0 { remaining -= Int64(n); continue }
             if n == 0 { break }
             if errno == EINTR { continue }
-            if errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP { break }
+            if errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP { break }
             throw FileSystemError("copy", display, code: errno)
         }
+        if remaining == 0 && size > 0 { return }
         #endif
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dockerfile
 
 /// A rootfs COPY writes into. Paths are resolved one component at a time with O_NOFOLLOW, symlinks
 /// followed by hand as if the root were "/" (absolute targets restart at the root, ".." stops there),
@@ -125,5 +126,4 @@ final class DestinationRoot {
     }
 }
 
-import Dockerfile
 typealias GoPathClean = GoPath

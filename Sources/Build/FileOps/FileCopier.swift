@@ -98,7 +98,15 @@ public enum FileCopier {
                         creation: DestinationRoot.Creation) throws {
         let directory = try root.openDirectory(destination, create: creation)
         let hostPath = root.hostPath(directory.components)
+        // docker's Untar skips the archive's "." entry; the applier would give the directory its metadata.
+        let before = FileSystemCalls.fstatFD(directory.fd)
         close(directory.fd)
+        defer {
+            if let before {
+                _ = lchown(hostPath, before.uid, before.gid)
+                _ = chmod(hostPath, mode_t(before.mode))
+            }
+        }
         let fd = open(archive, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileSystemError("open", archive, code: errno) }
         defer { close(fd) }
