@@ -51,7 +51,8 @@ public struct DockerIgnore: Sendable, Equatable {
         var body = Substring(text)
         if body.hasPrefix("\u{FEFF}") { body = body.dropFirst() }
         var result: [String] = []
-        for rawLine in body.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character, so it separates lines too (Go's ScanLines drops the "\r").
+        for rawLine in body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             var line = Substring(rawLine)
             if line.hasSuffix("\r") { line = line.dropLast() }
             if line.hasPrefix("#") { continue }
@@ -71,16 +72,17 @@ public struct DockerIgnore: Sendable, Equatable {
     /// Whether `path` (context-relative, cleaned, `/`-separated, no leading `/`) is excluded.
     public func excludes(_ path: String) -> Bool {
         if patterns.isEmpty { return false }
-        let parentEnd = path.lastIndex(of: "/")
-        var parentComponents: [Substring] = []
-        if let parentEnd { parentComponents = path[..<parentEnd].split(separator: "/", omittingEmptySubsequences: false) }
+        let bytes = Array(path.utf8)
+        // The parent directory's components end at each slash: the prefix for depth d ends at slashes[d - 1].
+        var slashes: [Int] = []
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "/") { slashes.append(index) }
         var excluded = false
         for pattern in patterns {
             // Only a result different from the current one can change the answer.
             if excluded != pattern.isException { continue }
-            var matched = pattern.matches(path)
-            if !matched, !parentComponents.isEmpty, pattern.depth <= parentComponents.count {
-                matched = pattern.matches(parentComponents[..<pattern.depth].joined(separator: "/"))
+            var matched = pattern.matches(bytes: bytes[...])
+            if !matched, !slashes.isEmpty, pattern.depth <= slashes.count {
+                matched = pattern.matches(bytes: bytes[..<slashes[pattern.depth - 1]])
             }
             if matched { excluded = !pattern.isException }
         }
@@ -99,7 +101,7 @@ public struct DockerIgnore: Sendable, Equatable {
 extension String {
     /// Go's `strings.TrimSpace` for the ASCII whitespace that occurs in ignore files.
     func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\u{0B}" || $0 == "\u{0C}" }
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" || $0 == "\u{0B}" || $0 == "\u{0C}" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(self[first...last])
     }

@@ -58,11 +58,18 @@ public struct DockerIgnorePattern: Sendable, Equatable, CustomStringConvertible 
 
     /// Whether the pattern matches `path` itself (a cleaned, slash-separated, context-relative path).
     public func matches(_ path: some StringProtocol) -> Bool {
+        matches(bytes: Array(path.utf8)[...])
+    }
+
+    /// `matches` on the UTF-8 bytes of a path.
+    public func matches(bytes: ArraySlice<UInt8>) -> Bool {
         switch program {
         case .tokens(let tokens):
-            return Self.run(tokens[...], Array(path.utf8)[...])
+            return tokens.withUnsafeBufferPointer { t in
+                bytes.withUnsafeBufferPointer { s in Self.run(t, 0, s, 0) }
+            }
         case .regex(let regex):
-            let string = String(path)
+            let string = String(decoding: bytes, as: UTF8.self)
             return regex.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) != nil
         }
     }
@@ -189,51 +196,45 @@ public struct DockerIgnorePattern: Sendable, Equatable, CustomStringConvertible 
 
     // MARK: Matching
 
-    private static func run(_ tokens: ArraySlice<Token>, _ s: ArraySlice<UInt8>) -> Bool {
-        var ti = tokens.startIndex
-        var si = s.startIndex
-        while ti < tokens.endIndex {
-            switch tokens[ti] {
+    private static func run(_ t: UnsafeBufferPointer<Token>, _ start: Int, _ s: UnsafeBufferPointer<UInt8>, _ from: Int) -> Bool {
+        var ti = start
+        var si = from
+        let slash = UInt8(ascii: "/")
+        while ti < t.count {
+            switch t[ti] {
             case .literal(let c):
-                guard si < s.endIndex, s[si] == c else { return false }
+                guard si < s.count, s[si] == c else { return false }
                 si += 1
             case .any:
-                guard si < s.endIndex, s[si] != UInt8(ascii: "/") else { return false }
+                guard si < s.count, s[si] != slash else { return false }
                 si += 1
             case .byteClass(let negated, let ranges):
-                guard si < s.endIndex else { return false }
+                guard si < s.count else { return false }
                 let c = UInt32(s[si])
                 // A class matches one character; multi-byte UTF-8 never matches an ASCII class.
                 guard ranges.contains(where: { $0.contains(c) }) != negated else { return false }
-                if c >= 0x80 {
-                    var end = si + 1
-                    while end < s.endIndex, s[end] & 0xC0 == 0x80 { end += 1 }
-                    si = end
-                } else {
-                    si += 1
-                }
+                si += 1
+                if c >= 0x80 { while si < s.count, s[si] & 0xC0 == 0x80 { si += 1 } }
             case .rest:
                 return true
             case .star:
-                let next = tokens.index(after: ti)
                 var k = si
                 while true {
-                    if run(tokens[next...], s[k...]) { return true }
-                    if k >= s.endIndex || s[k] == UInt8(ascii: "/") { return false }
+                    if run(t, ti + 1, s, k) { return true }
+                    if k >= s.count || s[k] == slash { return false }
                     k += 1
                 }
             case .dirs:
-                let next = tokens.index(after: ti)
-                if run(tokens[next...], s[si...]) { return true }
+                if run(t, ti + 1, s, si) { return true }
                 var k = si
-                while k < s.endIndex {
-                    if s[k] == UInt8(ascii: "/"), run(tokens[next...], s[(k + 1)...]) { return true }
+                while k < s.count {
+                    if s[k] == slash, run(t, ti + 1, s, k + 1) { return true }
                     k += 1
                 }
                 return false
             }
             ti += 1
         }
-        return si == s.endIndex
+        return si == s.count
     }
 }
