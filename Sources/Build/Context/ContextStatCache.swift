@@ -73,18 +73,36 @@ final class ContextStatCache: @unchecked Sendable {
         dirty = false
     }
 
+    /// Parses the table on bytes (a String split would walk grapheme clusters of a multi-MB file).
     private func load() {
         guard let file, let bytes = FileSystemCalls.readWholeFile(file, limit: 1 << 30) else { return }
-        let text = String(decoding: bytes, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
-        guard lines.first == Substring(Self.header) else { return }
-        lines = lines.dropFirst()
-        for line in lines {
-            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: false)
-            guard fields.count == 6, let size = Int64(fields[0]), let mtime = Int64(fields[1]), let inode = UInt64(fields[2]),
-                  let mode = UInt32(fields[3]), let digest = unhex(fields[4]), digest.count == 32 else { continue }
-            records[unescape(fields[5])] = StatCacheRecord(size: size, modificationTime: mtime, inode: inode, mode: mode, sha256: digest)
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+        guard let first = lines.first, Array(first) == Array(Self.header.utf8) else { return }
+        records.reserveCapacity(lines.count)
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 5, omittingEmptySubsequences: false)
+            guard fields.count == 6, let size = Self.integer(fields[0]), let mtime = Self.integer(fields[1]),
+                  let inode = Self.integer(fields[2]), let mode = Self.integer(fields[3]),
+                  let digest = unhex(fields[4]), digest.count == 32 else { continue }
+            let path = unescape(String(decoding: fields[5], as: UTF8.self))
+            records[path] = StatCacheRecord(size: size, modificationTime: mtime, inode: UInt64(bitPattern: inode),
+                                            mode: UInt32(truncatingIfNeeded: mode), sha256: digest)
         }
+    }
+
+    private static func integer(_ bytes: ArraySlice<UInt8>) -> Int64? {
+        guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
+        var value: Int64 = 0
+        var negative = false
+        for (offset, byte) in bytes.enumerated() {
+            if offset == 0 && byte == UInt8(ascii: "-") { negative = true; continue }
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            let (product, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowB) = product.addingReportingOverflow(Int64(byte - 0x30))
+            guard !overflowA && !overflowB else { return nil }
+            value = sum
+        }
+        return negative ? -value : value
     }
 
     private func hex(_ bytes: [UInt8]) -> String {
@@ -95,13 +113,12 @@ final class ContextStatCache: @unchecked Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func unhex(_ text: Substring) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
+    private func unhex(_ utf8: ArraySlice<UInt8>) -> [UInt8]? {
         guard utf8.count % 2 == 0 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count / 2)
-        var i = 0
-        while i < utf8.count {
+        var i = utf8.startIndex
+        while i < utf8.endIndex {
             guard let high = nibble(utf8[i]), let low = nibble(utf8[i + 1]) else { return nil }
             out.append(high << 4 | low)
             i += 2
@@ -119,11 +136,11 @@ final class ContextStatCache: @unchecked Sendable {
 
     /// Paths may hold newlines or backslashes; both are escaped so one record stays one line.
     private func escape(_ path: String) -> String {
-        guard path.contains(where: { $0 == "\n" || $0 == "\\" }) else { return path }
+        guard path.utf8.contains(where: { $0 == 10 || $0 == 92 }) else { return path }
         return path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
     }
 
-    private func unescape(_ text: Substring) -> String {
+    private func unescape(_ text: String) -> String {
         guard text.contains("\\") else { return String(text) }
         var out = ""
         var escaping = false
