@@ -10,7 +10,7 @@ import NIOCore
 
 /// ADD of an http(s) URL, as BuildKit does it: the body becomes one file (never extracted), named after
 /// the URL path's last segment when the destination ends in "/", mode 0600, owned by `--chown` (else
-/// 0:0), its mtime taken from Last-Modified; `--checksum=sha256:…` must match the body.
+/// 0:0), its mtime taken from Last-Modified (the epoch without one); `--checksum=sha256:…` must match the body.
 enum URLSourceFetcher {
     static func fetch(_ url: String, request: CopyRequest, into rootDirectory: String) async throws {
         let (destination, isDirectory) = request.resolvedDestination
@@ -54,10 +54,10 @@ enum URLSourceFetcher {
             }
             _ = fchown(output, owner.uid, owner.gid)
             _ = fchmod(output, 0o600)
-            if let modified = response.headers.first(name: "Last-Modified").flatMap(httpDate) {
-                var times = [timespec(tv_sec: time_t(modified), tv_nsec: 0), timespec(tv_sec: time_t(modified), tv_nsec: 0)]
-                _ = futimens(output, &times)
-            }
+            // docker: without Last-Modified the file gets the epoch as its mtime.
+            let modified = response.headers.first(name: "Last-Modified").flatMap(httpDate) ?? 0
+            var times = [timespec(tv_sec: time_t(modified), tv_nsec: 0), timespec(tv_sec: time_t(modified), tv_nsec: 0)]
+            _ = futimens(output, &times)
         } catch {
             unlinkat(parent.fd, temporary, 0)
             throw error
