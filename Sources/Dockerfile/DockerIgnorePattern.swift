@@ -128,7 +128,7 @@ public struct DockerIgnorePattern: Sendable, Equatable, CustomStringConvertible 
     }
 
     /// The same translation as `compile`, on Unicode scalars, for the regex fallback.
-    private static func regexBody(_ pattern: String) -> String {
+    static func regexBody(_ pattern: String) -> String {
         let scalars = Array(pattern.unicodeScalars)
         var out = ""
         var i = 0

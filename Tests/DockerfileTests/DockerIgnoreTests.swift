@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Dockerfile
 
@@ -100,5 +101,41 @@ import Testing
         }
         #expect(count == 0)
         #expect(elapsed < .seconds(2))
+    }
+}
+
+/// The byte matcher must agree with the regexp moby builds from the same pattern, for any pattern.
+@Suite struct DockerIgnoreDifferentialTests {
+    @Test func tokenMatcherEqualsTheRegexTranslation() throws {
+        var generator = SplitMix(seed: 0x5EED)
+        let patternPieces = ["a", "b", "/", "*", "**", "?", ".", "[ab]", "[^a]", "\\*", "x", "**/", "/**"]
+        let pathPieces = ["a", "b", "/", ".", "x", "*", "ab", "ba/", "a.b"]
+        var checked = 0
+        for _ in 0..<3000 {
+            var pattern = ""
+            for _ in 0..<(1 + generator.next() % 5) { pattern += patternPieces[Int(generator.next() % UInt64(patternPieces.count))] }
+            guard let compiled = try? DockerIgnorePattern(pattern) else { continue }
+            let regex = try NSRegularExpression(pattern: "^" + DockerIgnorePattern.regexBody(compiled.cleaned) + "$")
+            for _ in 0..<20 {
+                var path = ""
+                for _ in 0..<(1 + generator.next() % 6) { path += pathPieces[Int(generator.next() % UInt64(pathPieces.count))] }
+                let expected = regex.firstMatch(in: path, range: NSRange(path.startIndex..., in: path)) != nil
+                #expect(compiled.matches(path) == expected, "pattern \(compiled.cleaned) path \(path)")
+                checked += 1
+            }
+        }
+        #expect(checked > 10_000)
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
