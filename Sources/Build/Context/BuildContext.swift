@@ -86,7 +86,7 @@ public final class BuildContext: @unchecked Sendable {
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw FileSystemError("mkdtemp", scratchDirectory, code: errno)
         }
-        let scratch = String(cString: template)
+        let scratch = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         do {
             let unpacked = scratch + "/context"
             let stdinCopy = scratch + "/stdin"
