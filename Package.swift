@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "CSandbox"),
         .target(name: "Sandbox", dependencies: ["CSandbox", "OCI", "Archive", "Store"]),
         .target(name: "Build", dependencies: [
-            "OCI", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry",
+            "OCI", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry", "CXattr",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
