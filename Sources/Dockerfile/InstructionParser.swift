@@ -78,8 +78,7 @@ enum InstructionParser {
             return .cmd(CmdInstruction(command: command(), location: location, original: original))
         case "entrypoint":
             _ = try flags([])
-            let form: CommandForm? = arguments.isEmpty ? nil : command()
-            return .entrypoint(EntrypointInstruction(command: form, location: location, original: original))
+            return .entrypoint(EntrypointInstruction(command: command(), location: location, original: original))
         case "healthcheck":
             return .healthcheck(try healthcheck(node))
         case "expose":

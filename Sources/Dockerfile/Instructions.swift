@@ -101,9 +101,10 @@ public struct CmdInstruction: InstructionPayload {
     public var original: String
 }
 
-/// `ENTRYPOINT command`. `command` is nil for a bare `ENTRYPOINT` (BuildKit's nil CmdLine).
+/// `ENTRYPOINT command`. A bare `ENTRYPOINT` is `.shell("")` (docker 20.10 stores `["/bin/sh", "-c", ""]`);
+/// `ENTRYPOINT []` is `.exec([])` (docker stores null). The same holds for CMD.
 public struct EntrypointInstruction: InstructionPayload {
-    public var command: CommandForm?
+    public var command: CommandForm
     public var location: SourceLocation
     public var original: String
 }

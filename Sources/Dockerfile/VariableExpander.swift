@@ -258,7 +258,8 @@ private struct ShellWordLexer {
         default: break
         }
         let name = processName()
-        guard var modifier = next() else { throw LexerError("syntax error: missing '}'") }
+        // BuildKit 20.10 words a name not followed by `}`, `:` or a known modifier this way.
+        guard var modifier = next() else { throw LexerError("missing ':' in substitution") }
         if modifier == "}" {
             if let value = lookup(name) { return value }
             return options.skipUnsetVariables ? "${\(name)}" : ""
@@ -272,7 +273,8 @@ private struct ShellWordLexer {
             modifierText.unicodeScalars.append(following)
         }
         guard modifier == "-" || modifier == "+" || modifier == "?" else {
-            throw LexerError("unsupported modifier (\(modifierText)) in substitution")
+            guard nullIsUnset else { throw LexerError("missing ':' in substitution") }
+            throw LexerError("unsupported modifier (\(String(Character(modifier)))) in substitution")
         }
         let word: String
         do {
