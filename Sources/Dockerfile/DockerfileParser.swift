@@ -116,3 +116,11 @@ public enum DockerfileParser {
         return result
     }
 }
+
+extension OnbuildInstruction {
+    /// The trigger as an instruction, parsed the way BuildKit parses it when a later build runs it
+    /// (instruction errors such as an unknown keyword only surface here, as in docker).
+    public func trigger(escapeCharacter: Unicode.Scalar = "\\") throws(DockerfileError) -> Instruction {
+        try DockerfileParser.parseInstructions([expression], escapeCharacter: escapeCharacter)[0]
+    }
+}

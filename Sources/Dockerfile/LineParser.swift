@@ -49,12 +49,15 @@ struct LineParser {
         return String(scalars)
     }
 
-    /// Removes a trailing escape character (optionally followed by blanks): `\` + `[ \t]*$`.
+    /// Removes a trailing escape character (optionally followed by blanks), BuildKit's
+    /// `([^\\])\\[ \t]*$|^\\[ \t]*$`: an escape preceded by another escape (`\\` at the end) is no continuation.
     func trimContinuation(_ line: String) -> (String, isEndOfLine: Bool) {
         var scalars = line.unicodeScalars[...]
         while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }
         guard scalars.last == escape else { return (line, true) }
-        return (String(scalars.dropLast()), false)
+        let before = scalars.dropLast()
+        if let previous = before.last, previous == escape { return (line, true) }
+        return (String(before), false)
     }
 
     mutating func parse() throws(DockerfileError) -> (nodes: [RawNode], lineCount: Int) {

@@ -143,6 +143,13 @@ import Testing
     @Test func onbuildKeepsTriggerText() throws {
         guard case .onbuild(let onbuild) = try single("onbuild   RUN echo   hi") else { Issue.record(); return }
         #expect(onbuild.expression == "RUN echo   hi" && onbuild.triggerKeyword == "RUN")
+        guard case .run(let trigger) = try onbuild.trigger() else { Issue.record(); return }
+        #expect(trigger.command == .shell("echo   hi"))
+        // Docker accepts an unknown trigger keyword until the trigger runs.
+        guard case .onbuild(let unknown) = try single("ONBUILD COPPY a b") else { Issue.record(); return }
+        #expect(throws: DockerfileError("unknown instruction: COPPY", location: SourceLocation(line: 1, endLine: 1))) {
+            try unknown.trigger()
+        }
         let triggers = try DockerfileParser.parseInstructions(["RUN echo hi", "COPY . /app"])
         #expect(triggers.map(\.keyword) == ["RUN", "COPY"])
         #expect(throws: DockerfileError.self) { try DockerfileParser.parseInstructions(["FROM x"]) }

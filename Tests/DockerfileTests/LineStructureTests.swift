@@ -115,3 +115,23 @@ import Testing
         #expect(plain.heredocCommand == nil)
     }
 }
+
+@Suite struct ContinuationEdgeTests {
+    /// Recorded from docker 20.10: labels x=1, y=2\ and z=3; env q=a\\ (a doubled escape ends no line).
+    @Test func doubledEscapeIsNotAContinuation() throws {
+        let document = try parsed("FROM scratch\nLABEL x=1 \\\n  # inner comment\n    y=2\\\\\nLABEL z=3\nENV q=a\\\\\\\\\n")
+        let instructions = document.stages[0].instructions
+        #expect(instructions.count == 3)
+        guard case .label(let label) = instructions[0], case .env(let env) = instructions[2] else { Issue.record(); return }
+        let expander = document.expander
+        #expect(try label.labels.map { try expander.expand($0.value, environment: [:]) } == ["1", "2\\"])
+        #expect(try expander.expand(env.variables[0].value, environment: [:]) == "a\\\\")
+    }
+
+    /// Recorded from docker 20.10: `ENV "a b" c` splits the legacy form at whitespace, so the key is `"a`.
+    @Test func legacyEnvSplitsAtWhitespace() throws {
+        guard case .env(let env) = try single("ENV \"a b\" c") else { Issue.record(); return }
+        #expect(env.variables == [KeyValue(key: "\"a", value: "b\" c")])
+        #expect(throws: DockerfileError.self) { try VariableExpander().expand(env.variables[0].key, environment: [:]) }
+    }
+}
