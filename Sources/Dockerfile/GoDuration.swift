@@ -13,7 +13,6 @@ enum GoDuration {
         }
         if scalars.count == 1 && scalars.first == "0" { return 0 }
         guard !scalars.isEmpty else { throw invalid }
-        var total: Double = 0
         var totalExact: Int64 = 0
         while !scalars.isEmpty {
             var whole: Int64 = 0
@@ -62,9 +61,7 @@ enum GoDuration {
             let (sum, overflowSum) = totalExact.addingReportingOverflow(scaled + Int64(fraction * Double(multiplier)))
             if overflowSum { throw invalid }
             totalExact = sum
-            total += Double(whole) * Double(multiplier)
         }
-        _ = total
         return negative ? -totalExact : totalExact
     }
 }

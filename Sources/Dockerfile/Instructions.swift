@@ -312,6 +312,16 @@ public enum Instruction: Sendable, Hashable {
     public var location: SourceLocation { payload.location }
     public var original: String { payload.original }
 
+    /// Whether the builder expands variables in this instruction's arguments (docker's list: ADD, ARG, COPY,
+    /// ENV, EXPOSE, FROM, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR). RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK,
+    /// MAINTAINER and ONBUILD are kept as written (a shell may expand them at run time).
+    public var expandsVariables: Bool {
+        switch self {
+        case .add, .arg, .copy, .env, .expose, .from, .label, .stopSignal, .user, .volume, .workdir: true
+        case .run, .cmd, .entrypoint, .shell, .healthcheck, .maintainer, .onbuild: false
+        }
+    }
+
     /// The instruction keyword, uppercased (`RUN`, `STOPSIGNAL`).
     public var keyword: String {
         switch self {

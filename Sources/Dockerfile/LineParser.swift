@@ -225,7 +225,7 @@ struct LineParser {
         for word in words {
             let scalars = word.unicodeScalars
             guard let equals = scalars.firstIndex(of: "=") else {
-                throw DockerfileError("Syntax error - can't find = in \"\(word)\". Must be of the form: name=value")
+                throw DockerfileError("Syntax error - can't find = in \"\(VariableExpander.goQuoted(word))\". Must be of the form: name=value")
             }
             result.append(String(scalars[..<equals]))
             result.append(String(scalars[scalars.index(after: equals)...]))

@@ -52,12 +52,12 @@ public struct VariableExpander: Sendable {
         do {
             return try lexer.processUntil(nil)
         } catch {
-            throw DockerfileError("failed to process \"\(goQuoted(source))\": \(error.message)")
+            throw DockerfileError("failed to process \"\(Self.goQuoted(source))\": \(error.message)")
         }
     }
 
     /// Go's `%q` body: the errors quote the source the way `fmt` would.
-    private func goQuoted(_ text: String) -> String {
+    static func goQuoted(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
