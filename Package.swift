@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Format", targets: ["Format"]),
         .library(name: "Registry", targets: ["Registry"]),
         .library(name: "Build", targets: ["Build"]),
+        .library(name: "Dockerfile", targets: ["Dockerfile"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
     ],
     dependencies: [
