@@ -116,7 +116,7 @@ enum GoCSVRecord {
                 index += 1
                 while true {
                     guard index < bytes.count else {
-                        throw BuildOutputError("parse error on line 1, column \(bytes.count): extraneous or missing \" in quoted-field")
+                        throw BuildOutputError("parse error on line 1, column \(bytes.count + 1): extraneous or missing \" in quoted-field")
                     }
                     if bytes[index] == UInt8(ascii: "\"") {
                         if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\"") {

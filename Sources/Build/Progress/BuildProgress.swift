@@ -75,6 +75,8 @@ public final class BuildProgress: @unchecked Sendable {
     private var finished = false
     private var ticker: Task<Void, Never>?
     private var spool: QuietSpool?
+    /// docker `-q` replays a failed build through the tty display when stderr is a terminal.
+    private let quietOnTerminal: Bool
 
     /// - Parameters:
     ///   - mode: `auto` is resolved against `output` (tty when it has a terminal size).
@@ -88,7 +90,8 @@ public final class BuildProgress: @unchecked Sendable {
         self.clock = clock
         trace = ProgressTrace(retainedLinesPerVertex: retainedLinesPerVertex)
         if let size = output.size() { trace.terminalColumns = size.columns }
-        if self.mode == .quiet { spool = QuietSpool() }
+        quietOnTerminal = self.mode == .quiet && output.size() != nil
+        if self.mode == .quiet && !quietOnTerminal { spool = QuietSpool() }
         if ticking && self.mode != .quiet {
             ticker = Task.detached { [weak self] in
                 while !Task.isCancelled {
@@ -116,6 +119,10 @@ public final class BuildProgress: @unchecked Sendable {
             guard !finished else { return "" }
             let now = clock()
             let overflowing = trace.apply(event, now: now)
+            if quietOnTerminal {
+                if overflowing { trace.trimLogs() }
+                return ""
+            }
             switch mode {
             case .plain, .quiet, .auto:
                 var text = overflowing ? plain.printOverflowing(&trace) : ""
@@ -155,6 +162,9 @@ public final class BuildProgress: @unchecked Sendable {
             finished = true
             let now = clock()
             var text: String
+            if quietOnTerminal {
+                return failed ? drawFrame(now: now, final: true) + trace.errorSummary() : ""
+            }
             if mode == .tty {
                 text = drawFrame(now: now, final: true)
             } else {
