@@ -19,6 +19,70 @@ public enum DiskUsageView {
         public var sharedSizes: [Digest: Int64]
         public var buildCacheSize: Int64 = 0
         public var buildCacheCount = 0
+        /// Build cache entries, oldest use first (docker's order).
+        public var buildCache: [BuildCacheItem] = []
+
+        /// Fills the build cache fields from the store's entries; `imageLayers` are the blobs images use.
+        public mutating func addBuildCache(_ entries: [BuildCacheEntry], imageLayers: Set<Digest>) {
+            buildCache = DiskUsageView.buildCacheItems(entries, imageLayers: imageLayers)
+            buildCacheCount = buildCache.count
+            var counted = Set<Digest>()
+            buildCacheSize = 0
+            for entry in entries {
+                guard let layer = entry.layer, !imageLayers.contains(layer.blobDigest), counted.insert(layer.blobDigest).inserted
+                else { continue }
+                buildCacheSize += entry.size
+            }
+        }
+    }
+
+    /// One build cache record as `system df -v` lists it (docker's `types.BuildCache`).
+    public struct BuildCacheItem: Sendable, Equatable {
+        public var id: String
+        public var description: String
+        public var size: Int64
+        public var createdAt: Date
+        public var lastUsed: Date
+        public var usageCount: Int
+        /// An image uses the step's layer, so removing the record frees nothing.
+        public var shared: Bool
+    }
+
+    public static let verboseBuildCacheFormat =
+        "table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}"
+    public static let buildCacheHeaders = [
+        "ID": "CACHE ID", "Parent": "PARENT", "CacheType": "CACHE TYPE", "Size": "SIZE", "CreatedSince": "CREATED",
+        "LastUsedSince": "LAST USED", "UsageCount": "USAGE", "InUse": "IN USE", "Shared": "SHARED",
+        "Description": "DESCRIPTION",
+    ]
+
+    static func buildCacheItems(_ entries: [BuildCacheEntry], imageLayers: Set<Digest>) -> [BuildCacheItem] {
+        entries.map { entry in
+            BuildCacheItem(id: entry.key, description: entry.description, size: entry.size, createdAt: entry.createdAt,
+                           lastUsed: entry.lastUsed, usageCount: entry.usageCount,
+                           shared: entry.layer.map { imageLayers.contains($0.blobDigest) } ?? false)
+        }.sorted { $0.lastUsed == $1.lastUsed ? $0.id < $1.id : $0.lastUsed < $1.lastUsed }
+    }
+
+    /// `-v` build cache rows (docker's `buildCacheContext`); IDs cut to 12 characters in tables.
+    public static func buildCacheRows(_ usage: Usage, truncate: Bool, now: Int64) -> [TemplateValue] {
+        usage.buildCache.map { item in
+            func goTime(_ date: Date) -> String {
+                let nanos = (date.timeIntervalSince1970 * 1e9).rounded()
+                let seconds = Int64((nanos / 1e9).rounded(.down))
+                return GoTime(seconds: seconds, nanoseconds: Int32(nanos - Double(seconds) * 1e9)).goString
+            }
+            func since(_ date: Date) -> String {
+                HumanUnits.humanDuration(seconds: Double(now) - date.timeIntervalSince1970) + " ago"
+            }
+            return .structure(.formatterContext(typeName: "*formatter.buildCacheContext", fields: [
+                ("ID", truncate ? String(item.id.prefix(12)) : item.id), ("Parent", ""), ("CacheType", "regular"),
+                ("Description", item.description), ("Size", HumanUnits.humanSize(bytes: item.size, precision: 3)),
+                ("CreatedAt", goTime(item.createdAt)), ("CreatedSince", since(item.createdAt)),
+                ("LastUsedAt", goTime(item.lastUsed)), ("LastUsedSince", since(item.lastUsed)),
+                ("UsageCount", String(item.usageCount)), ("InUse", "false"), ("Shared", String(item.shared)),
+            ]))
+        }
     }
 
     public static func usage(images: [StoredImage], layers: [Digest: [StoredLayer]]) -> Usage {
@@ -76,11 +140,11 @@ public enum DiskUsageView {
             F("Images", .array(verboseImageRows(usage, noTrunc: true, now: now))),
             F("Containers", .array([])),
             F("Volumes", .array([])),
-            F("BuildCache", .array([])),
+            F("BuildCache", .array(buildCacheRows(usage, truncate: false, now: now))),
         ]))
     }
 
-    /// The fixed text docker prints under the images table in `-v` mode.
+    /// The fixed text docker prints under the images table in `-v` mode, up to the build cache table.
     public static func verboseTrailer(buildCacheSize: Int64) -> String {
         """
 
@@ -94,7 +158,6 @@ public enum DiskUsageView {
 
         Build cache usage: \(HumanUnits.humanSize(bytes: buildCacheSize))
 
-        CACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED
 
         """
     }

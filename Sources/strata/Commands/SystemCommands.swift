@@ -19,7 +19,9 @@ struct DiskUsageCommand: AsyncParsableCommand {
         let images = try store.images()
         var layers: [Digest: [StoredLayer]] = [:]
         for image in images { layers[image.id] = try store.layers(of: image.id) }
-        let usage = DiskUsageView.usage(images: images, layers: layers)
+        var usage = DiskUsageView.usage(images: images, layers: layers)
+        usage.addBuildCache(try store.buildCacheEntries(),
+                            imageLayers: Set(layers.values.flatMap { $0.map(\.blobDigest) }))
         let now = Rendering.now
         guard verbose else {
             Output.write(try Rendering.render(format: format, defaultFormat: DiskUsageView.defaultFormat,
@@ -42,6 +44,10 @@ struct DiskUsageCommand: AsyncParsableCommand {
                                      headers: DiskUsageView.verboseImageHeaders,
                                      rows: DiskUsageView.verboseImageRows(usage, noTrunc: false, now: now))
         text += DiskUsageView.verboseTrailer(buildCacheSize: usage.buildCacheSize)
+        text += try Rendering.render(format: DiskUsageView.verboseBuildCacheFormat,
+                                     defaultFormat: DiskUsageView.verboseBuildCacheFormat,
+                                     headers: DiskUsageView.buildCacheHeaders,
+                                     rows: DiskUsageView.buildCacheRows(usage, truncate: true, now: now))
         Output.write(text)
     }
 }

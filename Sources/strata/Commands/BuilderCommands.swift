@@ -1,0 +1,142 @@
+import ArgumentParser
+import DockerViews
+import Format
+import Foundation
+import Store
+
+/// `strata builder …`: the build cache.
+struct BuilderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "builder",
+        abstract: "Manage builds",
+        subcommands: [BuilderPruneCommand.self])
+}
+
+struct BuilderPruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Remove build cache",
+        discussion: """
+            Without -a, cache entries whose layer an image still uses are kept. Filters: until=<duration>
+            (unused-for=<duration>), cache entries last used longer ago than that.
+
+            Example: strata builder prune -a -f --filter until=24h
+            """)
+
+    @Flag(name: .shortAndLong, help: "Remove all unused build cache, not just dangling ones") var all = false
+    @Option(name: .customLong("filter"), help: "Provide filter values (e.g. 'until=24h')") var filter: [String] = []
+    @Flag(name: .shortAndLong, help: "Do not prompt for confirmation") var force = false
+    @Option(name: .customLong("keep-storage"), help: "Amount of disk space to keep for cache") var keepStorage: String?
+
+    func run() async throws {
+        let filters = try Rendering.filters(filter, flag: "--filter")
+        var keepBytes: Int64?
+        if let keepStorage {
+            guard let bytes = Self.ramInBytes(keepStorage) else {
+                throw CLIError(message: "invalid argument \"\(keepStorage)\" for \"--keep-storage\" flag: invalid size: '\(keepStorage)'\n"
+                                        + "See 'strata builder prune --help'.", code: 125)
+            }
+            keepBytes = bytes
+        }
+        let unusedFor = try Self.unusedFor(filters)
+        if !force {
+            let warning = all ? "WARNING! This will remove all build cache. Are you sure you want to continue?"
+                              : "WARNING! This will remove all dangling build cache. Are you sure you want to continue?"
+            Output.write("\(warning) [y/N] ")
+            guard let answer = readLine(), ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                Output.write("Total reclaimed space: 0B\n")
+                return
+            }
+        }
+        let store = try GlobalOptions.openStore()
+        var cutoff: Date?
+        if let unusedFor { cutoff = Date(timeIntervalSinceNow: -unusedFor) }
+        if let keepBytes {
+            // BuildKit frees space only until the cache fits in --keep-storage, oldest entries first.
+            guard let keepCutoff = Self.keepStorageCutoff(try store.buildCacheEntries(), keep: keepBytes) else {
+                Output.write("Total reclaimed space: 0B\n")
+                return
+            }
+            cutoff = min(cutoff ?? keepCutoff, keepCutoff)
+        }
+        let result = try store.pruneBuildCache(all: all, unusedSince: cutoff)
+        var text = ""
+        if !result.removedKeys.isEmpty {
+            text += "Deleted build cache objects:\n" + result.removedKeys.map { $0 + "\n" }.joined() + "\n"
+        }
+        text += "Total reclaimed space: \(HumanUnits.humanSize(bytes: result.reclaimedBytes))\n"
+        Output.write(text)
+    }
+
+    /// The `until` (or `unused-for`) filter in seconds; dockerd 20.10 takes durations only, one value.
+    static func unusedFor(_ filters: FilterArguments) throws -> Double? {
+        let allowed: Set<String> = ["until", "unused-for"]
+        if let bad = filters.values.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw CLIError(message: "Error response from daemon: failed to prune build cache: Invalid filter '\(bad)'")
+        }
+        let values = filters["until"] + filters["unused-for"]
+        guard let value = values.first else { return nil }
+        if values.count > 1 {
+            throw CLIError(message: "Error response from daemon: failed to prune build cache: filters expect only one value")
+        }
+        guard let seconds = GoDuration.parse(value) else {
+            throw CLIError(message: "Error response from daemon: failed to prune build cache: \"until\" filter expects a duration "
+                                    + "(e.g., '24h'): \(goDurationError(value))")
+        }
+        return seconds
+    }
+
+    /// `time.ParseDuration`'s error text for a value it rejects.
+    static func goDurationError(_ value: String) -> String {
+        let quoted = "\"\(value)\""
+        var rest = Substring(value)
+        if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
+        if rest.isEmpty { return "time: invalid duration \(quoted)" }
+        while !rest.isEmpty {
+            guard let first = rest.first, first.isASCII && (first.isNumber || first == ".") else {
+                return "time: invalid duration \(quoted)"
+            }
+            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            if number == "." { return "time: invalid duration \(quoted)" }
+            rest = rest.dropFirst(number.count)
+            let unit = rest.prefix { !($0.isASCII && ($0.isNumber || $0 == ".")) }
+            if unit.isEmpty { return "time: missing unit in duration \(quoted)" }
+            if !["ns", "us", "µs", "μs", "ms", "s", "m", "h"].contains(String(unit)) {
+                return "time: unknown unit \"\(unit)\" in duration \(quoted)"
+            }
+            rest = rest.dropFirst(unit.count)
+        }
+        return "time: invalid duration \(quoted)"
+    }
+
+    /// Entries are kept newest first while they fit in `keep` bytes; returns the last-used time below which the
+    /// rest goes, or nil when everything fits.
+    static func keepStorageCutoff(_ entries: [BuildCacheEntry], keep: Int64) -> Date? {
+        var total: Int64 = 0
+        for entry in entries.sorted(by: { $0.lastUsed > $1.lastUsed }) {
+            total += entry.size
+            if total > keep { return entry.lastUsed.addingTimeInterval(0.000_001) }
+        }
+        return nil
+    }
+
+    /// go-units `RAMInBytes` (binary multipliers, as docker's `--keep-storage` reads sizes): `10GB`, `512m`, `1024`.
+    static func ramInBytes(_ text: String) -> Int64? {
+        let lower = text.lowercased()
+        let number = lower.prefix { $0.isNumber || $0 == "." }
+        guard !number.isEmpty, let value = Double(number) else { return nil }
+        var unit = lower.dropFirst(number.count).trimmingCharacters(in: .whitespaces)
+        if unit.hasSuffix("ib") { unit = String(unit.dropLast(2)) } else if unit.hasSuffix("b") { unit = String(unit.dropLast()) }
+        let scale: Double
+        switch unit {
+        case "": scale = 1
+        case "k": scale = 1024
+        case "m": scale = 1024 * 1024
+        case "g": scale = 1024 * 1024 * 1024
+        case "t": scale = 1024 * 1024 * 1024 * 1024
+        case "p": scale = 1024 * 1024 * 1024 * 1024 * 1024
+        default: return nil
+        }
+        return Int64(value * scale)
+    }
+}
