@@ -68,13 +68,13 @@ struct ImageTree: Sendable, Equatable {
             index += width
             guard let kind = Kind(rawValue: f[1]),
                   let mode = Int(f[2], radix: 8), let uid = Int(f[3]), let gid = Int(f[4]),
-                  let size = Int(f[5]), let seconds = Double(f[6]),
+                  let size = Int(f[5]), let seconds = Int(f[6].split(separator: ".").first ?? ""),
                   let inode = UInt64(f[8]), let links = Int(f[9]) else {
                 throw ImageTreeError("unparsable find record: \(f)")
             }
             let path = f[0].isEmpty ? "/" : "/" + f[0]
             result.append(Entry(path: path, kind: kind, mode: mode, uid: uid, gid: gid,
-                                size: kind == .file ? size : 0, mtime: Int(seconds.rounded(.down)),
+                                size: kind == .file ? size : 0, mtime: seconds,  // whole seconds: a Double would round .999999999 up
                                 linkTarget: kind == .symlink ? f[7] : "",
                                 device: "",
                                 inode: inode, linkCount: links, sha256: ""))
