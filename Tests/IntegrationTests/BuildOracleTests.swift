@@ -39,6 +39,7 @@ struct BuildOracleTests {
     func caseCount() throws {
         #expect(BuildOracleCase.all.count >= 30)
         for testCase in BuildOracleCase.all {
+            #expect(!testCase.description.hasPrefix("BROKEN"), "\(testCase.name): \(testCase.description)")
             #expect(FileManager.default.fileExists(atPath: testCase.caseDirectory.appendingPathComponent("Dockerfile").path),
                     "\(testCase.name) has no Dockerfile")
         }
@@ -51,6 +52,7 @@ struct BuildOracleTests {
     func dockerAgainstItself(_ name: String) async throws {
         let harness = BuildOracleHarness(peer: try DockerPeer.require())
         let testCase = try #require(BuildOracleCase.all.first { $0.name == name })
+        try #require(!testCase.description.hasPrefix("BROKEN"), "\(testCase.description)")
         try await BuildOracleLimiter.shared.withSlot {
             let scratch = try Files.tempDirectory("oracle-self-\(name)")
             defer { _ = ProcessRunner.runBlocking("/bin/rm", ["-rf", scratch.path]) }
@@ -63,7 +65,7 @@ struct BuildOracleTests {
             try BuildOracleHarness.validateDocker(testCase, a)
             let lines = try BuildOracleHarness.differences(testCase, docker: a, strata: b)
             #expect(lines.isEmpty, "\(BuildOracleHarness.report(testCase, lines))")
-            #expect(a.snapshot.map { $0.tree.entries.count > 300 } == true, "busybox tree looks empty")
+            #expect(a.snapshot.map { $0.tree.entries.count > 250 } == true, "busybox tree looks empty")
         }
     }
 

@@ -16,6 +16,15 @@ struct BuildOracleCase: Sendable, Decodable, CustomTestStringConvertible {
         var flags: [String] = []
         /// When set, docker's stdout must be exactly this (validates the case itself).
         var stdout: String?
+
+        private enum CodingKeys: String, CodingKey { case args, flags, stdout }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            args = try c.decodeIfPresent([String].self, forKey: .args) ?? []
+            flags = try c.decodeIfPresent([String].self, forKey: .flags) ?? []
+            stdout = try c.decodeIfPresent(String.self, forKey: .stdout)
+        }
     }
 
     /// An image built (by both builders, same tag) before the case, e.g. an ONBUILD base.
@@ -92,6 +101,25 @@ struct BuildOracleCase: Sendable, Decodable, CustomTestStringConvertible {
     }()
 
     init(description: String) { self.description = description }
+
+    // Written out because synthesized Decodable requires every non-optional key, defaults or not.
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        description = try c.decode(String.self, forKey: .description)
+        buildArgs = try c.decodeIfPresent([String].self, forKey: .buildArgs) ?? []
+        target = try c.decodeIfPresent(String.self, forKey: .target)
+        platform = try c.decodeIfPresent(String.self, forKey: .platform)
+        extraArgs = try c.decodeIfPresent([String].self, forKey: .extraArgs) ?? []
+        needsDebian = try c.decodeIfPresent(Bool.self, forKey: .needsDebian) ?? false
+        setup = try c.decodeIfPresent(String.self, forKey: .setup)
+        dockerfileOutside = try c.decodeIfPresent(Bool.self, forKey: .dockerfileOutside) ?? false
+        dockerEquivalent = try c.decodeIfPresent(String.self, forKey: .dockerEquivalent)
+        prebuild = try c.decodeIfPresent([Prebuild].self, forKey: .prebuild) ?? []
+        runs = try c.decodeIfPresent([Run].self, forKey: .runs) ?? []
+        expectFailure = try c.decodeIfPresent(Failure.self, forKey: .expectFailure)
+        ignoreContent = try c.decodeIfPresent([String].self, forKey: .ignoreContent) ?? []
+        compareHistory = try c.decodeIfPresent(Bool.self, forKey: .compareHistory)
+    }
 
     /// Files a build needs, laid out in `scratch`: `context/` and `outside/`.
     struct Prepared: Sendable {
