@@ -60,7 +60,8 @@ struct BuildOracleHarness: Sendable {
 
     // MARK: strata
 
-    /// Why `strata build` cannot be used, or nil when `strata build --help` works.
+    /// Why `strata build` cannot be used, or nil when `strata build --help` prints the build command's
+    /// own usage (the root help, printed for an unknown subcommand, does not count).
     static let strataBuildUnavailable: String? = {
         guard FileManager.default.isExecutableFile(atPath: TestEnvironment.strataBinary) else {
             return "no strata binary at \(TestEnvironment.strataBinary)"
@@ -68,9 +69,9 @@ struct BuildOracleHarness: Sendable {
         guard let r = ProcessRunner.runBlocking(TestEnvironment.strataBinary, ["build", "--help"]) else {
             return "cannot start \(TestEnvironment.strataBinary)"
         }
-        if r.status == 0 { return nil }
+        if r.status == 0, (r.stdout + r.stderr).contains("USAGE: strata build") { return nil }
         let said = (r.stderr + r.stdout).split(separator: "\n").prefix(2).joined(separator: " / ")
-        return "`strata build --help` exits \(r.status): \(said)"
+        return "`strata build --help` exits \(r.status) without the build usage: \(said)"
     }()
 
     func strataOutcome(_ testCase: BuildOracleCase, tag: String, scratch: URL) async throws -> Outcome {
