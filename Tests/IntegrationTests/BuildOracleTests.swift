@@ -92,4 +92,31 @@ struct BuildOracleTests {
                                   "/tree/setuid: mode 0755 != 04755 (strata != docker)"], "\(treeLines.prefix(20))")
         }
     }
+
+    /// The strata half of the plumbing (strata load, strata save, skopeo/umoci unpack) on real data:
+    /// a docker-built image loaded into strata and saved again must compare equal in every respect.
+    @Test("harness: a docker-built image round-tripped through strata load/save shows no differences")
+    func strataRoundTrip() async throws {
+        let harness = BuildOracleHarness(peer: try DockerPeer.require())
+        let testCase = try #require(BuildOracleCase.all.first { $0.name == "run-filesystem-kinds" })
+        try await BuildOracleLimiter.shared.withSlot {
+            let scratch = try Files.tempDirectory("oracle-roundtrip")
+            defer { _ = ProcessRunner.runBlocking("/bin/rm", ["-rf", scratch.path]) }
+            let tag = "strata-oracle/self-roundtrip:\(UUID().uuidString.prefix(6).lowercased())"
+            defer { _ = ProcessRunner.runBlocking(DockerPeer.client, ["-H", harness.peer.host, "rmi", "-f", tag]) }
+            let docker = try await harness.dockerOutcome(testCase, tag: tag, scratch: scratch.appendingPathComponent("d"))
+            try BuildOracleHarness.validateDocker(testCase, docker)
+            let strata = try StrataRunner()
+            let archive = scratch.appendingPathComponent("d/docker.tar").path
+            let loaded = try await strata.run(["load", "-i", archive])
+            try #require(loaded.status == 0, "\(loaded)")
+            let saved = scratch.appendingPathComponent("strata.tar").path
+            let save = try await strata.run(["save", "-o", saved, tag])
+            try #require(save.status == 0, "\(save)")
+            let snapshot = try await ImageTreeReader.snapshot(archive: saved, scratch: scratch.appendingPathComponent("s"))
+            let roundTrip = BuildOracleHarness.Outcome(build: docker.build, snapshot: snapshot, runs: docker.runs)
+            let lines = try BuildOracleHarness.differences(testCase, docker: docker, strata: roundTrip)
+            #expect(lines.isEmpty, "\(BuildOracleHarness.report(testCase, lines))")
+        }
+    }
 }
