@@ -69,6 +69,6 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "OCI"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Dockerfile", "Store", "Archive", "OCI"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["OCI"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["OCI"], exclude: ["Fixtures", "BuildOracle"]),
     ]
 )

@@ -25,13 +25,33 @@ struct BuildOracleTests {
             await harness.removeDockerImages(testCase, tag: tag)
             try BuildOracleHarness.validateDocker(testCase, docker)
 
+            // A case listed in BuildOracle/KNOWN_GAPS is work in progress on the builder issue: its differences are
+            // reported as known issues; once it matches docker, the list must lose it.
+            let gap = BuildOracleCase.knownGaps[testCase.name]
+            func report(_ message: String) {
+                if let gap {
+                    withKnownIssue(Comment(rawValue: gap)) { Issue.record(Comment(rawValue: message)) }
+                } else {
+                    Issue.record(Comment(rawValue: message))
+                }
+            }
             if let why = BuildOracleHarness.strataBuildUnavailable {
-                Issue.record("strata build is not implemented: \(why) (case \(testCase.name): docker side verified)")
+                report("strata build is not implemented: \(why) (case \(testCase.name): docker side verified)")
                 return
             }
-            let strata = try await harness.strataOutcome(testCase, tag: tag, scratch: scratch)
-            let lines = try BuildOracleHarness.differences(testCase, docker: docker, strata: strata)
-            if !lines.isEmpty { Issue.record(Comment(rawValue: BuildOracleHarness.report(testCase, lines))) }
+            let lines: [String]
+            do {
+                let strata = try await harness.strataOutcome(testCase, tag: tag, scratch: scratch)
+                lines = try BuildOracleHarness.differences(testCase, docker: docker, strata: strata)
+            } catch {
+                report("case \(testCase.name): \(error)")
+                return
+            }
+            if !lines.isEmpty {
+                report(BuildOracleHarness.report(testCase, lines))
+            } else if gap != nil {
+                Issue.record("case \(testCase.name) now matches docker: remove it from BuildOracle/KNOWN_GAPS")
+            }
         }
     }
 

@@ -38,6 +38,11 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var arguments: [String] = []
 
     func run() async throws {
+        // Options end at the image name, so `--help` arrives here when it comes first.
+        if let first = arguments.first, first == "--help" || first == "-h" {
+            Output.write(Self.helpMessage() + "\n")
+            return
+        }
         guard let imageName = arguments.first else {
             throw CLIError(message: """
                 "strata run" requires at least 1 argument.
