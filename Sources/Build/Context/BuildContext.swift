@@ -1,0 +1,199 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Archive
+import Crypto
+import Dockerfile
+import Foundation
+import OCI
+
+/// Why a build context could not be opened; descriptions follow the docker CLI.
+public enum BuildContextError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notADirectory(String)
+    case dockerfileNotFound(String)
+    case ignoreFile(String, DockerIgnoreError)
+    case unreadableStream(String)
+
+    public var description: String {
+        switch self {
+        case .notADirectory(let path): return "unable to prepare context: path \"\(path)\" not found"
+        case .dockerfileNotFound(let path): return "unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat \(path): no such file or directory"
+        case .ignoreFile(_, let error): return "failed to parse dockerignore: \(error)"
+        case .unreadableStream(let reason): return "unable to prepare context: \(reason)"
+        }
+    }
+}
+
+/// The files a build may read: a context directory (or a tar from stdin unpacked into a scratch
+/// directory), its `.dockerignore`, and the Dockerfile, which may live outside the context.
+/// Content digests of COPY sources come from here; a persistent stat cache means unchanged files are
+/// not read again on a rebuild. Thread-safe.
+public final class BuildContext: @unchecked Sendable {
+    /// The context root (absolute).
+    public let directory: String
+    /// The Dockerfile's path (absolute), or nil when the Dockerfile came as stdin text.
+    public let dockerfilePath: String?
+    /// The Dockerfile's bytes.
+    public let dockerfile: [UInt8]
+    /// The parsed `.dockerignore` (empty when absent).
+    public let ignore: DockerIgnore
+    /// The context as a COPY source: filtered by `.dockerignore`, owners reset to 0:0.
+    public let tree: SourceTree
+    /// A scratch directory this context owns (a tar context's unpacked files), removed on deinit.
+    let ownedScratch: String?
+    let statCache: ContextStatCache
+
+    init(directory: String, dockerfilePath: String?, dockerfile: [UInt8], ignore: DockerIgnore,
+         cacheDirectory: String?, ownedScratch: String?) {
+        self.directory = directory
+        self.dockerfilePath = dockerfilePath
+        self.dockerfile = dockerfile
+        self.ignore = ignore
+        self.ownedScratch = ownedScratch
+        tree = SourceTree(rootDirectory: directory, filter: ContextFilter(ignore: ignore), resetsOwnership: true)
+        statCache = ContextStatCache(cacheDirectory: ownedScratch == nil ? cacheDirectory : nil, contextRoot: directory)
+    }
+
+    deinit {
+        if let ownedScratch { try? FileManager.default.removeItem(atPath: ownedScratch) }
+    }
+
+    /// Opens a context directory. `dockerfilePath` (default `<directory>/Dockerfile`) is taken relative
+    /// to the current directory, as `docker build -f` does, and may be outside the context;
+    /// `ignoreFile` defaults to `<directory>/.dockerignore`. The stat cache lives in `cacheDirectory`.
+    public static func open(directory: String, dockerfilePath: String? = nil, ignoreFile: String? = nil,
+                            cacheDirectory: String? = nil) throws -> BuildContext {
+        let root = absolutePath(directory)
+        guard let status = FileSystemCalls.lstatPath(root).flatMap({ $0.kind == .symlink ? statFollowing(root) : $0 }),
+              status.kind == .directory else { throw BuildContextError.notADirectory(directory) }
+        let dockerfile = dockerfilePath.map(absolutePath) ?? root + "/Dockerfile"
+        guard let bytes = FileSystemCalls.readWholeFile(dockerfile, limit: 64 << 20) else {
+            throw BuildContextError.dockerfileNotFound(dockerfile)
+        }
+        let ignore = try readIgnore(ignoreFile.map(absolutePath) ?? root + "/.dockerignore")
+        return BuildContext(directory: realPath(root), dockerfilePath: dockerfile, dockerfile: bytes, ignore: ignore,
+                            cacheDirectory: cacheDirectory, ownedScratch: nil)
+    }
+
+    /// Opens `docker build -` input: a tar (plain, gzip, bzip2, xz or zstd) is unpacked into a new
+    /// directory under `scratchDirectory` and the Dockerfile is read from it (`dockerfilePath` relative to
+    /// the tar's root, default "Dockerfile"); anything else is the Dockerfile itself with an empty context.
+    public static func open(tarStream fd: Int32, scratchDirectory: String, dockerfilePath: String? = nil) throws -> BuildContext {
+        try FileManager.default.createDirectory(atPath: scratchDirectory, withIntermediateDirectories: true)
+        var template = Array((absolutePath(scratchDirectory) + "/context-XXXXXX").utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw FileSystemError("mkdtemp", scratchDirectory, code: errno)
+        }
+        let scratch = String(cString: template)
+        do {
+            let unpacked = scratch + "/context"
+            let stdinCopy = scratch + "/stdin"
+            // The stream is spooled first: it must be sniffed, and a non-tar is the Dockerfile itself.
+            try spool(fd, to: stdinCopy)
+            mkdir(unpacked, 0o755)
+            if try isTarArchive(stdinCopy) {
+                let input = Glibc.open(stdinCopy, O_RDONLY | O_CLOEXEC)
+                guard input >= 0 else { throw FileSystemError("open", stdinCopy, code: errno) }
+                defer { close(input) }
+                let applier = try LayerApplier(directory: unpacked, options: .init(preserveOwnership: false, applyXattrs: false))
+                try applier.apply(layerFrom: input)
+                unlink(stdinCopy)
+                let name = dockerfilePath ?? "Dockerfile"
+                let resolved = try? SourceTree(rootDirectory: unpacked).resolve(name)
+                guard let resolved, let bytes = FileSystemCalls.readWholeFile(unpacked + "/" + resolved.path, limit: 64 << 20) else {
+                    throw BuildContextError.unreadableStream("Cannot locate specified Dockerfile: \(name)")
+                }
+                let ignore = try readIgnore(unpacked + "/.dockerignore")
+                return BuildContext(directory: unpacked, dockerfilePath: unpacked + "/" + resolved.path, dockerfile: bytes,
+                                    ignore: ignore, cacheDirectory: nil, ownedScratch: scratch)
+            }
+            let bytes = FileSystemCalls.readWholeFile(stdinCopy, limit: 64 << 20) ?? []
+            unlink(stdinCopy)
+            return BuildContext(directory: unpacked, dockerfilePath: nil, dockerfile: bytes, ignore: .empty,
+                                cacheDirectory: nil, ownedScratch: scratch)
+        } catch {
+            try? FileManager.default.removeItem(atPath: scratch)
+            throw error
+        }
+    }
+
+    /// Files hashed (not answered by the stat cache) since this context was opened.
+    public var hashedFileCount: Int { statCache.hashedCount }
+
+    // MARK: Helpers
+
+    static func readIgnore(_ path: String) throws -> DockerIgnore {
+        guard let bytes = FileSystemCalls.readWholeFile(path, limit: 16 << 20) else { return .empty }
+        do { return try DockerIgnore(parsing: String(decoding: bytes, as: UTF8.self)) } catch {
+            throw BuildContextError.ignoreFile(path, error)
+        }
+    }
+
+    static func absolutePath(_ path: String) -> String {
+        if path.hasPrefix("/") { return GoPath.clean(path) }
+        return GoPath.clean(FileManager.default.currentDirectoryPath + "/" + path)
+    }
+
+    static func realPath(_ path: String) -> String {
+        guard let resolved = Glibc.realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    static func statFollowing(_ path: String) -> FileStatus? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileStatus(info)
+    }
+
+    static func spool(_ fd: Int32, to path: String) throws {
+        let out = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard out >= 0 else { throw FileSystemError("open", path, code: errno) }
+        defer { close(out) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", "stdin", code: errno) }
+            if n == 0 { break }
+            try buffer.withUnsafeBytes { try FileSystemCalls.writeAll(out, UnsafeRawBufferPointer(rebasing: $0[..<n]), display: path) }
+        }
+    }
+
+    /// Whether the file holds a tar, possibly compressed (docker sniffs the decompressed header block).
+    static func isTarArchive(_ path: String) throws -> Bool {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError("open", path, code: errno) }
+        defer { close(fd) }
+        guard let input = try? DecompressingInput(fileDescriptor: fd) else { return false }
+        defer { input.close() }
+        var block = [UInt8](repeating: 0, count: 512)
+        var filled = 0
+        while filled < 512 {
+            let n = (try? block.withUnsafeMutableBytes { try input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }) ?? 0
+            if n <= 0 { break }
+            filled += n
+        }
+        return filled == 512 && TarHeaderCheck.isHeader(block)
+    }
+}
+
+/// Go's `archive/tar` acceptance of a first header block: a valid checksum (docker's IsArchive test).
+enum TarHeaderCheck {
+    static func isHeader(_ block: [UInt8]) -> Bool {
+        guard block.count >= 512 else { return false }
+        let field = block[148..<156]
+        let digits = field.prefix { $0 != 0 && $0 != 0x20 }.drop { $0 == 0x20 }
+        let trimmed = field.drop { $0 == 0x20 || $0 == 0 }.prefix { $0 >= 0x30 && $0 <= 0x37 }
+        guard !trimmed.isEmpty || !digits.isEmpty, let recorded = Int(String(decoding: trimmed, as: UTF8.self), radix: 8) else { return false }
+        var unsigned = 0
+        var signed = 0
+        for (i, byte) in block.prefix(512).enumerated() {
+            let value = (148..<156).contains(i) ? 0x20 : byte
+            unsigned += Int(value)
+            signed += Int(Int8(bitPattern: value))
+        }
+        return recorded == unsigned || recorded == signed
+    }
+}

@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Crypto
+import Foundation
+
+/// SHA-256 of file contents, many files at once on every core.
+enum ContentHasher {
+    static let bufferSize = 1 << 20
+
+    /// Hashes the file at `path` (never following a final symlink).
+    static func sha256(path: String, buffer: UnsafeMutableRawBufferPointer) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError("open", path, code: errno) }
+        defer { close(fd) }
+        #if os(Linux)
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        #endif
+        var hasher = SHA256()
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", path, code: errno) }
+            if n == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        }
+        return Array(hasher.finalize())
+    }
+
+    /// Hashes `paths` concurrently; results in the same order. Large files are spread so that
+    /// each worker gets a similar byte count.
+    static func sha256(paths: [String], sizes: [Int64]) throws -> [[UInt8]] {
+        if paths.isEmpty { return [] }
+        let workers = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), paths.count)
+        let results = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: paths.count)
+        results.initialize(repeating: [])
+        defer { results.deallocate() }
+        let failure = FailureBox()
+        let next = AtomicIndex()
+        // Biggest first so a single large file does not finish last on one core.
+        let order = sizes.indices.sorted { sizes[$0] > sizes[$1] }
+        nonisolated(unsafe) let slots = results
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
+            defer { buffer.deallocate() }
+            while failure.error == nil {
+                let i = next.take()
+                guard i < order.count else { break }
+                let index = order[i]
+                do { slots[index] = try sha256(path: paths[index], buffer: buffer) } catch { failure.set(error) }
+            }
+        }
+        if let error = failure.error { throw error }
+        return Array(results)
+    }
+}
+
+final class AtomicIndex: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func take() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
+}
+
+final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Error?
+    var error: Error? { lock.lock(); defer { lock.unlock() }; return stored }
+    func set(_ error: Error) { lock.lock(); if stored == nil { stored = error }; lock.unlock() }
+}
