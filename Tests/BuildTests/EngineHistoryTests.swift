@@ -1,5 +1,6 @@
 import Foundation
 import OCI
+import Store
 import Testing
 @testable import Build
 

@@ -1,5 +1,8 @@
 import Dockerfile
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import OCI
 
 extension StageBuilder {
@@ -40,7 +43,7 @@ extension StageBuilder {
                     var body = heredoc.effectiveContent
                     if heredoc.expands { body = try expand(body) }
                     try Data(body.utf8).write(to: URL(fileURLWithPath: directory + "/" + heredoc.name))
-                    chmod(directory + "/" + heredoc.name, 0o644)
+                    Glibc.chmod(directory + "/" + heredoc.name, 0o644)
                     paths.append(heredoc.name)
                 }
                 heredocDirectory = directory

@@ -20,7 +20,7 @@ public enum HistoryText {
     }
 
     public static func arg(_ arguments: [(String, String?)]) -> String {
-        "ARG " + arguments.map { $0.1.map { value in "\($0.0)=\(value)" } ?? $0.0 }.joined(separator: " ")
+        "ARG " + arguments.map { pair in pair.1.map { value in "\(pair.0)=\(value)" } ?? pair.0 }.joined(separator: " ")
     }
 
     public static func expose(_ ports: Set<String>) -> String { "EXPOSE " + GoFormatting.setMap(ports) }

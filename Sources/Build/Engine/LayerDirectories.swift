@@ -40,7 +40,7 @@ struct LayerDirectories: Sendable {
     /// The lower dirs (top first) that show `layers` (bottom first).
     func lowerDirs(for layers: [StoredLayer]) throws -> [String] {
         if layers.isEmpty { return [] }
-        let flatten = { try LayerSnapshots(store: store).snapshot(of: $0) }
+        let flatten = { (layers: [StoredLayer]) throws -> String in try LayerSnapshots(store: store).snapshot(of: layers) }
         if kind == .copy { return [try flatten(layers)] }
         var dirs: [String] = []
         var index = layers.count - 1

@@ -168,7 +168,7 @@ extension StageBuilder {
                 throw BuildFailure("executor failed running [\(arguments.joined(separator: " "))]: exit code: \(outcome.status)")
             }
             // BuildKit keeps the mountpoint dirs runc made (dev/ proc/ sys/) but not the files it mounted over.
-            let fileStubs: Set<String> = ["/etc/hosts", "/etc/resolv.conf", "/etc/hostname"].union(mounts.fileTargets)
+            let fileStubs: Set<String> = Set(["/etc/hosts", "/etc/resolv.conf", "/etc/hostname"]).union(mounts.fileTargets)
             return outcome.createdPaths.filter { fileStubs.contains($0) }
         }
     }
@@ -188,9 +188,11 @@ final class RunOutput: @unchecked Sendable {
 
     init() throws {
         var fds: [Int32] = [0, 0]
-        guard pipe2(&fds, O_CLOEXEC) == 0 else { throw BuildFailure("pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&fds) == 0 else { throw BuildFailure("pipe: \(String(cString: strerror(errno)))") }
         readFD = fds[0]
         writeFD = fds[1]
+        _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
     }
 
     func start(_ onLine: @escaping @Sendable (String) -> Void) {
