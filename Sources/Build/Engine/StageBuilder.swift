@@ -137,6 +137,10 @@ struct StageBuilder {
         container.image = ""
         container.attachStdin = false; container.attachStdout = false; container.attachStderr = false
         container.tty = false; container.openStdin = false; container.stdinOnce = false
+        // BuildKit gives a base without PATH the default one (as the oracle's imported busybox shows).
+        if !(container.env ?? []).contains(where: { $0.hasPrefix("PATH=") }) {
+            container.env = ["PATH=" + ContainerFiles.defaultPath] + (container.env ?? [])
+        }
         var fresh = ImageConfig(created: config.created, author: config.author, architecture: config.architecture, os: config.os,
                                 variant: config.variant, config: container, rootfs: config.rootfs, history: nil)
         fresh.osVersion = config.osVersion

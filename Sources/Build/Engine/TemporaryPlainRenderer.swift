@@ -28,7 +28,7 @@ public final class TemporaryPlainRenderer: @unchecked Sendable {
         case .cached(let id):
             text = "#\(id) CACHED\n\n"
         case .done(let id, let duration):
-            text = "#\(id) DONE \(Self.seconds(duration, digits: 1))\n\n"
+            text = "#\(id) DONE \(Self.seconds(duration, digits: 1))s\n\n"
         case .failed(let id, _, let message):
             text = "#\(id) ERROR: \(message)\n"
         }
