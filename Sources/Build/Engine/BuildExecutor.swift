@@ -1,0 +1,130 @@
+import Dockerfile
+import Foundation
+import OCI
+import Sandbox
+import Store
+
+/// Builds a Dockerfile into an image in the store: the stages the target needs (independent ones
+/// concurrently), each step cached by its inputs, the target's config and layers committed with the tags.
+public struct BuildExecutor: Sendable {
+    public let store: ImageStore
+    public let puller: ImagePuller?
+    public let events: BuildEventSink
+
+    public init(store: ImageStore, puller: ImagePuller?, events: @escaping BuildEventSink) {
+        self.store = store
+        self.puller = puller
+        self.events = events
+    }
+
+    public func build(_ request: BuildRequest) async throws -> BuildResult {
+        let document = request.document
+        let hostPlatform = Platform.host
+        let platformValues = BuiltinArguments.platformValues(target: request.platform, build: hostPlatform)
+        let plans: [StagePlan]
+        let target: Int
+        do {
+            plans = try document.plan(buildArgs: request.buildArgs, platformValues: platformValues)
+            target = try document.targetStageIndex(request.target)
+        } catch {
+            throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(error.description)")
+        }
+        let globalScope = document.globalScope(buildArgs: request.buildArgs, platformValues: platformValues)
+        let directories = LayerDirectories(store: store, kind: request.snapshotter)
+        let views = FilesystemViews(directories: directories)
+        defer { views.releaseAll() }
+        let progress = VertexCounter(sink: events)
+        let scheduler = StageScheduler()
+        let multiStage = document.stages.count > 1
+        let environmentBox = EnvironmentBox()
+        let environment = BuildEnvironment(
+            request: request, store: store, progress: progress, directories: directories, views: views, puller: puller,
+            plans: plans, globalScope: globalScope, platformValues: platformValues,
+            stageResult: { index in
+                try await scheduler.result(of: index) {
+                    try await Self.buildStage(index, environment: environmentBox.value!)
+                }
+            }, multiStage: multiStage)
+        environmentBox.value = environment
+
+        let result = try await environment.stageResult(target)
+        var config = result.config
+        var layers = result.layers
+        if !request.labels.isEmpty {
+            var container = config.config ?? ContainerConfig(style: .oci)
+            var labels = container.labels ?? [:]
+            for (key, value) in request.labels { labels[key] = value }
+            container.labels = labels
+            config.config = container
+        }
+        if request.squash { (config, layers) = try await squash(config: config, layers: layers, request: request, target: target, environment: environment) }
+        let vertex = progress.start("exporting to image")
+        vertex.status("exporting layers done")
+        let data = GoJSON.encode(config)
+        let image = try store.commit(config: data, layers: layers, tags: request.tags, action: "build")
+        vertex.status("writing image \(image.id) done")
+        for tag in request.tags { vertex.status("naming to \(tag.description) done") }
+        vertex.done()
+        return BuildResult(image: image, executedSteps: result.executed, cachedSteps: result.cached)
+    }
+
+    static func buildStage(_ index: Int, environment: BuildEnvironment) async throws -> StageResult {
+        let plan = environment.plans[index]
+        // Dependencies start together, so independent stages build concurrently.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for dependency in plan.stageDependencies where dependency != index {
+                group.addTask { _ = try await environment.stageResult(dependency) }
+            }
+            try await group.waitForAll()
+        }
+        var builder = StageBuilder(environment: environment, stage: environment.request.document.stages[index], plan: plan)
+        return try await builder.build()
+    }
+
+    /// `--squash`: the target's changes over its base image as one layer.
+    private func squash(config: ImageConfig, layers: [StoredLayer], request: BuildRequest, target: Int,
+                        environment: BuildEnvironment) async throws -> (ImageConfig, [StoredLayer]) {
+        var baseCount = 0
+        if case .image(let name) = environment.plans[target].base, let image = try? store.resolve(name) {
+            baseCount = try store.layers(of: image.id).count
+        }
+        guard layers.count - baseCount > 1 else { return (config, layers) }
+        let before = try environment.views.view(of: Array(layers.prefix(baseCount)))
+        let after = try environment.views.view(of: layers)
+        var result = config
+        var kept = Array(layers.prefix(baseCount))
+        if let layer = try await StepLayerWriter(store: store).write(.treeDifference(before: before, after: after)) {
+            kept.append(layer)
+        }
+        result.rootfs = RootFS(diffIDs: kept.map(\.diffID))
+        if var history = result.history {
+            let baseEntries = history.prefix { _ in false }
+            _ = baseEntries
+            var seen = 0
+            for i in history.indices where !history[i].isEmptyLayer {
+                seen += 1
+                if seen > baseCount { history[i].emptyLayer = true }
+            }
+            if kept.count > baseCount, let last = history.indices.last { history[last].emptyLayer = nil }
+            result.history = history
+        }
+        return (result, kept)
+    }
+}
+
+/// Late binding of the environment into the stage-result closure it contains.
+final class EnvironmentBox: @unchecked Sendable {
+    var value: BuildEnvironment?
+}
+
+/// Builds each stage once, however many stages wait for it.
+actor StageScheduler {
+    private var tasks: [Int: Task<StageResult, Error>] = [:]
+
+    func result(of index: Int, build: @escaping @Sendable () async throws -> StageResult) async throws -> StageResult {
+        if let task = tasks[index] { return try await task.value }
+        let task = Task { try await build() }
+        tasks[index] = task
+        return try await task.value
+    }
+}

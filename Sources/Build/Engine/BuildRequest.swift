@@ -1,0 +1,59 @@
+import Dockerfile
+import OCI
+import Sandbox
+import Store
+
+/// Everything one `strata build` needs: the context and parsed Dockerfile plus docker build's flags.
+public struct BuildRequest: Sendable {
+    public var context: BuildContext
+    public var document: DockerfileDocument
+    /// `-t`, applied when the image is committed.
+    public var tags: [ImageReference] = []
+    /// `--build-arg K=V` (a bare `K` takes the value from the environment, resolved by the CLI).
+    public var buildArgs: [String: String] = [:]
+    /// `--label K=V`, applied last, in order.
+    public var labels: [(String, String)] = []
+    public var target: String?
+    /// `--platform`, or the host's.
+    public var platform: Platform
+    public var noCache = false
+    public var pull = false
+    /// `--network`: RUN's default network (BuildKit's default is the host's).
+    public var network: NetworkMode = .host
+    public var squash = false
+    /// `--secret id=…,src=…`: id → host file.
+    public var secrets: [String: String] = [:]
+    public var snapshotter: SnapshotterKind = .fromEnvironment()
+
+    public init(context: BuildContext, document: DockerfileDocument, platform: Platform) {
+        self.context = context
+        self.document = document
+        self.platform = platform
+    }
+}
+
+/// What a finished build made.
+public struct BuildResult: Sendable {
+    public let image: StoredImage
+    /// Steps run (not found in the cache).
+    public let executedSteps: Int
+    public let cachedSteps: Int
+}
+
+/// A build that failed; `description` is docker's final error line.
+public struct BuildFailure: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    /// The step's name (`[2/2] RUN exit 3`) when a step failed, for the `------ > …:` block.
+    public let stepName: String?
+    public let logTail: [String]
+
+    public init(_ description: String, stepName: String? = nil, logTail: [String] = []) {
+        self.description = description
+        self.stepName = stepName
+        self.logTail = logTail
+    }
+}
+
+/// Fetches an image that is not in the store (or must be refreshed with `--pull`) into it; supplied by the
+/// CLI, which owns registry access and credentials.
+public typealias ImagePuller = @Sendable (_ reference: ImageReference, _ platform: Platform) async throws -> Void

@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Archive
+import Foundation
+import OCI
+import Sandbox
+import Store
+
+/// Overlay lower directories for build steps. A step's finished overlay upper dir (already in overlay format:
+/// whiteouts as 0/0 devices, opaque xattrs) is kept as `snapshots/layers/<diffID>/` and stacked directly as a
+/// lower of the next step; layers without such a directory (base images, pruned ones) come from the
+/// flattened per-chainID snapshots. Nothing is unpacked until a step actually runs.
+struct LayerDirectories: Sendable {
+    let store: ImageStore
+    let kind: SnapshotterKind
+
+    var root: String { store.root.path + "/snapshots/layers" }
+    var scratchRoot: String { store.root.path + "/build-tmp" }
+
+    func path(for diffID: Digest) -> String { root + "/" + diffID.encoded }
+
+    /// A new empty scratch directory for one step (removed by the caller).
+    func newScratch() throws -> String {
+        try FileManager.default.createDirectory(atPath: scratchRoot, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        return scratchRoot + "/" + UUID().uuidString.lowercased()
+    }
+
+    /// Keeps `upper` as the lower directory of `diffID` (rename, atomic); a directory already there wins.
+    func adopt(upper: String, diffID: Digest) {
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
+        let target = path(for: diffID)
+        if access(target, F_OK) == 0 || rename(upper, target) != 0 {
+            try? LayerTreeRemoval.removeTree(atPath: upper)
+        }
+    }
+
+    /// The lower dirs (top first) that show `layers` (bottom first).
+    func lowerDirs(for layers: [StoredLayer]) throws -> [String] {
+        if layers.isEmpty { return [] }
+        let flatten = { (layers: [StoredLayer]) throws -> String in try LayerSnapshots(store: store).snapshot(of: layers) }
+        if kind == .copy { return [try flatten(layers)] }
+        var dirs: [String] = []
+        var index = layers.count - 1
+        while index >= 0, access(path(for: layers[index].diffID), F_OK) == 0 {
+            dirs.append(path(for: layers[index].diffID))
+            index -= 1
+        }
+        if index >= 0 { dirs.append(try flatten(Array(layers[0...index]))) }
+        // overlayfs takes its options in one page: stay well below it.
+        if dirs.reduce(0, { $0 + $1.utf8.count + 1 }) > 3000 { return [try flatten(layers)] }
+        return dirs
+    }
+}
+
+/// Read-only views of stage results for `COPY --from` and `RUN --mount from=`: overlay mounts (or a
+/// flattened snapshot) that stay until the build ends.
+final class FilesystemViews: @unchecked Sendable {
+    private let lock = NSLock()
+    private var mounts: [String] = []
+    private var views: [String: String] = [:]
+    let directories: LayerDirectories
+
+    init(directories: LayerDirectories) {
+        self.directories = directories
+    }
+
+    /// A directory showing `layers` merged; an empty directory for none.
+    func view(of layers: [StoredLayer]) throws -> String {
+        let key = chainIDs(of: layers.map(\.diffID)).last?.encoded ?? "empty"
+        lock.lock(); defer { lock.unlock() }
+        if let existing = views[key] { return existing }
+        let lowers = try directories.lowerDirs(for: layers)
+        let result: String
+        if lowers.count == 1 {
+            result = lowers[0]
+        } else {
+            let scratch = try directories.newScratch()
+            try FileManager.default.createDirectory(atPath: scratch + "/view", withIntermediateDirectories: true)
+            if lowers.isEmpty {
+                result = scratch + "/view"
+            } else {
+                let options = "lowerdir=" + lowers.map(Self.escape).joined(separator: ":")
+                guard mount("overlay", scratch + "/view", "overlay", UInt(MS_RDONLY), options) == 0 else {
+                    throw BuildFailure("mount overlay view: \(String(cString: strerror(errno)))")
+                }
+                mounts.append(scratch)
+                result = scratch + "/view"
+            }
+        }
+        views[key] = result
+        return result
+    }
+
+    func releaseAll() {
+        lock.lock(); defer { lock.unlock() }
+        for scratch in mounts {
+            _ = umount2(scratch + "/view", Int32(MNT_DETACH))
+            try? FileManager.default.removeItem(atPath: scratch)
+        }
+        mounts = []
+        views = [:]
+    }
+
+    static func escape(_ path: String) -> String {
+        var out = ""
+        for character in path {
+            if character == "," || character == ":" || character == "\\" { out.append("\\") }
+            out.append(character)
+        }
+        return out
+    }
+}

@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import Dockerfile
+import Foundation
+import OCI
+import Sandbox
+
+/// `RUN --mount` entries turned into sandbox mounts, with what they add to the step's cache key.
+struct PreparedRunMounts {
+    var sandboxMounts: [SandboxMount] = []
+    var secretFiles: [SandboxMount] = []
+    var keyParts: [String] = []
+    /// File mount targets (secrets): stubs the sandbox creates that must not reach the layer.
+    var fileTargets: Set<String> = []
+}
+
+extension StageBuilder {
+    func prepareMounts(_ mounts: [RunMount]) async throws -> PreparedRunMounts {
+        var result = PreparedRunMounts()
+        let workdir = state.container.workingDir.isEmpty ? "/" : state.container.workingDir
+        func absolute(_ path: String) -> String {
+            path.hasPrefix("/") ? GoPath.clean(path) : GoPath.clean("/" + workdir + "/" + path)
+        }
+        for mount in mounts {
+            switch mount.type {
+            case .cache:
+                guard let rawTarget = mount.target else { throw BuildFailure("mount target is required") }
+                let target = absolute(rawTarget)
+                let id = mount.id ?? target
+                let name = Self.key([id]).dropFirst("sha256:".count)
+                let directory = environment.store.root.path + "/build-cache-mounts/" + name
+                if access(directory, F_OK) != 0 {
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                    chmod(directory, mode_t(mount.mode ?? 0o755))
+                    chown(directory, mount.uid ?? 0, mount.gid ?? 0)
+                }
+                // Cache mounts never enter the key: their contents are not part of the step's inputs.
+                result.keyParts += ["mount-cache", target, id]
+                result.sandboxMounts.append(SandboxMount(kind: .bind(source: directory), destination: target, readOnly: false))
+            case .bind:
+                let target = absolute(mount.target ?? "/")
+                let source = mount.source ?? "/"
+                let rootDirectory: String
+                if let from = mount.from, !from.isEmpty {
+                    let (directory, key) = try await sourceFilesystem(from)
+                    rootDirectory = directory
+                    result.keyParts += ["mount-bind", target, source, key]
+                } else {
+                    rootDirectory = environment.request.context.directory
+                    let digest = try environment.request.context.checksum(sources: [source])
+                    result.keyParts += ["mount-bind", target, source, digest.description]
+                }
+                let hostPath = GoPath.clean(rootDirectory + "/" + source)
+                // A read-write bind would change the context itself: it is mounted read-only.
+                result.sandboxMounts.append(SandboxMount(kind: .bind(source: hostPath), destination: target, readOnly: true))
+            case .tmpfs:
+                guard let target = mount.target else { throw BuildFailure("mount target is required") }
+                result.keyParts += ["mount-tmpfs", absolute(target)]
+                result.sandboxMounts.append(SandboxMount(kind: .tmpfs, destination: absolute(target)))
+            case .secret:
+                let id = mount.id ?? mount.target.map { ($0 as NSString).lastPathComponent } ?? ""
+                let target = absolute(mount.target ?? "/run/secrets/" + id)
+                guard let source = environment.request.secrets[id] else {
+                    if mount.required { throw BuildFailure("secret \(id) not found") }
+                    continue
+                }
+                // Secrets never enter the cache key (as in BuildKit) nor a layer.
+                result.keyParts += ["mount-secret", target, id]
+                result.secretFiles.append(SandboxMount(kind: .bind(source: source), destination: target, readOnly: true))
+                result.fileTargets.insert(target)
+            default:
+                throw BuildFailure("unsupported mount type \(mount.type.rawValue)")
+            }
+        }
+        return result
+    }
+
+    /// The filesystem of a stage (by name or index) or image for `--from`, and its cache identity.
+    func sourceFilesystem(_ from: String) async throws -> (String, String) {
+        let document = environment.request.document
+        var index: Int?
+        if let number = Int(from) { index = number } else { index = document.stage(named: from)?.index }
+        if let index, index < stage.index || document.stage(named: from) != nil {
+            let result = try await environment.stageResult(index)
+            return (try environment.views.view(of: result.layers), result.key)
+        }
+        let reference: ImageReference
+        do { reference = try ImageReference(from).withDefaultTag() } catch {
+            throw BuildFailure("invalid from flag value \(from): invalid reference format")
+        }
+        let image = try await Self.findImage(from, reference: reference, environment: environment, pull: environment.request.pull)
+        return (try environment.views.view(of: try environment.store.layers(of: image.id)), image.id.description)
+    }
+}

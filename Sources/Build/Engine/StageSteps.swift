@@ -1,0 +1,239 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Archive
+import Dockerfile
+import Foundation
+import OCI
+import Sandbox
+import Store
+
+/// COPY and ADD with their flags, one shape for both.
+struct CopyStepInput {
+    var sources: [CopySource]
+    var destination: String
+    var from: String?
+    var chown: String?
+    var chmod: String?
+    var isAdd: Bool
+    var checksum: String?
+    var original: String
+
+    init(copy: CopyInstruction) {
+        sources = copy.sources; destination = copy.destination; from = copy.from; chown = copy.chown; chmod = copy.chmod
+        isAdd = false; checksum = nil; original = copy.original
+    }
+
+    init(add: AddInstruction) {
+        sources = add.sources; destination = add.destination; from = nil; chown = add.chown; chmod = add.chmod
+        isAdd = true; checksum = add.checksum; original = add.original
+    }
+}
+
+extension StageBuilder {
+    // MARK: The layer-step skeleton
+
+    /// Looks the step up in the cache; on a miss prepares a writable rootfs over the current layers, lets
+    /// `work` change it, and turns the changes into the step's layer. `work` returns container paths the
+    /// sandbox created that must not reach the layer.
+    mutating func layerStep(display: String, keyParts: [String], createdBy: String,
+                            work: (_ rootfs: String) async throws -> [String]) async throws {
+        let environment = self.environment
+        let key = Self.key([state.cacheKey, platformText] + keyParts)
+        let vertex = environment.progress.start(stepName(display), digest: key)
+        if !environment.request.noCache, let entry = try environment.store.cachedBuildStep(key: key) {
+            vertex.cached()
+            state.addLayerStep(createdBy, layer: entry.layer, time: entry.createdAt)
+            state.cacheKey = key
+            state.cached += 1
+            return
+        }
+        let directories = environment.directories
+        let prepared: PreparedRootfs
+        do {
+            let lowers = try directories.lowerDirs(for: state.layers)
+            prepared = try RootfsSnapshot.prepare(lowerDirs: lowers, scratch: try directories.newScratch(), kind: directories.kind)
+        } catch {
+            vertex.failed("\(error)")
+            throw BuildFailure("\(error)", stepName: stepName(display))
+        }
+        let layer: StoredLayer?
+        do {
+            let dropped = try await CurrentVertex.$value.withValue(vertex) { try await work(prepared.mountPoint) }
+            prepared.unmount()
+            let changes: StepLayerWriter.Changes
+            if let upper = prepared.upperDir {
+                for path in dropped { _ = unlink(upper + path) }
+                changes = .overlayUpper(upper)
+            } else {
+                for path in dropped { _ = unlink(prepared.mountPoint + path) }
+                changes = .treeDifference(before: prepared.lowerDirs[0], after: prepared.mountPoint)
+            }
+            layer = try await StepLayerWriter(store: environment.store).write(changes)
+            try environment.store.recordBuildStep(key: key, layer: layer, description: createdBy)
+        } catch {
+            try? prepared.remove()
+            let message = (error as? BuildFailure)?.description ?? "\(error)"
+            vertex.failed(message)
+            if let failure = error as? BuildFailure { throw BuildFailure(failure.description, stepName: stepName(display)) }
+            throw BuildFailure(message, stepName: stepName(display))
+        }
+        if let upper = prepared.upperDir, let layer { directories.adopt(upper: upper, diffID: layer.diffID) }
+        try? prepared.remove()
+        let time = (try? environment.store.cachedBuildStep(key: key))?.createdAt ?? Date()
+        vertex.done()
+        state.addLayerStep(createdBy, layer: layer, time: time)
+        state.cacheKey = key
+        state.executed += 1
+    }
+
+    // MARK: WORKDIR
+
+    mutating func workdirStep(_ path: String, original: String) async throws {
+        let user = state.container.user
+        try await layerStep(display: displayText(original), keyParts: ["WORKDIR", path, user], createdBy: "WORKDIR \(path)") { rootfs in
+            let owner = user.isEmpty ? ContainerUser() : try UserResolver.resolve(user, rootfs: rootfs)
+            let made = try ScopedPath.makeDirectories(path, in: rootfs)
+            for created in made.created {
+                _ = lchown(rootfs + created, owner.uid, owner.gid)
+            }
+            return []
+        }
+    }
+
+    // MARK: RUN
+
+    mutating func runStep(_ run: RunInstruction) async throws {
+        let request = environment.request
+        var arguments = run.command.arguments(shell: shellWords)
+        var stdinText: String?
+        if !run.heredocs.isEmpty, case .shell(let text) = run.command {
+            let first = run.heredocs[0]
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            var body = first.effectiveContent
+            if first.expands, let expanded = try? expander.expand(body, environment: state.environment) { body = expanded }
+            if run.heredocs.count == 1, trimmed.hasPrefix("<<"), trimmed.hasSuffix(first.name) || trimmed.hasSuffix(first.name + "\"") || trimmed.hasSuffix(first.name + "'") {
+                arguments = shellWords + [body]
+            } else {
+                stdinText = body
+            }
+        }
+        let env = state.environment
+        let historyArgs = state.declaredArgs.map { ($0.0, env[$0.0] ?? $0.1 ?? "") }
+        let createdBy = HistoryText.run(arguments: arguments, buildArgs: historyArgs)
+        var runEnv = state.runEnv
+        for name in BuiltinArguments.proxyNames {
+            if let value = request.buildArgs[name], env[name] == nil { runEnv.append(name + "=" + value) }
+        }
+        let network: NetworkMode = switch run.network ?? .default {
+        case .default: request.network
+        case .host: .host
+        case .none: .none
+        }
+        let user = state.container.user
+        let workdir = state.container.workingDir.isEmpty ? "/" : state.container.workingDir
+        let mounts = try await prepareMounts(run.mounts)
+        var keyParts = ["RUN"] + arguments + ["env"] + runEnv + ["user", user, "dir", workdir, "net", network.rawValue]
+        keyParts += mounts.keyParts
+        if let stdinText { keyParts += ["stdin", stdinText] }
+        let display = displayText(run.original)
+        try await layerStep(display: display, keyParts: keyParts, createdBy: createdBy) { rootfs in
+            let containerUser: ContainerUser
+            do { containerUser = user.isEmpty ? ContainerUser() : try UserResolver.resolve(user, rootfs: rootfs) } catch {
+                throw BuildFailure("unable to find user \(user): invalid argument")
+            }
+            var environment = runEnv
+            if !environment.contains(where: { $0.hasPrefix("HOME=") }) { environment.append("HOME=" + containerUser.home) }
+            var sandboxMounts = mounts.sandboxMounts
+            for secret in mounts.secretFiles { sandboxMounts.append(secret) }
+            let output = try RunOutput()
+            let stdin = try stdinText.map { try RunOutput.stdinFile($0) }
+            defer { if let stdin { close(stdin) } }
+            let spec = SandboxSpec(arguments: arguments, environment: environment, rootfs: rootfs, workingDirectory: workdir,
+                                   user: containerUser, hostname: "buildkitsandbox", network: network,
+                                   hostsFile: "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+                                   resolvConf: ContainerFiles.resolvConf(), mounts: sandboxMounts, stdin: stdin ?? -1,
+                                   stdout: output.writeFD, stderr: output.writeFD)
+            let currentVertex = CurrentVertex.value
+            output.start { line in currentVertex?.log(line) }
+            let outcome: SandboxOutcome
+            do {
+                outcome = try await SandboxProcess.execute(spec)
+                output.finish()
+            } catch {
+                output.finish()
+                throw BuildFailure("\(error)")
+            }
+            if outcome.status != 0 {
+                throw BuildFailure("executor failed running [\(arguments.joined(separator: " "))]: exit code: \(outcome.status)")
+            }
+            // BuildKit keeps the mountpoint dirs runc made (dev/ proc/ sys/) but not the files it mounted over.
+            let fileStubs: Set<String> = Set(["/etc/hosts", "/etc/resolv.conf", "/etc/hostname"]).union(mounts.fileTargets)
+            return outcome.createdPaths.filter { fileStubs.contains($0) }
+        }
+    }
+}
+
+/// The vertex a RUN step's output belongs to (set around the step's work).
+enum CurrentVertex {
+    @TaskLocal static var value: Vertex?
+}
+
+/// A pipe collecting a RUN's stdout and stderr as lines.
+final class RunOutput: @unchecked Sendable {
+    let readFD: Int32
+    let writeFD: Int32
+    private var reader: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+
+    init() throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw BuildFailure("pipe: \(String(cString: strerror(errno)))") }
+        readFD = fds[0]
+        writeFD = fds[1]
+        _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
+    }
+
+    func start(_ onLine: @escaping @Sendable (String) -> Void) {
+        let fd = readFD
+        let done = finished
+        let thread = Thread {
+            var pending: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                pending += buffer[0..<n]
+                while let newline = pending.firstIndex(of: 10) {
+                    onLine(String(decoding: pending[..<newline], as: UTF8.self))
+                    pending.removeSubrange(...newline)
+                }
+            }
+            if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
+            close(fd)
+            done.signal()
+        }
+        reader = thread
+        thread.start()
+    }
+
+    /// Closes the write end and waits for the reader to drain the pipe.
+    func finish() {
+        close(writeFD)
+        if reader != nil { finished.wait() } else { close(readFD) }
+    }
+
+    /// A temporary file holding `text`, opened for reading (a heredoc fed to RUN's stdin).
+    static func stdinFile(_ text: String) throws -> Int32 {
+        var template = Array("/tmp/strata-heredoc-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw BuildFailure("mkstemp: \(String(cString: strerror(errno)))") }
+        unlink(String(cString: template))
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        lseek(fd, 0, SEEK_SET)
+        return fd
+    }
+}

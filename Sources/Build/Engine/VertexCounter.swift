@@ -1,0 +1,39 @@
+import Foundation
+import Crypto
+
+/// Numbers vertices (`#N`) and forwards their events to the renderer's sink; shared by parallel stages.
+final class VertexCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 1
+    let sink: BuildEventSink
+
+    init(sink: @escaping BuildEventSink) {
+        self.sink = sink
+    }
+
+    /// Starts a vertex; `digest` defaults to a hash of the name (internal steps).
+    func start(_ name: String, digest: String? = nil) -> Vertex {
+        lock.lock()
+        let id = next
+        next += 1
+        lock.unlock()
+        let shown = digest ?? "sha256:" + SHA256.hash(data: Data(name.utf8)).map { String(format: "%02x", $0) }.joined()
+        sink(.started(id: id, name: name, digest: shown))
+        return Vertex(id: id, started: ContinuousClock.now, sink: sink)
+    }
+}
+
+/// One running vertex.
+struct Vertex: Sendable {
+    let id: Int
+    let started: ContinuousClock.Instant
+    let sink: BuildEventSink
+
+    func log(_ text: String, stream: Int = 1) {
+        sink(.log(id: id, elapsed: ContinuousClock.now - started, stream: stream, text: text))
+    }
+    func status(_ text: String) { sink(.status(id: id, text: text)) }
+    func cached() { sink(.cached(id: id)) }
+    func done() { sink(.done(id: id, duration: ContinuousClock.now - started)) }
+    func failed(_ message: String) { sink(.failed(id: id, duration: ContinuousClock.now - started, message: message)) }
+}

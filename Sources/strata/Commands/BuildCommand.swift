@@ -1,0 +1,153 @@
+import ArgumentParser
+import Build
+import Dockerfile
+import Foundation
+import OCI
+import Registry
+import Sandbox
+import Store
+import Transport
+
+/// `strata build`: docker build (BuildKit 20.10) without a daemon.
+struct BuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build an image from a Dockerfile",
+        usage: "strata build [OPTIONS] PATH | URL | -")
+
+    @Option(name: [.customShort("t"), .customLong("tag")], help: "Name and optionally a tag in the 'name:tag' format")
+    var tags: [String] = []
+    @Option(name: [.customShort("f"), .customLong("file")], help: "Name of the Dockerfile (Default is 'PATH/Dockerfile')")
+    var file: String?
+    @Option(name: .customLong("build-arg"), help: "Set build-time variables") var buildArgs: [String] = []
+    @Option(name: .customLong("label"), help: "Set metadata for an image") var labels: [String] = []
+    @Option(name: .customLong("target"), help: "Set the target build stage to build.") var target: String?
+    @Option(name: .customLong("platform"), help: "Set platform if server is multi-platform capable") var platform: String?
+    @Option(name: .customLong("iidfile"), help: "Write the image ID to the file") var iidfile: String?
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Suppress the build output and print image ID on success")
+    var quiet = false
+    @Flag(name: .customLong("no-cache"), help: "Do not use cache when building the image") var noCache = false
+    @Flag(name: .customLong("pull"), help: "Always attempt to pull a newer version of the image") var pull = false
+    @Option(name: .customLong("network"), help: "Set the networking mode for the RUN instructions during build (default \"default\")")
+    var network: String?
+    @Flag(name: .customLong("squash"), help: "Squash newly built layers into a single new layer") var squash = false
+    @Option(name: .customLong("secret"), help: "Secret file to expose to the build: id=mysecret,src=/local/secret")
+    var secrets: [String] = []
+    @Option(name: .customLong("progress"), help: "Set type of progress output (auto, plain, tty). Use plain to show container output")
+    var progress: String = "auto"
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Output destination (format: type=local,dest=path)")
+    var outputs: [String] = []
+    @Flag(name: .customLong("push"), help: "Push the image after the build") var push = false
+    @Argument(help: "PATH | -") var arguments: [String] = []
+
+    func run() async throws {
+        try UsageErrors.check(arguments.count, .exactly(1))
+        let store = try GlobalOptions.openStore()
+        let contextArgument = arguments[0]
+        let context: BuildContext
+        do {
+            if contextArgument == "-" {
+                context = try BuildContext.open(tarStream: STDIN_FILENO, scratchDirectory: store.root.path + "/build-tmp",
+                                                dockerfilePath: file)
+            } else if file == "-" {
+                let temporary = store.root.path + "/build-tmp/Dockerfile-" + UUID().uuidString
+                try FileManager.default.createDirectory(atPath: store.root.path + "/build-tmp", withIntermediateDirectories: true)
+                try FileHandle.standardInput.readDataToEndOfFile().write(to: URL(fileURLWithPath: temporary))
+                defer { unlink(temporary) }
+                context = try BuildContext.open(directory: contextArgument, dockerfilePath: temporary,
+                                                cacheDirectory: store.root.path + "/build-cache-stat")
+            } else {
+                context = try BuildContext.open(directory: contextArgument, dockerfilePath: file,
+                                                cacheDirectory: store.root.path + "/build-cache-stat")
+            }
+        } catch {
+            throw CLIError(message: "\(error)")
+        }
+        let text = String(decoding: context.dockerfile, as: UTF8.self)
+        let document: DockerfileDocument
+        do {
+            // docker 20.10's built-in frontend has no heredocs; a `# syntax=` line asks for a newer one.
+            let heredocs = text.hasPrefix("# syntax=") || text.hasPrefix("#syntax=")
+            document = try DockerfileParser.parse(text, options: .init(heredocs: heredocs))
+        } catch {
+            throw CLIError(message: "failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line \(error.line ?? 1): \(error.message)")
+        }
+        var wanted = Platform.host
+        if let platform, !platform.isEmpty {
+            do { wanted = try Platform.parse(platform) } catch { throw CLIError(message: "\(error)") }
+        }
+        var request = BuildRequest(context: context, document: document, platform: wanted)
+        do {
+            request.tags = try tags.map { try ImageReference($0).withDefaultTag() }
+        } catch {
+            throw CLIError(message: "invalid argument \"\(tags.first ?? "")\" for \"-t, --tag\" flag: \(error)\nSee 'strata build --help'.", code: 125)
+        }
+        for argument in buildArgs {
+            if let equals = argument.firstIndex(of: "=") {
+                request.buildArgs[String(argument[..<equals])] = String(argument[argument.index(after: equals)...])
+            } else if let value = ProcessInfo.processInfo.environment[argument] {
+                request.buildArgs[argument] = value
+            }
+        }
+        for label in labels {
+            let parts = label.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            request.labels.append((parts[0], parts.count > 1 ? parts[1] : ""))
+        }
+        request.target = target
+        request.noCache = noCache
+        request.pull = pull
+        request.squash = squash
+        switch network ?? "default" {
+        case "default", "host": request.network = .host
+        case "none": request.network = .none
+        case let other: throw CLIError(message: "network mode \"\(other)\" not supported by buildkit. You can define a custom network for your builder using the network driver-opt in buildx create.")
+        }
+        for secret in secrets {
+            var id: String?, source: String?
+            for field in secret.split(separator: ",") {
+                let pair = field.split(separator: "=", maxSplits: 1).map(String.init)
+                guard pair.count == 2 else { continue }
+                switch pair[0] {
+                case "id": id = pair[1]
+                case "src", "source": source = pair[1]
+                default: break
+                }
+            }
+            guard let id else { throw CLIError(message: "could not parse secrets: [\(secret)]: secret ID missing") }
+            request.secrets[id] = source ?? ProcessInfo.processInfo.environment[id].map { _ in "" } ?? ""
+            if let source { request.secrets[id] = BuildContextPath.absolute(source) }
+        }
+
+        let renderer = TemporaryPlainRenderer(live: !quiet && progress != "quiet")
+        let executor = BuildExecutor(store: store, puller: Self.puller, events: { renderer.handle($0) })
+        let result: BuildResult
+        do {
+            result = try await executor.build(request)
+        } catch let failure as BuildFailure {
+            if quiet { renderer.flushBuffered() }
+            var message = ""
+            if let step = failure.stepName { message += "------\n > \(step):\n------\n" }
+            throw CLIError(message: message + failure.description)
+        } catch {
+            if quiet { renderer.flushBuffered() }
+            throw CLIError(message: RuntimeErrorText.describe(error))
+        }
+        if let iidfile { try Data(result.image.id.description.utf8).write(to: URL(fileURLWithPath: iidfile)) }
+        if quiet { Output.write(result.image.id.description + "\n") }
+    }
+
+    /// FROM and COPY --from images not in the store: pulled as `strata pull` does, quietly.
+    static let puller: ImagePuller = { reference, platform in
+        try await RegistryAccess.with { client in
+            let source = RegistrySource(client: client, reference: reference, platform: PlatformMatcher(for: platform))
+            let destination = StoreDestination(store: try GlobalOptions.openStore(), action: "pull")
+            _ = try await ImageCopier(maxConcurrentLayers: 3).copy(from: source, to: destination, progress: { _ in })
+        }
+    }
+}
+
+enum BuildContextPath {
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+}
