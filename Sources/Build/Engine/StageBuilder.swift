@@ -237,13 +237,14 @@ struct StageBuilder {
             state.container.shell = shell.shell
             state.addMetadataHistory(HistoryText.shell(shell.shell))
         case .cmd(let cmd):
-            let arguments = cmd.command.arguments(shell: shellWords)
-            state.container.cmd = arguments
+            // `CMD []` is stored as null, as docker does.
+            let arguments = cmd.command == .exec([]) ? [] : cmd.command.arguments(shell: shellWords)
+            state.container.cmd = cmd.command == .exec([]) ? nil : arguments
             state.container.argsEscaped = true
             state.cmdSet = true
             state.addMetadataHistory(HistoryText.cmd(arguments))
         case .entrypoint(let entrypoint):
-            let arguments = entrypoint.command.map { $0.arguments(shell: shellWords) }
+            let arguments: [String]? = entrypoint.command == .exec([]) ? nil : entrypoint.command.arguments(shell: shellWords)
             state.container.entrypoint = arguments
             if !state.cmdSet { state.container.cmd = nil }
             state.addMetadataHistory(HistoryText.entrypoint(arguments ?? []))

@@ -207,7 +207,8 @@ final class RunOutput: @unchecked Sendable {
                 if n <= 0 { break }
                 pending += buffer[0..<n]
                 while let newline = pending.firstIndex(of: 10) {
-                    onLine(String(decoding: pending[..<newline], as: UTF8.self))
+                    // Whole lines keep their newline: the renderer treats text without one as unfinished.
+                    onLine(String(decoding: pending[...newline], as: UTF8.self))
                     pending.removeSubrange(...newline)
                 }
             }

@@ -118,22 +118,50 @@ struct BuildCommand: AsyncParsableCommand {
             if let source { request.secrets[id] = BuildContextPath.absolute(source) }
         }
 
-        let renderer = TemporaryPlainRenderer(live: !quiet && progress != "quiet")
-        let executor = BuildExecutor(store: store, puller: Self.puller, events: { renderer.handle($0) })
+        guard let mode = ProgressMode(rawValue: progress) else {
+            throw CLIError(message: "invalid progress mode \"\(progress)\" (auto, plain, tty, quiet)")
+        }
+        let parsedOutputs: [BuildOutput]
+        do {
+            parsedOutputs = try BuildOutput.parse(outputs)
+            for output in parsedOutputs { try BuildOutputExporter(store: store).checkDestination(output) }
+        } catch {
+            throw CLIError(message: "\(error)")
+        }
+        let display = BuildProgress(mode: quiet ? .quiet : mode)
+        let executor = BuildExecutor(store: store, puller: Self.puller, events: display.sink)
         let result: BuildResult
         do {
             result = try await executor.build(request)
         } catch let failure as BuildFailure {
-            if quiet { renderer.flushBuffered() }
-            var message = ""
-            if let step = failure.stepName { message += "------\n > \(step):\n------\n" }
-            throw CLIError(message: message + failure.description)
+            await display.finish(failed: true)
+            throw CLIError(message: failure.description)
         } catch {
-            if quiet { renderer.flushBuffered() }
+            await display.finish(failed: true)
             throw CLIError(message: RuntimeErrorText.describe(error))
         }
+        await display.finish(failed: false)
         if let iidfile { try Data(result.image.id.description.utf8).write(to: URL(fileURLWithPath: iidfile)) }
+        do {
+            for output in parsedOutputs { try await BuildOutputExporter(store: store).export(imageID: result.image.id, to: output) }
+            if push || parsedOutputs.contains(where: \.push) {
+                for tag in request.tags { try await Self.push(tag, store: store) }
+            }
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError(message: RuntimeErrorText.describe(error))
+        }
         if quiet { Output.write(result.image.id.description + "\n") }
+    }
+
+    /// `--push`: each tag goes to its registry as `strata push` sends it, quietly.
+    static func push(_ tag: ImageReference, store: ImageStore) async throws {
+        try await RegistryAccess.with { client in
+            let source = try StoreSource(store: store, names: [tag.description])
+            let destination = RegistryDestination(client: client, reference: tag)
+            _ = try await ImageCopier(maxConcurrentLayers: 3).copy(from: source, to: destination, progress: { _ in })
+        }
     }
 
     /// FROM and COPY --from images not in the store: pulled as `strata pull` does, quietly.
