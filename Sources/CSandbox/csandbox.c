@@ -226,9 +226,11 @@ static void cs_child(const struct csandbox_spec *spec, int report_fd) {
     SETUP(umount2(".", MNT_DETACH), "unmount old root");
     SETUP(chdir("/"), "chdir /");
 
-    SETUP(setgroups(spec->group_count, spec->groups), "setgroups");
-    SETUP(setgid(spec->gid), "setgid");
-    SETUP(setuid(spec->uid), "setuid");
+    // Raw system calls: glibc's setuid/setgid/setgroups broadcast the change to every thread the parent
+    // had, and in this cloned child those threads do not exist, so the wrappers wait forever.
+    SETUP(syscall(SYS_setgroups, spec->group_count, spec->groups), "setgroups");
+    SETUP(syscall(SYS_setgid, spec->gid), "setgid");
+    SETUP(syscall(SYS_setuid, spec->uid), "setuid");
     if (chdir(spec->cwd) < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, "chdir to cwd");
     cs_exec(spec, report_fd);
 }

@@ -31,6 +31,14 @@ public struct ResolvedSource: Sendable, Equatable {
     /// Tree-relative, cleaned, no leading "/"; "" is the tree's root.
     public let path: String
     public let status: FileStatus
+    /// The last component of the path as written (a followed symlink keeps its own name at the destination).
+    public var requestedName: String
+
+    public init(path: String, status: FileStatus, requestedName: String? = nil) {
+        self.path = path
+        self.status = status
+        self.requestedName = requestedName ?? String(path.split(separator: "/").last ?? "")
+    }
 }
 
 /// A file beneath a selected source, in walk order (a directory before its contents).
@@ -103,7 +111,8 @@ public struct SourceTree: Sendable {
         }
         let path = resolved.joined(separator: "/")
         guard let status = status(of: path) else { throw .notFound("/" + path) }
-        return ResolvedSource(path: path, status: status)
+        let written = GoPath.clean("/" + source).split(separator: "/").last.map(String.init)
+        return ResolvedSource(path: path, status: status, requestedName: written)
     }
 
     /// The sources one COPY argument selects: itself, or every tree path its wildcard matches

@@ -184,9 +184,10 @@ struct StageBuilder {
             }
             state.addMetadataHistory(HistoryText.arg(shown))
         case .env(let env):
+            // Every value of one ENV sees the environment as it was before the instruction (docker's rule).
+            let expanded = try env.variables.map { (try expand($0.key), try expand($0.value)) }
             var pairs: [(String, String)] = []
-            for variable in env.variables {
-                let key = try expand(variable.key), value = try expand(variable.value)
+            for (key, value) in expanded {
                 var list = state.container.env ?? []
                 StageState.set(&list, key, value)
                 state.container.env = list

@@ -69,7 +69,7 @@ public enum FileCopier {
             }
             var target = destination
             if destinationIsDirectory || root.statFollowing(destination)?.kind == .directory {
-                target = destination == "/" ? "/" + lastName(source.path) : destination + "/" + lastName(source.path)
+                target = destination == "/" ? "/" + source.requestedName : destination + "/" + source.requestedName
             }
             if request.isAdd, source.status.kind == .regular, try BuildContext.isTarArchive(tree.absolute(source.path)) {
                 try extract(tree.absolute(source.path), into: destination, root: root, creation: creation)

@@ -66,9 +66,8 @@ struct BuildCommand: AsyncParsableCommand {
         let text = String(decoding: context.dockerfile, as: UTF8.self)
         let document: DockerfileDocument
         do {
-            // docker 20.10's built-in frontend has no heredocs; a `# syntax=` line asks for a newer one.
-            let heredocs = text.hasPrefix("# syntax=") || text.hasPrefix("#syntax=")
-            document = try DockerfileParser.parse(text, options: .init(heredocs: heredocs))
+            // Heredocs as the dockerfile 1.4+ frontend reads them (docker 20.10's built-in frontend predates them).
+            document = try DockerfileParser.parse(text, options: .init(heredocs: true))
         } catch {
             throw CLIError(message: "failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line \(error.line ?? 1): \(error.message)")
         }
