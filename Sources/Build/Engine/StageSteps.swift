@@ -36,7 +36,7 @@ extension StageBuilder {
     /// Looks the step up in the cache; on a miss prepares a writable rootfs over the current layers, lets
     /// `work` change it, and turns the changes into the step's layer. `work` returns container paths the
     /// sandbox created that must not reach the layer.
-    mutating func layerStep(display: String, keyParts: [String], createdBy: String,
+    mutating func layerStep(display: String, keyParts: [String], createdBy: String, alwaysLayer: Bool = false,
                             work: (_ rootfs: String) async throws -> [String]) async throws {
         let environment = self.environment
         let key = Self.key([state.cacheKey, platformText] + keyParts)
@@ -69,7 +69,12 @@ extension StageBuilder {
                 for path in dropped { _ = unlink(prepared.mountPoint + path) }
                 changes = .treeDifference(before: prepared.lowerDirs[0], after: prepared.mountPoint)
             }
-            layer = try await StepLayerWriter(store: environment.store).write(changes)
+            let writer = StepLayerWriter(store: environment.store)
+            if let written = try await writer.write(changes) {
+                layer = written
+            } else {
+                layer = alwaysLayer ? try await writer.emptyLayer() : nil
+            }
             try environment.store.recordBuildStep(key: key, layer: layer, description: createdBy)
         } catch {
             try? prepared.remove()
@@ -91,7 +96,8 @@ extension StageBuilder {
 
     mutating func workdirStep(_ path: String, original: String) async throws {
         let user = state.container.user
-        try await layerStep(display: displayText(original), keyParts: ["WORKDIR", path, user], createdBy: "WORKDIR \(path)") { rootfs in
+        try await layerStep(display: displayText(original), keyParts: ["WORKDIR", path, user], createdBy: "WORKDIR \(path)",
+                                 alwaysLayer: true) { rootfs in
             let owner = user.isEmpty ? ContainerUser() : try UserResolver.resolve(user, rootfs: rootfs)
             let made = try ScopedPath.makeDirectories(path, in: rootfs)
             for created in made.created {
@@ -138,10 +144,12 @@ extension StageBuilder {
         if let stdinText { keyParts += ["stdin", stdinText] }
         let display = displayText(run.original)
         try await layerStep(display: display, keyParts: keyParts, createdBy: createdBy) { rootfs in
-            let containerUser: ContainerUser
+            var containerUser: ContainerUser
             do { containerUser = user.isEmpty ? ContainerUser() : try UserResolver.resolve(user, rootfs: rootfs) } catch {
                 throw BuildFailure("unable to find user \(user): invalid argument")
             }
+            // BuildKit's RUN gets only the groups /etc/group lists the user in (dockerd's run adds the primary one).
+            if let primary = containerUser.groups.first, primary == containerUser.gid { containerUser.groups.removeFirst() }
             var environment = runEnv
             if !environment.contains(where: { $0.hasPrefix("HOME=") }) { environment.append("HOME=" + containerUser.home) }
             var sandboxMounts = mounts.sandboxMounts

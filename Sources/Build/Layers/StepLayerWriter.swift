@@ -35,6 +35,36 @@ public struct StepLayerWriter: Sendable {
         }
     }
 
+    /// A layer with no entries (just the tar end marker): BuildKit 0.8 keeps one for a WORKDIR that changed nothing.
+    public func emptyLayer() async throws -> StoredLayer {
+        let store = self.store, encoding = self.encoding
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    try store.ingestLease.shared {
+                        var fds: [Int32] = [0, 0]
+                        guard pipe(&fds) == 0 else { throw ArchiveError.systemCall("pipe", errno: errno) }
+                        let zeros = [UInt8](repeating: 0, count: 1024)
+                        _ = zeros.withUnsafeBytes { Glibc.write(fds[1], $0.baseAddress, $0.count) }
+                        close(fds[1])
+                        defer { close(fds[0]) }
+                        let ingest = try BlobIngest.begin(in: store.blobs)
+                        do {
+                            let result = try LayerIngest.ingest(from: fds[0], to: ingest.fd, options: .init(encoding: encoding))
+                            let digest = try Digest(result.blobDigest)
+                            try ingest.commit(as: digest)
+                            return StoredLayer(blobDigest: digest, diffID: try Digest(result.diffID), mediaType: encoding.ociMediaType,
+                                               blobSize: result.blobSize, contentSize: 0, uncompressedSize: result.uncompressedSize)
+                        } catch {
+                            ingest.abort()
+                            throw error
+                        }
+                    }
+                })
+            }
+        }
+    }
+
     private static func writeBlocking(_ changes: Changes, store: ImageStore, encoding: LayerIngest.OutputEncoding) throws -> StoredLayer? {
         try store.ingestLease.shared {
             let pipe: DirectoryTarPipe = switch changes {

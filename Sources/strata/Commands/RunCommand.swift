@@ -37,6 +37,17 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Container host name") var hostname: String?
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var arguments: [String] = []
 
+    /// What dockerd's init layer puts in every container: `/.dockerenv` and `/etc/mtab -> /proc/mounts`
+    /// (created inside the rootfs without following anything out of it).
+    static func addInitLayerFiles(_ root: String) {
+        let marker = open(root + "/.dockerenv", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o755)
+        if marker >= 0 { close(marker) }
+        var info = stat()
+        if lstat(root + "/etc", &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, lstat(root + "/etc/mtab", &info) != 0 {
+            _ = symlink("/proc/mounts", root + "/etc/mtab")
+        }
+    }
+
     func run() async throws {
         // Options end at the image name, so `--help` arrives here when it comes first.
         if let first = arguments.first, first == "--help" || first == "-h" {
@@ -74,6 +85,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             let lower = try snapshots.snapshot(of: image)
             rootfs = try RootfsSnapshot.prepare(lowerDirs: [lower], scratch: containerDirectory)
+            Self.addInitLayerFiles(rootfs.mountPoint)
         } catch {
             try? FileManager.default.removeItem(atPath: containerDirectory)
             throw Self.daemonError(RuntimeErrorText.describe(error))
