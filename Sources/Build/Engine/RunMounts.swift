@@ -68,7 +68,9 @@ extension StageBuilder {
                 }
                 // Secrets never enter the cache key (as in BuildKit) nor a layer.
                 result.keyParts += ["mount-secret", target, id]
-                result.secretFiles.append(SandboxMount(kind: .bind(source: source), destination: target, readOnly: true))
+                // A private copy carries the mount's mode and owner (BuildKit: 0400, 0:0 by default).
+                let copy = try SecretCopies.privateSecretCopy(of: source, mode: mount.mode ?? 0o400, uid: mount.uid ?? 0, gid: mount.gid ?? 0)
+                result.secretFiles.append(SandboxMount(kind: .bind(source: copy), destination: target, readOnly: true))
                 result.fileTargets.insert(target)
             default:
                 throw BuildFailure("unsupported mount type \(mount.type.rawValue)")
@@ -92,5 +94,41 @@ extension StageBuilder {
         }
         let image = try await Self.findImage(from, reference: reference, environment: environment, pull: environment.request.pull)
         return (try environment.views.view(of: try environment.store.layers(of: image.id)), image.id.description)
+    }
+}
+
+enum SecretCopies {
+    /// Copies a secret into a 0700 directory of its own with the given mode and owner; removed when the process
+    /// exits (the directory lives under the system temp dir, never in the store or a layer).
+    static func privateSecretCopy(of source: String, mode: UInt32, uid: UInt32, gid: UInt32) throws -> String {
+        let directory = NSTemporaryDirectory() + "strata-secret-" + UUID().uuidString.lowercased()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o700])
+        let path = directory + "/secret"
+        guard let data = FileManager.default.contents(atPath: source) else {
+            throw BuildFailure("failed to read secret \(source): no such file or directory")
+        }
+        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw BuildFailure("failed to prepare secret: \(String(cString: strerror(errno)))") }
+        _ = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fchmod(fd, mode_t(mode & 0o7777))
+        fchown(fd, uid, gid)
+        close(fd)
+        SecretCleanup.shared.add(directory)
+        return path
+    }
+}
+
+/// Removes secret copies at exit.
+final class SecretCleanup: @unchecked Sendable {
+    static let shared = SecretCleanup()
+    private let lock = NSLock()
+    private var directories: [String] = []
+    private init() {
+        atexit { SecretCleanup.shared.removeAll() }
+    }
+    func add(_ directory: String) { lock.withLock { directories.append(directory) } }
+    func removeAll() {
+        for directory in lock.withLock({ directories }) { try? FileManager.default.removeItem(atPath: directory) }
     }
 }
