@@ -52,9 +52,17 @@ extension StageBuilder {
                     let digest = try environment.request.context.checksum(sources: [source])
                     result.keyParts += ["mount-bind", target, source, digest.description]
                 }
-                let hostPath = GoPath.clean(rootDirectory + "/" + source)
-                // A read-write bind would change the context itself: it is mounted read-only.
-                result.sandboxMounts.append(SandboxMount(kind: .bind(source: hostPath), destination: target, readOnly: true))
+                // Resolved inside its root: a symlink in the source never leads out of the context or stage.
+                let resolved: ResolvedSource
+                do { resolved = try SourceTree(rootDirectory: rootDirectory).resolve(source) } catch {
+                    throw BuildFailure("failed to compute cache key: \(error.buildFailureMessage)")
+                }
+                var hostPath = resolved.path.isEmpty ? rootDirectory : rootDirectory + "/" + resolved.path
+                if !mount.readOnly {
+                    // rw: the step may write, but the writes are discarded, so it gets a private copy.
+                    hostPath = try SecretCopies.privateTreeCopy(of: hostPath)
+                }
+                result.sandboxMounts.append(SandboxMount(kind: .bind(source: hostPath), destination: target, readOnly: mount.readOnly))
             case .tmpfs:
                 guard let target = mount.target else { throw BuildFailure("mount target is required") }
                 result.keyParts += ["mount-tmpfs", absolute(target)]
@@ -98,6 +106,21 @@ extension StageBuilder {
 }
 
 enum SecretCopies {
+    /// A throw-away copy of a directory tree (`cp -a`), for read-write bind mounts whose writes are discarded.
+    static func privateTreeCopy(of source: String) throws -> String {
+        let directory = NSTemporaryDirectory() + "strata-bind-" + UUID().uuidString.lowercased()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o700])
+        let copy = Process()
+        copy.executableURL = URL(fileURLWithPath: "/bin/cp")
+        copy.arguments = ["-a", "--", source, directory + "/tree"]
+        try copy.run()
+        copy.waitUntilExit()
+        guard copy.terminationStatus == 0 else { throw BuildFailure("failed to copy \(source) for a read-write bind mount") }
+        SecretCleanup.shared.add(directory)
+        return directory + "/tree"
+    }
+
     /// Copies a secret into a 0700 directory of its own with the given mode and owner; removed when the process
     /// exits (the directory lives under the system temp dir, never in the store or a layer).
     static func privateSecretCopy(of source: String, mode: UInt32, uid: UInt32, gid: UInt32) throws -> String {
