@@ -121,7 +121,16 @@ extension StageBuilder {
             if run.heredocs.count == 1, trimmed.hasPrefix("<<"), trimmed.hasSuffix(first.name) || trimmed.hasSuffix(first.name + "\"") || trimmed.hasSuffix(first.name + "'") {
                 arguments = shellWords + [body]
             } else {
-                stdinText = body
+                // A command with heredocs (`RUN <<-EOT sh`, `RUN cat <<A <<B`): the shell gets the line and the
+                // bodies with their terminators and runs its own heredoc processing, as BuildKit does.
+                _ = body
+                var script = text
+                for heredoc in run.heredocs {
+                    script += "\n" + heredoc.content
+                    if !heredoc.content.isEmpty && !heredoc.content.hasSuffix("\n") { script += "\n" }
+                    script += heredoc.name
+                }
+                arguments = shellWords + [script]
             }
         }
         let env = state.environment
