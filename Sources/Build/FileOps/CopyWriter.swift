@@ -17,6 +17,9 @@ final class CopyWriter {
     private var chain: [(relative: String, directory: DestinationRoot.OpenDirectory)] = []
     /// First destination (host path) of each multiply-linked source inode.
     private var linkTargets: [UInt64: [UInt64: String]] = [:]
+
+    /// BuildKit copies each source of one COPY on its own: hard links are kept only within one source.
+    func forgetHardLinks() { linkTargets = [:] }
     /// Directories whose mtimes are set once their contents are written.
     private var directoryTimes: [(hostPath: String, status: FileStatus)] = []
 

@@ -52,6 +52,7 @@ public enum FileCopier {
         let (destination, destinationIsDirectory) = request.resolvedDestination
         let creation = DestinationRoot.Creation(uid: owner?.uid ?? 0, gid: owner?.gid ?? 0)
         for source in selected {
+            writer.forgetHardLinks()
             if source.status.kind == .directory {
                 if let existing = root.statFollowing(destination), existing.kind != .directory {
                     let (parentPath, name) = DestinationRoot.split(destination)
