@@ -29,6 +29,10 @@ struct Strata: AsyncParsableCommand {
               strata push 127.0.0.1:5000/tools/busybox:1.36
               strata copy docker://127.0.0.1:5000/tools/busybox:1.36 oci:./layout:1.36
               strata manifest inspect 127.0.0.1:5000/tools/busybox:multi
+              strata copy --all docker://127.0.0.1:5000/tools/busybox:multi oci:./multi:1
+              strata build -t hello:1 --build-arg WHO=you examples/hello
+              strata run --rm hello:1
+              strata builder prune -a -f
             """,
         version: "0.1.0",
         subcommands: [
