@@ -43,7 +43,7 @@ extension DockerfileDocument {
     public func targetStageIndex(_ target: String?) throws(DockerfileError) -> Int {
         guard let target, !target.isEmpty else { return stages.count - 1 }
         guard let stage = stage(named: target) else {
-            throw DockerfileError("failed to reach build target \(target) in Dockerfile", fileName: fileName)
+            throw DockerfileError("target stage \(target) could not be found", fileName: fileName)
         }
         return stage.index
     }

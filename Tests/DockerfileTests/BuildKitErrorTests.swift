@@ -88,6 +88,6 @@ import Testing
         #expect(planError("FROM --platform=foo busybox\n")?.hasPrefix("Dockerfile:1: failed to parse platform foo: ") == true)
         #expect(planError("FROM busybox AS x\nFROM busybox\n").map { _ in "x" } == nil)
         let document = try parsed("FROM busybox AS x\n")
-        #expect(throws: DockerfileError("failed to reach build target y in Dockerfile")) { try document.targetStageIndex("y") }
+        #expect(throws: DockerfileError("target stage y could not be found")) { try document.targetStageIndex("y") }
     }
 }

@@ -27,7 +27,7 @@ public struct BuildExecutor: Sendable {
             plans = try document.plan(buildArgs: request.buildArgs, platformValues: platformValues)
             target = try document.targetStageIndex(request.target)
         } catch {
-            throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(error.description)")
+            throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(error.line == nil ? error.message : error.description)")
         }
         let globalScope = document.globalScope(buildArgs: request.buildArgs, platformValues: platformValues)
         let directories = LayerDirectories(store: store, kind: request.snapshotter)
