@@ -1,3 +1,4 @@
+import OCI
 // Docker's shell-word lexer (moby `shell.Lex`), re-implemented here from its observable behaviour because
 // there is no Swift equivalent: it expands `$v` / `${v…}` and removes quotes and escapes, without running a shell.
 
@@ -56,32 +57,8 @@ public struct VariableExpander: Sendable {
         }
     }
 
-    /// Go's `%q` body: the errors quote the source the way `fmt` would.
-    static func goQuoted(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    out += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
+    /// Go's `%q` body (OCI's `strconv.Quote` without the outer quotes): the errors quote the source as `fmt` would.
+    static func goQuoted(_ text: String) -> String { String(GoQuote.quote(text).dropFirst().dropLast()) }
 }
 
 struct LexerError: Error {

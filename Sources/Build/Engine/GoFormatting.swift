@@ -1,32 +1,12 @@
 // Go's fmt verbs (%q on strings, slices, runes; %v on slices and maps) and time.Duration.String, re-implemented
 // because BuildKit writes history `created_by` strings with them and they must match byte for byte.
 
+import OCI
+
 /// The pieces of Go's `fmt` that BuildKit's history strings use.
 public enum GoFormatting {
-    /// `strconv.Quote`: double-quoted, with Go escapes for control and non-printable characters.
-    public static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    out += "\\x" + hex(scalar.value, width: 2)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// `strconv.Quote`: the OCI module's Go quoting (docker echoes references with the same function).
+    public static func quote(_ text: String) -> String { GoQuote.quote(text) }
 
     /// `%q` of an int: `strconv.QuoteRune` (`'\x00'`, `'\x03'`, `'A'`).
     public static func quoteRune(_ value: Int) -> String {
