@@ -14,10 +14,9 @@ public final class DecompressingInput {
 
     /// Sniffs `fileDescriptor` (not closed by the reader); nothing is seeked, so pipes work.
     /// With `decodeAhead`, compressed input is decoded on a thread of its own a few MiB ahead of the
-    /// reader (call `close()` before closing the descriptor). `verifyChecksum: false` skips gzip's CRC-32,
-    /// for callers that check a digest of the decoded bytes themselves.
-    public init(fileDescriptor: Int32, decodeAhead: Bool = false, verifyChecksum: Bool = true) throws {
-        let (decoder, compression) = try DecompressingReader.open(fileDescriptor, verifyChecksum: verifyChecksum)
+    /// reader (call `close()` before closing the descriptor). gzip's CRC-32 is always checked.
+    public init(fileDescriptor: Int32, decodeAhead: Bool = false) throws {
+        let (decoder, compression) = try DecompressingReader.open(fileDescriptor)
         self.compression = compression
         if decodeAhead && compression != .none {
             let threaded = DecodeAheadSource(source: decoder)

@@ -17,9 +17,14 @@ public enum DirectoryTarStream {
     public struct Options: Sendable, Equatable {
         /// Copy extended attributes (all namespaces readable by the caller).
         public var includeXattrs: Bool
+        /// Regular files whose bytes are read from another file: entry name (as in the tar, no leading
+        /// "/") → absolute source path. A build's COPY leaves size-only placeholders in the tree and
+        /// names the context files here, so the layer is written without copying the data twice.
+        public var contentSources: [String: String]
 
-        public init(includeXattrs: Bool = true) {
+        public init(includeXattrs: Bool = true, contentSources: [String: String] = [:]) {
             self.includeXattrs = includeXattrs
+            self.contentSources = contentSources
         }
     }
 
@@ -239,8 +244,19 @@ final class DirectoryWalker {
     }
 
     private func copyFile(_ directoryFD: Int32, _ name: String, _ relativePath: String, size: Int64) throws {
-        let fd = openat(directoryFD, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw ArchiveError.systemCall("open \(relativePath)", errno: errno) }
+        let fd: Int32
+        if let source = options.contentSources[relativePath] {
+            fd = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { throw ArchiveError.systemCall("open \(source)", errno: errno) }
+            var info = stat()
+            guard fstat(fd, &info) == 0, Int64(info.st_size) == size else {
+                close(fd)
+                throw ArchiveError.invalidArgument("\(source): file changed size while being archived")
+            }
+        } else {
+            fd = openat(directoryFD, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { throw ArchiveError.systemCall("open \(relativePath)", errno: errno) }
+        }
         defer { close(fd) }
         var left = size
         while left > 0 {

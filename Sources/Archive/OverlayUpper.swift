@@ -33,10 +33,14 @@ public enum OverlayUpper {
         /// Carry non-overlay xattrs (as `DirectoryTarStream` does).
         public var includeXattrs: Bool
         public var redirectAndMetacopy: PartialEntryPolicy
+        /// As `DirectoryTarStream.Options.contentSources`.
+        public var contentSources: [String: String]
 
-        public init(includeXattrs: Bool = true, redirectAndMetacopy: PartialEntryPolicy = .fail) {
+        public init(includeXattrs: Bool = true, redirectAndMetacopy: PartialEntryPolicy = .fail,
+                    contentSources: [String: String] = [:]) {
             self.includeXattrs = includeXattrs
             self.redirectAndMetacopy = redirectAndMetacopy
+            self.contentSources = contentSources
         }
     }
 
@@ -62,7 +66,7 @@ final class OverlayUpperWalker {
 
     init(upper: String, writer: TarWriter, options: OverlayUpper.Options) throws {
         // Xattrs are always read: the overlay markers live there.
-        walker = try DirectoryWalker(root: upper, writer: writer, options: .init(includeXattrs: true))
+        walker = try DirectoryWalker(root: upper, writer: writer, options: .init(includeXattrs: true, contentSources: options.contentSources))
         self.options = options
     }
 

@@ -60,7 +60,7 @@ struct StagedArchiveSource: ImageSource {
 
     func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader {
         let path = store.blobs.path(for: layer.blob.digest)
-        return delivery == .uncompressed && !layer.isUncompressed ? try DecompressingBlobReader(path: path, diffIDChecked: true)
+        return delivery == .uncompressed && !layer.isUncompressed ? try DecompressingBlobReader(path: path)
                                                                    : try FileBlobReader(path: path)
     }
 }

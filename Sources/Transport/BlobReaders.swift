@@ -39,13 +39,11 @@ public final class DecompressingBlobReader: BlobReader {
     private let file: FileBlobReader
     private let input: DecompressingInput
 
-    /// `diffIDChecked`: the caller hashes every decoded byte against the layer's diffID (as `ImageCopier`'s
-    /// `VerifyingBlobReader` does), so gzip's own CRC-32 is redundant and skipped.
-    public init(path: String, diffIDChecked: Bool = false) throws {
+    public init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw TransportError.missingFile(path) }
         file = FileBlobReader(fileDescriptor: fd)
-        input = try DecompressingInput(fileDescriptor: fd, decodeAhead: true, verifyChecksum: !diffIDChecked)
+        input = try DecompressingInput(fileDescriptor: fd, decodeAhead: true)
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {

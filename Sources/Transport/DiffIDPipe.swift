@@ -75,7 +75,7 @@ final class DiffIDPipe {
     }
 
     private static func measure(_ fd: Int32) throws -> Measured {
-        let input = try DecompressingInput(fileDescriptor: fd, verifyChecksum: false)
+        let input = try DecompressingInput(fileDescriptor: fd)
         let validator = TarStreamValidator()
         var hasher = SHA256Hasher()
         var total: Int64 = 0

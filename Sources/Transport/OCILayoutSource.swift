@@ -87,7 +87,7 @@ public struct OCILayoutSource: IndexedImageSource {
     public func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader {
         let path = blobPath(layer.blob.digest)
         guard access(path, R_OK) == 0 else { throw TransportError.missingFile(path) }
-        if delivery == .uncompressed && !layer.isUncompressed { return try DecompressingBlobReader(path: path, diffIDChecked: true) }
+        if delivery == .uncompressed && !layer.isUncompressed { return try DecompressingBlobReader(path: path) }
         return try FileBlobReader(path: path)
     }
 

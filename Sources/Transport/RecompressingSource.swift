@@ -65,7 +65,7 @@ public final class RecompressingSource: ImageSource, @unchecked Sendable {
         guard let path = lock.withLock({ spooled[layer.blob.digest] }) else {
             return try await base.openLayer(layer, as: delivery)
         }
-        if delivery == .uncompressed { return try DecompressingBlobReader(path: path, diffIDChecked: true) }
+        if delivery == .uncompressed { return try DecompressingBlobReader(path: path) }
         return try FileBlobReader(path: path)
     }
 

@@ -164,7 +164,7 @@ final class StreamingDecompressingReader: BlobReader {
                 offset += written
             }
         }
-        return try DecompressingBlobReader(path: path, diffIDChecked: true)
+        return try DecompressingBlobReader(path: path)
     }
 
     func close() {

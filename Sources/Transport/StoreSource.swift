@@ -76,7 +76,7 @@ public struct StoreSource: ImageSource {
     public func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader {
         let path = store.blobs.path(for: layer.blob.digest)
         if delivery == .uncompressed && !layer.isUncompressed {
-            return try DecompressingBlobReader(path: path, diffIDChecked: true)
+            return try DecompressingBlobReader(path: path)
         }
         return try FileBlobReader(path: path)
     }

@@ -119,29 +119,44 @@ struct DecodeAheadTests {
         #expect(fixture.contents("dir/f39") == String(repeating: "x", count: 39 * 37))
     }
 
-    /// gzip's CRC-32 is checked unless the caller says it hashes the output itself.
-    @Test func gzipChecksumIsSkippedOnlyWhenAsked() throws {
+    /// gzip's CRC-32 is always checked, also when decoding ahead on another thread.
+    @Test func gzipChecksumIsChecked() throws {
         guard TestSupport.toolExists("gzip") else { return }
         let input = Self.pattern(100_000)
         var compressed = try TestSupport.run(["gzip", "-c"], input: input).output
         compressed[compressed.count - 8] ^= 0xff  // the trailer's CRC-32
-        func decode(verify: Bool) throws -> [UInt8] {
-            let url = try TestSupport.temporaryDirectory().appendingPathComponent("bad.gz")
-            try TestSupport.writeFile(compressed, to: url)
-            let fd = open(url.path, O_RDONLY)
-            defer { close(fd) }
-            let reader = try DecompressingInput(fileDescriptor: fd, decodeAhead: true, verifyChecksum: verify)
-            defer { reader.close() }
-            var output: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let count = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
-                if count == 0 { return output }
-                output += buffer[0..<count]
-            }
+        #expect(throws: ArchiveError.corruptCompressedInput("gzip: invalid checksum")) { try decode(compressed) }
+    }
+
+    /// Members follow one another (pigz, our own chunked output); anything else after a member is an
+    /// error, as in Go's multistream reader.
+    @Test func gzipMembersChainAndTrailingGarbageIsABadHeader() throws {
+        guard TestSupport.toolExists("gzip") else { return }
+        let first = Self.pattern(70_000), second = Array(Self.pattern(130_000).reversed())
+        let joined = try TestSupport.run(["gzip", "-c"], input: first).output
+            + TestSupport.run(["gzip", "-1", "-c"], input: second).output
+        #expect(try decode(joined) == first + second)
+        #expect(throws: ArchiveError.corruptCompressedInput("gzip: invalid header")) {
+            try decode(joined + Array("this is not gzip".utf8))
         }
-        #expect(throws: ArchiveError.corruptCompressedInput("gzip: invalid checksum")) { try decode(verify: true) }
-        #expect(try decode(verify: false) == input)
+        // Fewer than a header's 10 bytes: Go's io.ReadFull gives "unexpected EOF".
+        #expect(throws: ArchiveError.unexpectedEOF(entry: nil)) { try decode(joined + Array("short".utf8)) }
+    }
+
+    private func decode(_ compressed: [UInt8]) throws -> [UInt8] {
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("input.gz")
+        try TestSupport.writeFile(compressed, to: url)
+        let fd = open(url.path, O_RDONLY)
+        defer { close(fd) }
+        let reader = try DecompressingInput(fileDescriptor: fd, decodeAhead: true)
+        defer { reader.close() }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
+            if count == 0 { return output }
+            output += buffer[0..<count]
+        }
     }
 
     /// A failure in the middle of a gzip layer stops the decoding thread before `apply` returns.

@@ -68,13 +68,15 @@ extension StageBuilder {
         let keyParts = [input.isAdd ? "ADD" : "COPY", contentKey, destination, workdir, chown ?? "", chmod ?? "",
                         input.checksum ?? ""] + paths
         let sourceTree = tree
-        try await layerStep(display: display, keyParts: keyParts, createdBy: createdBy) { rootfs in
+        // Heredoc files are gone once this step ends, so only lasting sources may be read later.
+        let canDefer = heredocs.isEmpty
+        try await layerStep(display: display, keyParts: keyParts, createdBy: createdBy) { rootfs, overlay in
             do {
-                try await FileCopier.copy(request, from: sourceTree, into: rootfs)
+                let summary = try await FileCopier.copy(request, from: sourceTree, into: rootfs, deferContents: overlay && canDefer)
+                return StageBuilder.StepWork(contentSources: summary.contentSources)
             } catch let error as SourceError {
                 throw BuildFailure(error.buildFailureMessage)
             }
-            return []
         }
     }
 }

@@ -14,6 +14,8 @@ import Store
 struct LayerDirectories: Sendable {
     let store: ImageStore
     let kind: SnapshotterKind
+    /// One fill of a placeholder tree at a time (stages build concurrently).
+    let fillLock = NSLock()
 
     var root: String { store.root.path + "/snapshots/layers" }
     var scratchRoot: String { store.root.path + "/build-tmp" }
@@ -44,7 +46,7 @@ struct LayerDirectories: Sendable {
         if kind == .copy { return [try flatten(layers)] }
         var dirs: [String] = []
         var index = layers.count - 1
-        while index >= 0, access(path(for: layers[index].diffID), F_OK) == 0 {
+        while index >= 0, ensureFilled(layers[index]) {
             dirs.append(path(for: layers[index].diffID))
             index -= 1
         }

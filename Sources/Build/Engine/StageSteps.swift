@@ -36,8 +36,15 @@ extension StageBuilder {
     /// Looks the step up in the cache; on a miss prepares a writable rootfs over the current layers, lets
     /// `work` change it, and turns the changes into the step's layer. `work` returns container paths the
     /// sandbox created that must not reach the layer.
+    /// What a step's work left besides the files: paths to drop from the layer (RUN's mount stubs)
+    /// and placeholder files' sources (COPY).
+    struct StepWork {
+        var dropped: [String] = []
+        var contentSources: [String: String] = [:]
+    }
+
     mutating func layerStep(display: String, keyParts: [String], createdBy: String, alwaysLayer: Bool = false,
-                            work: (_ rootfs: String) async throws -> [String]) async throws {
+                            work: (_ rootfs: String, _ deferContents: Bool) async throws -> StepWork) async throws {
         let environment = self.environment
         let key = Self.key([state.cacheKey, platformText] + keyParts)
         let vertex = environment.progress.start(stepName(display), digest: key)
@@ -58,15 +65,19 @@ extension StageBuilder {
             throw BuildFailure("\(error)", stepName: stepName(display))
         }
         let layer: StoredLayer?
+        var contentSources: [String: String] = [:]
         do {
-            let dropped = try await CurrentVertex.$value.withValue(vertex) { try await work(prepared.mountPoint) }
+            let done = try await CurrentVertex.$value.withValue(vertex) {
+                try await work(prepared.mountPoint, prepared.upperDir != nil)
+            }
+            contentSources = done.contentSources
             prepared.unmount()
             let changes: StepLayerWriter.Changes
             if let upper = prepared.upperDir {
-                for path in dropped { _ = unlink(upper + path) }
-                changes = .overlayUpper(upper)
+                for path in done.dropped { _ = unlink(upper + path) }
+                changes = .overlayUpper(upper, contentSources: done.contentSources)
             } else {
-                for path in dropped { _ = unlink(prepared.mountPoint + path) }
+                for path in done.dropped { _ = unlink(prepared.mountPoint + path) }
                 changes = .treeDifference(before: prepared.lowerDirs[0], after: prepared.mountPoint)
             }
             let writer = StepLayerWriter(store: environment.store)
@@ -83,7 +94,13 @@ extension StageBuilder {
             if let failure = error as? BuildFailure { throw BuildFailure(failure.description, stepName: stepName(display)) }
             throw BuildFailure(message, stepName: stepName(display))
         }
-        if let upper = prepared.upperDir, let layer { directories.adopt(upper: upper, diffID: layer.diffID) }
+        if let upper = prepared.upperDir, let layer {
+            if contentSources.isEmpty {
+                directories.adopt(upper: upper, diffID: layer.diffID)
+            } else {
+                directories.adoptUnfilled(upper: upper, diffID: layer.diffID)
+            }
+        }
         try? prepared.remove()
         let time = (try? environment.store.cachedBuildStep(key: key))?.createdAt ?? Date()
         vertex.done()
@@ -97,13 +114,13 @@ extension StageBuilder {
     mutating func workdirStep(_ path: String, original: String) async throws {
         let user = state.container.user
         try await layerStep(display: displayText(original), keyParts: ["WORKDIR", path, user], createdBy: "WORKDIR \(path)",
-                                 alwaysLayer: true) { rootfs in
+                                 alwaysLayer: true) { rootfs, _ in
             let owner = user.isEmpty ? ContainerUser() : try UserResolver.resolve(user, rootfs: rootfs)
             let made = try ScopedPath.makeDirectories(path, in: rootfs)
             for created in made.created {
                 _ = lchown(rootfs + created, owner.uid, owner.gid)
             }
-            return []
+            return StepWork()
         }
     }
 
@@ -152,7 +169,7 @@ extension StageBuilder {
         keyParts += mounts.keyParts
         if let stdinText { keyParts += ["stdin", stdinText] }
         let display = displayText(run.original)
-        try await layerStep(display: display, keyParts: keyParts, createdBy: createdBy) { rootfs in
+        try await layerStep(display: display, keyParts: keyParts, createdBy: createdBy) { rootfs, _ in
             var containerUser: ContainerUser
             do { containerUser = user.isEmpty ? ContainerUser() : try UserResolver.resolve(user, rootfs: rootfs) } catch {
                 throw BuildFailure("unable to find user \(user): invalid argument")
@@ -186,7 +203,7 @@ extension StageBuilder {
             }
             // BuildKit keeps the mountpoint dirs runc made (dev/ proc/ sys/) but not the files it mounted over.
             let fileStubs: Set<String> = Set(["/etc/hosts", "/etc/resolv.conf", "/etc/hostname"]).union(mounts.fileTargets)
-            return outcome.createdPaths.filter { fileStubs.contains($0) }
+            return StepWork(dropped: outcome.createdPaths.filter { fileStubs.contains($0) })
         }
     }
 }

@@ -50,6 +50,9 @@ public struct CopySummary: Sendable, Equatable {
     public var bytes: Int64 = 0
     public var extractedArchives = 0
     public var fetchedURLs = 0
+    /// With `deferContents`: rootfs-relative path (no leading "/") → source file of every size-only
+    /// placeholder written, for the layer writer to read the bytes from.
+    public var contentSources: [String: String] = [:]
 
     public init() {}
 }

@@ -11,23 +11,26 @@ final class CopyWriter {
     let tree: SourceTree
     let owner: CopyOwner?
     let chmod: UInt32?
+    /// Placeholders instead of file data (see `FileCopier.copy`).
+    let deferContents: Bool
     var summary = CopySummary()
 
     /// Open destination directories for the source directories being walked, innermost last.
     private var chain: [(relative: String, directory: DestinationRoot.OpenDirectory)] = []
-    /// First destination (host path) of each multiply-linked source inode.
-    private var linkTargets: [UInt64: [UInt64: String]] = [:]
+    /// First destination (host path and rootfs-relative key) of each multiply-linked source inode.
+    private var linkTargets: [UInt64: [UInt64: (hostPath: String, key: String)]] = [:]
 
     /// BuildKit copies each source of one COPY on its own: hard links are kept only within one source.
     func forgetHardLinks() { linkTargets = [:] }
     /// Directories whose mtimes are set once their contents are written.
     private var directoryTimes: [(hostPath: String, status: FileStatus)] = []
 
-    init(root: DestinationRoot, tree: SourceTree, owner: CopyOwner?, chmod: UInt32?) {
+    init(root: DestinationRoot, tree: SourceTree, owner: CopyOwner?, chmod: UInt32?, deferContents: Bool = false) {
         self.root = root
         self.tree = tree
         self.owner = owner
         self.chmod = chmod
+        self.deferContents = deferContents
     }
 
     deinit { closeChain(keeping: 0) }
@@ -112,7 +115,9 @@ final class CopyWriter {
     private func writeLeaf(_ status: FileStatus, path: String, linkTarget: String?, named name: String,
                            in parent: DestinationRoot.OpenDirectory) throws {
         let hostPath = root.hostPath(parent.components + [name])
+        let key = (parent.components + [name]).joined(separator: "/")
         try removeExisting(name, in: parent)
+        summary.contentSources[key] = nil
         let (uid, gid) = ownership(status)
         switch status.kind {
         case .symlink:
@@ -123,12 +128,16 @@ final class CopyWriter {
             summary.symlinks += 1
         case .regular:
             if status.linkCount > 1, let first = linkTargets[status.device]?[status.inode] {
-                guard linkat(AT_FDCWD, first, parent.fd, name, 0) == 0 else { throw FileSystemError("link", hostPath, code: errno) }
+                guard linkat(AT_FDCWD, first.hostPath, parent.fd, name, 0) == 0 else { throw FileSystemError("link", hostPath, code: errno) }
+                // Any path of the inode may come first in the layer walk: each names the source.
+                if let source = summary.contentSources[first.key] { summary.contentSources[key] = source }
                 summary.hardlinks += 1
                 return
             }
-            try copyRegular(status, from: tree.absolute(path), named: name, in: parent, hostPath: hostPath, uid: uid, gid: gid)
-            if status.linkCount > 1 { linkTargets[status.device, default: [:]][status.inode] = hostPath }
+            let source = tree.absolute(path)
+            try copyRegular(status, from: source, named: name, in: parent, hostPath: hostPath, uid: uid, gid: gid)
+            if deferContents { summary.contentSources[key] = source }
+            if status.linkCount > 1 { linkTargets[status.device, default: [:]][status.inode] = (hostPath, key) }
         case .directory, .other:
             // Sockets, devices and fifos are not sent in a build context; a stage's are skipped too.
             break
@@ -137,13 +146,17 @@ final class CopyWriter {
 
     private func copyRegular(_ status: FileStatus, from source: String, named name: String, in parent: DestinationRoot.OpenDirectory,
                              hostPath: String, uid: UInt32, gid: UInt32) throws {
-        let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard input >= 0 else { throw FileSystemError("open", source, code: errno) }
-        defer { close(input) }
         let output = openat(parent.fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard output >= 0 else { throw FileSystemError("open", hostPath, code: errno) }
         defer { close(output) }
-        try Self.copyContents(from: input, to: output, size: status.size, display: hostPath)
+        if deferContents {
+            guard ftruncate(output, off_t(status.size)) == 0 else { throw FileSystemError("truncate", hostPath, code: errno) }
+        } else {
+            let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard input >= 0 else { throw FileSystemError("open", source, code: errno) }
+            defer { close(input) }
+            try Self.copyContents(from: input, to: output, size: status.size, display: hostPath)
+        }
         _ = fchown(output, uid, gid)
         guard fchmod(output, mode_t(mode(status))) == 0 else { throw FileSystemError("chmod", hostPath, code: errno) }
         var times = Self.times(status)

@@ -19,12 +19,18 @@ import Foundation
 public enum FileCopier {
     /// Copies `request.sources` from `tree` into the rootfs at `rootDirectory`. URL sources (ADD only)
     /// are fetched, so this is async; everything else is blocking file work.
+    ///
+    /// `deferContents` (COPY only): regular files are written as placeholders of the right size and
+    /// metadata, and `CopySummary.contentSources` says where their bytes are. The layer is then read
+    /// straight from the sources, and the data is copied into the tree only if a later step needs it.
     @discardableResult
-    public static func copy(_ request: CopyRequest, from tree: SourceTree, into rootDirectory: String) async throws -> CopySummary {
+    public static func copy(_ request: CopyRequest, from tree: SourceTree, into rootDirectory: String,
+                            deferContents: Bool = false) async throws -> CopySummary {
         var summary = CopySummary()
         let local = request.sources.filter { !(request.isAdd && CopyRequest.isURL($0)) }
         let urls = request.isAdd ? request.sources.filter(CopyRequest.isURL) : []
-        try copyLocal(request, sources: local, from: tree, into: rootDirectory, summary: &summary)
+        try copyLocal(request, sources: local, from: tree, into: rootDirectory, summary: &summary,
+                      deferContents: deferContents && !request.isAdd)
         for url in urls {
             try await URLSourceFetcher.fetch(url, request: request, into: rootDirectory)
             summary.fetchedURLs += 1
@@ -41,14 +47,15 @@ public enum FileCopier {
     }
 
     static func copyLocal(_ request: CopyRequest, sources: [String], from tree: SourceTree, into rootDirectory: String,
-                          summary: inout CopySummary) throws {
+                          summary: inout CopySummary, deferContents: Bool = false) throws {
         // Every source is resolved first: a missing one fails the step before anything is written.
         var selected: [ResolvedSource] = []
         for source in sources { selected += try tree.select(source) }
         if selected.isEmpty { return }
         let root = try DestinationRoot(path: rootDirectory)
         let owner = request.chown.map { CopyOwner.resolve($0, in: root) }
-        let writer = CopyWriter(root: root, tree: tree, owner: owner, chmod: CopyMode.parse(request.chmod))
+        let writer = CopyWriter(root: root, tree: tree, owner: owner, chmod: CopyMode.parse(request.chmod),
+                                deferContents: deferContents)
         let (destination, destinationIsDirectory) = request.resolvedDestination
         let creation = DestinationRoot.Creation(uid: owner?.uid ?? 0, gid: owner?.gid ?? 0)
         for source in selected {
@@ -87,6 +94,7 @@ public enum FileCopier {
         summary.symlinks += writer.summary.symlinks
         summary.hardlinks += writer.summary.hardlinks
         summary.bytes += writer.summary.bytes
+        summary.contentSources.merge(writer.summary.contentSources) { _, new in new }
     }
 
     static func lastName(_ path: String) -> String {

@@ -9,8 +9,9 @@ import Store
 public struct StepLayerWriter: Sendable {
     /// Where the changes are read from.
     public enum Changes: Sendable {
-        /// An overlayfs upper directory (whiteout devices and opaque xattrs become OCI whiteouts).
-        case overlayUpper(String)
+        /// An overlayfs upper directory (whiteout devices and opaque xattrs become OCI whiteouts);
+        /// `contentSources` names where placeholder files' bytes are (`FileCopier.copy(deferContents:)`).
+        case overlayUpper(String, contentSources: [String: String] = [:])
         /// The difference between two trees (the copy-based snapshotter's before and after).
         case treeDifference(before: String, after: String)
         /// Every file under a directory, as additions (`COPY --link`, `--squash`).
@@ -68,7 +69,7 @@ public struct StepLayerWriter: Sendable {
     private static func writeBlocking(_ changes: Changes, store: ImageStore, encoding: LayerIngest.OutputEncoding) throws -> StoredLayer? {
         try store.ingestLease.shared {
             let pipe: DirectoryTarPipe = switch changes {
-            case .overlayUpper(let upper): try OverlayUpper.openPipe(upper: upper)
+            case .overlayUpper(let upper, let sources): try OverlayUpper.openPipe(upper: upper, options: .init(contentSources: sources))
             case .treeDifference(let before, let after): try LayerDiff.openPipe(before: before, after: after)
             case .wholeDirectory(let directory): try DirectoryTarStream.openPipe(directory: directory)
             }
