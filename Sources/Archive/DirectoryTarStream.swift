@@ -116,14 +116,22 @@ final class DirectoryWalker {
         let inode: UInt64
     }
 
+    private let readahead: SourceReadahead?
+
     init(root: String, writer: TarWriter, options: DirectoryTarStream.Options) throws {
         self.root = root
         self.writer = writer
         self.options = options
         copyBuffer = .allocate(byteCount: 1 << 20, alignment: 64)
+        let sources = options.contentSources
+        readahead = sources.isEmpty ? nil
+            : SourceReadahead(paths: SourceReadahead.walkOrder(sources.keys).compactMap { sources[$0] })
     }
 
-    deinit { copyBuffer.deallocate() }
+    deinit {
+        readahead?.stop()
+        copyBuffer.deallocate()
+    }
 
     func run() throws {
         try walk(directoryFD: Self.openDirectory(root), relativePrefix: "")
@@ -246,6 +254,7 @@ final class DirectoryWalker {
     private func copyFile(_ directoryFD: Int32, _ name: String, _ relativePath: String, size: Int64) throws {
         let fd: Int32
         if let source = options.contentSources[relativePath] {
+            readahead?.consume(size)
             fd = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else { throw ArchiveError.systemCall("open \(source)", errno: errno) }
             var info = stat()

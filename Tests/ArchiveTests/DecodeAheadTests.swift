@@ -175,3 +175,11 @@ struct DecodeAheadTests {
         #expect(throws: ArchiveError.self) { try fixture.apply(truncated) }
     }
 }
+
+/// The readahead list follows the walk: sorted component by component, bytewise, as `DirectoryWalker` visits.
+@Suite struct SourceReadaheadOrderTests {
+    @Test func walkOrderIsDepthFirstByComponent() {
+        let names = ["b", "a-b/x", "a/z", "a/b/c", "A", "a.b"]
+        #expect(SourceReadahead.walkOrder(names) == ["A", "a/b/c", "a/z", "a-b/x", "a.b", "b"])
+    }
+}
