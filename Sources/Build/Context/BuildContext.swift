@@ -121,6 +121,8 @@ public final class BuildContext: @unchecked Sendable {
 
     /// Files hashed (not answered by the stat cache) since this context was opened.
     public var hashedFileCount: Int { statCache.hashedCount }
+    /// The bytes of those files.
+    public var hashedByteCount: Int64 { statCache.hashedBytes }
 
     // MARK: Helpers
 

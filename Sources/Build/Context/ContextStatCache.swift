@@ -29,6 +29,8 @@ final class ContextStatCache: @unchecked Sendable {
     private var dirty = false
     /// Files hashed (cache misses) since opening; tests and benchmarks read it.
     private(set) var hashedCount = 0
+    /// Their bytes: what BuildKit would have transferred from the client.
+    private(set) var hashedBytes: Int64 = 0
 
     static let header = "strata-context-stat-cache v1"
 
@@ -52,6 +54,7 @@ final class ContextStatCache: @unchecked Sendable {
                                         inode: status.inode, mode: status.rawMode, sha256: sha256)
         dirty = true
         hashedCount += 1
+        hashedBytes += status.size
     }
 
     /// Writes the table if anything changed (temp file + rename, so a crash leaves the old one).

@@ -34,6 +34,7 @@ public struct BuildExecutor: Sendable {
         let views = FilesystemViews(directories: directories)
         defer { views.releaseAll() }
         let progress = VertexCounter(sink: events)
+        Self.loadVertices(request, plans: plans, target: target, progress: progress)
         let scheduler = StageScheduler()
         let multiStage = document.stages.count > 1
         let environmentBox = EnvironmentBox()
@@ -66,6 +67,28 @@ public struct BuildExecutor: Sendable {
         for tag in request.tags { vertex.status("naming to \(tag.description) done") }
         vertex.done()
         return BuildResult(image: image, executedSteps: result.executed, cachedSteps: result.cached)
+    }
+
+    /// BuildKit's `[internal]` steps before the first stage: the Dockerfile and .dockerignore sent (2 bytes of
+    /// framing when there is none), then the config of each base image the target needs, in stage order.
+    static func loadVertices(_ request: BuildRequest, plans: [StagePlan], target: Int, progress: VertexCounter) {
+        let definition = progress.start("[internal] load build definition from \(request.dockerfileName)")
+        definition.status("transferring dockerfile: \(request.context.dockerfile.count)B done")
+        definition.done()
+        let ignore = progress.start("[internal] load .dockerignore")
+        ignore.status("transferring context: \(request.dockerignoreSize ?? 2)B done")
+        ignore.done()
+        var needed: Set<Int> = [], pending = [target]
+        while let index = pending.popLast() {
+            guard plans.indices.contains(index), needed.insert(index).inserted else { continue }
+            pending += plans[index].stageDependencies
+        }
+        var shown: Set<String> = []
+        for plan in plans where needed.contains(plan.index) {
+            guard case .image(let name) = plan.base, let reference = try? ImageReference(name).withDefaultTag(),
+                  shown.insert(reference.description).inserted else { continue }
+            progress.start("[internal] load metadata for \(reference.description)").done()
+        }
     }
 
     static func buildStage(_ index: Int, environment: BuildEnvironment) async throws -> StageResult {

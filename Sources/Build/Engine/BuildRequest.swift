@@ -24,6 +24,10 @@ public struct BuildRequest: Sendable {
     /// `--secret id=…,src=…`: id → host file.
     public var secrets: [String: String] = [:]
     public var snapshotter: SnapshotterKind = .fromEnvironment()
+    /// The Dockerfile's name as given (`-f`), for the `[internal] load build definition from …` line.
+    public var dockerfileName = "Dockerfile"
+    /// The size of the context's .dockerignore, nil when there is none.
+    public var dockerignoreSize: Int?
 
     public init(context: BuildContext, document: DockerfileDocument, platform: Platform) {
         self.context = context

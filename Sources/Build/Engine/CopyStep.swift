@@ -56,6 +56,7 @@ extension StageBuilder {
             } else {
                 let local = input.isAdd ? paths.filter { !CopyRequest.isURL($0) } : paths
                 contentKey = local.isEmpty ? "" : try context.checksum(sources: local).description
+                if !local.isEmpty { environment.contextShown.show(context, progress: environment.progress) }
                 if input.isAdd { contentKey += " urls:" + paths.filter(CopyRequest.isURL).joined(separator: " ") }
             }
         } catch let error as SourceError {

@@ -27,6 +27,36 @@ struct BuildEnvironment: Sendable {
     let platformValues: [String: String]
     let stageResult: @Sendable (Int) async throws -> StageResult
     let multiStage: Bool
+    let contextShown = ContextVertex()
+}
+
+/// BuildKit's `[internal] load build context`, shown once, when the first step reads the context.
+final class ContextVertex: @unchecked Sendable {
+    private let lock = NSLock()
+    private var shown = false
+
+    func show(_ context: BuildContext, progress: VertexCounter) {
+        let first = lock.withLock { () -> Bool in
+            defer { shown = true }
+            return !shown
+        }
+        guard first else { return }
+        let vertex = progress.start("[internal] load build context")
+        // What BuildKit would have sent: the files not answered by the stat cache.
+        vertex.status("transferring context: \(Self.transferSize(context.hashedByteCount)) done")
+        vertex.done()
+    }
+
+    /// BuildKit's transfer counter: plain bytes under 1 kB ("122B"), else two decimals ("35.70MB").
+    static func transferSize(_ bytes: Int64) -> String {
+        if bytes < 1000 { return "\(bytes)B" }
+        var value = Double(bytes) / 1000
+        for unit in ["kB", "MB", "GB"] {
+            if value < 1000 || unit == "GB" { return String(format: "%.2f", value) + unit }
+            value /= 1000
+        }
+        return "\(bytes)B"
+    }
 }
 
 /// Runs one stage's instructions in order, BuildKit 20.10's Dockerfile semantics.

@@ -91,6 +91,10 @@ struct BuildCommand: AsyncParsableCommand {
             do { wanted = try Platform.parse(platform) } catch { throw CLIError(message: "\(error)") }
         }
         var request = BuildRequest(context: context, document: document, platform: wanted)
+        request.dockerfileName = file.map { ($0 as NSString).lastPathComponent } ?? "Dockerfile"
+        if file == "-" { request.dockerfileName = "Dockerfile" }
+        var ignoreInfo = stat()
+        if contextArgument != "-", stat(contextArgument + "/.dockerignore", &ignoreInfo) == 0 { request.dockerignoreSize = Int(ignoreInfo.st_size) }
         do {
             request.tags = try tags.map { try ImageReference($0).withDefaultTag() }
         } catch {

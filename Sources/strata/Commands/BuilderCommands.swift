@@ -1,6 +1,7 @@
 import ArgumentParser
 import DockerViews
 import Format
+import Build
 import Foundation
 import Store
 
@@ -18,7 +19,8 @@ struct BuilderPruneCommand: AsyncParsableCommand {
         abstract: "Remove build cache",
         discussion: """
             Without -a, cache entries whose layer an image still uses are kept. Filters: until=<duration>
-            (unused-for=<duration>), cache entries last used longer ago than that.
+            (unused-for=<duration>), cache entries last used longer ago than that. Without a filter the snapshot
+            dirs builds keep go too: all with -a, else those of layers no image uses.
 
             Example: strata builder prune -a -f --filter until=24h
             """)
@@ -59,7 +61,9 @@ struct BuilderPruneCommand: AsyncParsableCommand {
             }
             cutoff = min(cutoff ?? keepCutoff, keepCutoff)
         }
-        let result = try store.pruneBuildCache(all: all, unusedSince: cutoff)
+        var result = try store.pruneBuildCache(all: all, unusedSince: cutoff)
+        // Snapshot dirs are not dated: a filtered prune (until, --keep-storage) leaves them.
+        if cutoff == nil { result.reclaimedBytes += try SnapshotPrune.prune(store: store, all: all) }
         var text = ""
         if !result.removedKeys.isEmpty {
             text += "Deleted build cache objects:\n" + result.removedKeys.map { $0 + "\n" }.joined() + "\n"

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// The same Dockerfile built three ways must give the same filesystem: on overlayfs (the default), on the
+/// copy-based snapshotter (`STRATA_SNAPSHOTTER=copy`, the fallback without overlayfs), and with `--squash`
+/// (one layer on top of the base). The Dockerfile deletes a base file (a whiteout), reads files a COPY wrote
+/// (the placeholders filled from the blob), links, chmods and adds a WORKDIR.
+@Suite("build: snapshotters and --squash", .serialized)
+struct BuildSnapshotterTests {
+    static let dockerfile = """
+        FROM snap/base
+        COPY files /app
+        RUN cat /app/a.txt > /app/copied.txt && rm /app/b.txt && rm -f /bin/uname && mkdir -p /made && echo hi > /made/x
+        WORKDIR /w
+        COPY files/sub/ /app/sub2/
+        RUN ln -s /app/a.txt /app/link && chmod 600 /app/copied.txt && ln /app/a.txt /app/hard
+        """
+
+    static let inspect = """
+        cd / && find app made w -exec stat -c '%n %F %a %u:%g %s %h' {} + | sort; md5sum app/copied.txt app/sub2/c.txt; \
+        test -e /bin/uname && echo uname-present || echo uname-gone
+        """
+
+    static func makeContext() throws -> URL {
+        let context = try Files.tempDirectory("snap-ctx")
+        let files = context.appendingPathComponent("files")
+        try FileManager.default.createDirectory(at: files.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try Data("alpha\n".utf8).write(to: files.appendingPathComponent("a.txt"))
+        try Data("beta\n".utf8).write(to: files.appendingPathComponent("b.txt"))
+        try Data(String(repeating: "c", count: 300_000).utf8).write(to: files.appendingPathComponent("sub/c.txt"))
+        try Data(dockerfile.utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        return context
+    }
+
+    /// Builds with `environment` and `flags`; returns the listing from inside the image and its layer count.
+    static func buildAndList(environment: [String: String] = [:], flags: [String] = []) async throws -> (listing: String, layers: Int) {
+        let strata = try StrataRunner(environment: environment)
+        _ = try await strata.importImage(try Files.busyboxRootfs(), "snap/base")
+        let context = try makeContext()
+        defer { try? FileManager.default.removeItem(at: context) }
+        let build = try await strata.run(["build", "-q", "-t", "snap/out"] + flags + [context.path])
+        #expect(build.status == 0, "\(build)")
+        let run = try await strata.run(["run", "--rm", "snap/out", "sh", "-c", inspect])
+        #expect(run.status == 0, "\(run)")
+        let layers = try await strata.run(["inspect", "--format", "{{len .RootFS.Layers}}", "snap/out"])
+        return (run.stdout, Int(layers.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1)
+    }
+
+    @Test("overlay, copy snapshotter and --squash give one filesystem")
+    func sameFilesystemThreeWays() async throws {
+        let overlay = try await Self.buildAndList()
+        #expect(overlay.listing.contains("uname-gone"))
+        #expect(overlay.listing.contains("app/copied.txt regular file 600 0:0 6 1"))
+        #expect(overlay.listing.contains("app/hard regular file 644 0:0 6 2"))
+        #expect(!overlay.listing.contains("app/b.txt"))
+        #expect(overlay.layers == 6)  // base + COPY, RUN, WORKDIR, COPY, RUN
+
+        let copy = try await Self.buildAndList(environment: ["STRATA_SNAPSHOTTER": "copy"])
+        #expect(copy.listing == overlay.listing)
+        #expect(copy.layers == overlay.layers)
+
+        let squashed = try await Self.buildAndList(flags: ["--squash"])
+        #expect(squashed.listing == overlay.listing)
+        #expect(squashed.layers == 2)  // the base's layer and one more
+    }
+
+    @Test("builder prune -a drops the snapshot dirs; the next build rebuilds them")
+    func pruneDropsSnapshots() async throws {
+        let strata = try StrataRunner()
+        _ = try await strata.importImage(try Files.busyboxRootfs(), "snap/base")
+        let context = try Self.makeContext()
+        defer { try? FileManager.default.removeItem(at: context) }
+        #expect(try await strata.run(["build", "-q", "-t", "snap/out", context.path]).status == 0)
+        let layers = strata.root.appendingPathComponent("snapshots/layers").path
+        #expect(try !FileManager.default.contentsOfDirectory(atPath: layers).isEmpty)
+        // Without -a the dirs of layers images still use stay.
+        #expect(try await strata.run(["builder", "prune", "-f"]).status == 0)
+        #expect(try !FileManager.default.contentsOfDirectory(atPath: layers).isEmpty)
+        let pruned = try await strata.run(["builder", "prune", "-a", "-f"])
+        #expect(pruned.status == 0, "\(pruned)")
+        #expect(pruned.stdout.contains("Total reclaimed space:"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layers).isEmpty)
+        #expect(try await strata.run(["build", "-q", "-t", "snap/again", context.path]).status == 0)
+        let run = try await strata.run(["run", "--rm", "snap/again", "sh", "-c", Self.inspect])
+        #expect(run.status == 0 && run.stdout.contains("uname-gone"), "\(run)")
+    }
+}
