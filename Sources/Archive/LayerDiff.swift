@@ -12,7 +12,9 @@ import Darwin
 ///   xattrs or symlink target differ, or — for non-directories — mtime (nanoseconds, where both
 ///   sides have them) or size differ. Content is never compared: like docker, a rewrite that keeps
 ///   size and mtime is invisible. (docker compares only the `security.capability` xattr; all
-///   xattrs are compared here, so an xattr-only change is carried.)
+///   xattrs are compared here, so an xattr-only change is carried. A changed link count is a
+///   change too: a new hard link to an old file takes the file along, as overlayfs's copy-up does,
+///   where docker's naive differ would split the two.)
 /// - A directory with any change below it is written too (its own header, before its children),
 ///   except the root, which has no entry.
 /// - A path gone from `after` becomes `.wh.<name>` in its parent; a deleted directory is one
@@ -170,7 +172,7 @@ final class LayerDiffWalker {
         pendingDirectories.removeAll()
     }
 
-    /// docker's `statDifferent` plus symlink target and xattrs (see `LayerDiff`).
+    /// docker's `statDifferent` plus symlink target, xattrs and link count (see `LayerDiff`).
     static func differs(old: stat, new: stat, oldHeader: TarEntryHeader, newHeader: TarEntryHeader) -> Bool {
         if old.st_mode != new.st_mode || old.st_uid != new.st_uid || old.st_gid != new.st_gid
             || old.st_rdev != new.st_rdev {
@@ -180,6 +182,9 @@ final class LayerDiffWalker {
             let sameTime = old.st_mtim.tv_sec == new.st_mtim.tv_sec
                 && (old.st_mtim.tv_nsec == new.st_mtim.tv_nsec || old.st_mtim.tv_nsec == 0 || new.st_mtim.tv_nsec == 0)
             if !sameTime || old.st_size != new.st_size { return true }
+            // A new hard link to an old file: overlayfs copies the file up with its new name, so the layer
+            // links the two; docker's naive differ misses this and splits them (moby changes.go ignores nlink).
+            if old.st_nlink != new.st_nlink { return true }
         }
         return oldHeader.linkName != newHeader.linkName || oldHeader.xattrs != newHeader.xattrs
     }
