@@ -79,7 +79,7 @@ struct RunCommandTests {
         try await compare(["-u", "1234:5678", Self.image, "sh", "-c", "id; echo $HOME"])
         try await compare(["-u", "nobody:root", Self.image, "id"])
         try await compare(["-w", "/tmp", Self.image, "pwd"])
-        try await compare(["-w", "/does/not/exist", Self.image, "sh", "-c", "pwd; ls -ld /does/not/exist"])
+        try await compare(["-w", "/does/not/exist", Self.image, "sh", "-c", "pwd; stat -c '%n %F %a %u %g' /does/not/exist"])
         try await compare(["-e", "A=1", "-e", "PATH=/bin", "-e", "HOME=/h", Self.image, "env"], unordered: true)
         try await compare(["-e", "Z=1", "-e", "A", "-e", "B=2", Self.image, "env"], unordered: true)
         try await compare(["--entrypoint", "echo", Self.image, "hi", "there"])
@@ -107,5 +107,24 @@ struct RunCommandTests {
         let removed = try await strata.run(["run", "--rm", Self.image, "true"])
         #expect(removed.status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: containers).count == 1)
+    }
+
+    /// An image's VOLUMEs become anonymous volumes: a copy of the image's content mounted over the path (an empty
+    /// directory when the image has none), writable, gone with --rm.
+    @Test func imageVolumesAreMounted() async throws {
+        let strata = try await Fixture.shared.strata()
+        let docker = try DockerPeer.require()
+        let rootfs = try Files.busyboxRootfs()
+        let change = #"VOLUME ["/bin", "/empty"]"#
+        #expect(try await docker.run(["import", "-c", change, rootfs, "local/volumes"]).status == 0)
+        _ = try await strata.importImage(rootfs, "local/volumes", changes: [change])
+        try await compare(["local/volumes", "sh", "-c", """
+            stat -c '%n %F %a %u %g' /bin /empty; ls /bin | wc -l; grep -c ' /bin \\| /empty ' /proc/mounts
+            touch /empty/x /bin/y && ls /empty && /bin/echo still-runs
+            """])
+        let containers = strata.root.appendingPathComponent("containers").path
+        let before = (try? FileManager.default.contentsOfDirectory(atPath: containers).count) ?? 0
+        #expect(try await strata.run(["run", "--rm", "local/volumes", "true"]).status == 0)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: containers).count) ?? 0) == before)
     }
 }

@@ -101,6 +101,14 @@ struct RunCommand: AsyncParsableCommand {
             let environment = ContainerFiles.environment(imageEnv: config.env ?? [], userEnv: options.environment,
                                                          hostname: host, tty: tty, home: containerUser.home)
             let workingDirectory = workdir ?? (config.workingDir.isEmpty ? "/" : config.workingDir)
+            let taken = Set(options.mounts.map { "/" + $0.destination.split(separator: "/").joined(separator: "/") })
+            let volumes: [SandboxMount]
+            do {
+                volumes = try AnonymousVolumes.prepare(config.volumes ?? [], rootfs: rootfs.mountPoint,
+                                                       in: containerDirectory, skipping: taken)
+            } catch {
+                throw Self.daemonError(RuntimeErrorText.describe(error))
+            }
             let hosts = options.network == .hostNetwork
                 ? (try? String(contentsOfFile: "/etc/hosts", encoding: .utf8)) ?? ContainerFiles.defaultHosts()
                 : ContainerFiles.defaultHosts()
@@ -108,7 +116,7 @@ struct RunCommand: AsyncParsableCommand {
                 arguments: argv, environment: environment, rootfs: rootfs.mountPoint,
                 workingDirectory: workingDirectory.hasPrefix("/") ? workingDirectory : "/" + workingDirectory,
                 user: containerUser, hostname: host, network: options.network == .none ? .none : .host,
-                hostsFile: hosts, resolvConf: ContainerFiles.resolvConf(), mounts: options.mounts,
+                hostsFile: hosts, resolvConf: ContainerFiles.resolvConf(), mounts: volumes + options.mounts,
                 stdin: interactive ? STDIN_FILENO : -1, tty: tty, forwardSignals: true)
             do { status = try await SandboxProcess.run(spec) } catch let error as SandboxError {
                 throw Self.startError(error)
