@@ -62,8 +62,8 @@ public struct ImageListView: Sendable {
     /// docker's `reference.FamiliarMatch`: the pattern against `name` and against `name:tag`.
     static func matchesAny(_ patterns: [String], _ reference: ImageReference) -> Bool {
         patterns.contains { pattern in
-            GoPathMatch.matches(pattern, reference.familiarName) == true
-                || GoPathMatch.matches(pattern, reference.familiarString) == true
+            GoPathGlob.matches(pattern, reference.familiarName) == true
+                || GoPathGlob.matches(pattern, reference.familiarString) == true
         }
     }
 

@@ -1,3 +1,5 @@
+import OCI
+
 /// Why a `.dockerignore` could not be used (moby's wording).
 public enum DockerIgnoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A line that is just `!`.

@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 // Hand-written: moby's patternmatcher turns each pattern into a Go regexp; this compiles the same
 // translation into a tiny backtracking matcher so no regex engine runs per context file.

@@ -72,25 +72,6 @@ import Testing
         #expect(DockerIgnoreError.illegalExclusion.description == "illegal exclusion pattern: \"!\"")
     }
 
-    @Test func goPathClean() {
-        #expect(GoPath.clean("") == ".")
-        #expect(GoPath.clean("/../a//b/./c/..") == "/a/b")
-        #expect(GoPath.clean("../a") == "../a")
-        #expect(GoPath.clean("a/../..") == "..")
-        #expect(GoPath.clean("/") == "/")
-    }
-
-    @Test func goPathGlob() {
-        #expect(GoPathGlob.matches("*.txt", "a.txt") == true)
-        #expect(GoPathGlob.matches("*", "a/b") == false)
-        #expect(GoPathGlob.matches("a?c", "abc") == true)
-        #expect(GoPathGlob.matches("[^a]x", "bx") == true)
-        #expect(GoPathGlob.matches("[a-", "a") == nil)
-        #expect(GoPathGlob.matches("\\*", "*") == true)
-        #expect(GoPathGlob.hasMeta("su*"))
-        #expect(!GoPathGlob.hasMeta("plain/path"))
-    }
-
     /// Many patterns over many paths stay fast (no regex engine on the common path).
     @Test func manyPathsAreFast() throws {
         let ignore = try DockerIgnore(parsing: "**/*.o\nbuild\n!build/keep\nnode_modules\n*.log\n**/.git\n")

@@ -1,3 +1,5 @@
+import OCI
+
 /// One COPY or ADD instruction's file work, with its flags already substituted.
 public struct CopyRequest: Sendable, Equatable {
     /// The sources as written (context- or stage-relative, wildcards allowed; ADD may use URLs).
@@ -30,7 +32,7 @@ public struct CopyRequest: Sendable, Equatable {
     /// and a directory when written with a trailing "/" (or as "." or "").
     public var resolvedDestination: (path: String, isDirectory: Bool) {
         let joined = destination.hasPrefix("/") ? destination : workingDirectory + "/" + destination
-        let path = GoPathClean.clean("/" + joined)
+        let path = GoPath.clean("/" + joined)
         let isDirectory = destination.isEmpty || destination == "." || destination.hasSuffix("/")
         return (path, isDirectory)
     }

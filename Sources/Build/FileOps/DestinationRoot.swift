@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Dockerfile
+import OCI
 
 /// A rootfs COPY writes into. Paths are resolved one component at a time with O_NOFOLLOW, symlinks
 /// followed by hand as if the root were "/" (absolute targets restart at the root, ".." stops there),
@@ -118,7 +119,7 @@ final class DestinationRoot {
 
     /// Splits an absolute container path into its (lexically cleaned) parent and last name.
     static func split(_ containerPath: String) -> (String, String) {
-        let cleaned = GoPathClean.clean("/" + containerPath)
+        let cleaned = GoPath.clean("/" + containerPath)
         guard cleaned != "/" else { return ("/", "") }
         let slash = cleaned.lastIndex(of: "/")!
         let parent = String(cleaned[..<slash])
@@ -126,4 +127,3 @@ final class DestinationRoot {
     }
 }
 
-typealias GoPathClean = GoPath

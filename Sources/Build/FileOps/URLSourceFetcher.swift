@@ -6,6 +6,7 @@ import Darwin
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import OCI
 import NIOCore
 
 /// ADD of an http(s) URL, as BuildKit does it: the body becomes one file (never extracted), named after
@@ -72,7 +73,7 @@ enum URLSourceFetcher {
     /// BuildKit names the file after the URL path's base; a path without one gives "__unnamed__".
     static func fileName(for url: String) -> String {
         let path = URLComponents(string: url)?.path ?? ""
-        let base = GoPathClean.clean(path.isEmpty ? "/" : path).split(separator: "/").last.map(String.init) ?? ""
+        let base = GoPath.clean(path.isEmpty ? "/" : path).split(separator: "/").last.map(String.init) ?? ""
         return base.isEmpty || base == "." ? "__unnamed__" : base
     }
 

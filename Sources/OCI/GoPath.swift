@@ -1,5 +1,5 @@
 // Hand-written: Go's path.Clean and path.Match decide which files docker's COPY and .dockerignore
-// select, and Foundation has no equivalent with the same edge cases.
+// select and which names `images --filter reference=` keeps; Foundation has no equivalent with the same edge cases.
 
 /// Go's `path.Clean` for slash-separated paths.
 public enum GoPath {
