@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// docker's `--filter key=value` arguments, grouped by key in the order given.
 public struct FilterArguments: Sendable, Equatable {
@@ -75,7 +76,7 @@ public struct FilterError: Error, CustomStringConvertible, Equatable, Sendable {
 /// or Unix seconds with an optional fraction. Returns Unix seconds.
 public enum TimestampArgument {
     public static func parse(_ value: String, now: Double = Date().timeIntervalSince1970) throws(FilterError) -> Double {
-        if let duration = GoDuration.parse(value) { return now - duration }
+        if let duration = GoDuration.seconds(value) { return now - duration }
         if let seconds = Double(value), !value.contains("e"), !value.contains("E") { return seconds }
         let layouts = ["yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSSZZZZZ", "yyyy-MM-dd'T'HH:mm:ssZZZZZ", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS",
                        "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH", "yyyy-MM-dd"]
@@ -87,36 +88,5 @@ public enum TimestampArgument {
             if let date = formatter.date(from: value) { return date.timeIntervalSince1970 }
         }
         throw FilterError(message: "failed to parse value as time or duration: \"\(value)\"")
-    }
-}
-
-/// Go's `time.ParseDuration` for the units docker users type (ns, us, ms, s, m, h).
-public enum GoDuration {
-    public static func parse(_ text: String) -> Double? {
-        var rest = Substring(text)
-        var sign = 1.0
-        if rest.first == "-" || rest.first == "+" { sign = rest.first == "-" ? -1 : 1; rest = rest.dropFirst() }
-        if rest == "0" { return 0 }
-        guard !rest.isEmpty else { return nil }
-        var total = 0.0
-        while !rest.isEmpty {
-            let number = rest.prefix { $0.isNumber || $0 == "." }
-            guard !number.isEmpty, let value = Double(number) else { return nil }
-            rest = rest.dropFirst(number.count)
-            let unit = rest.prefix { !$0.isNumber && $0 != "." }
-            rest = rest.dropFirst(unit.count)
-            let scale: Double
-            switch unit {
-            case "ns": scale = 1e-9
-            case "us", "µs", "μs": scale = 1e-6
-            case "ms": scale = 1e-3
-            case "s": scale = 1
-            case "m": scale = 60
-            case "h": scale = 3600
-            default: return nil
-            }
-            total += value * scale
-        }
-        return sign * total
     }
 }

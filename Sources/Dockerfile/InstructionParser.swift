@@ -1,3 +1,5 @@
+import OCI
+
 /// Turns raw instruction lines into typed instructions, with BuildKit's argument checks and messages.
 enum InstructionParser {
     static func instruction(_ node: RawNode) throws(DockerfileError) -> Instruction {
@@ -216,7 +218,8 @@ enum InstructionParser {
         result.test = [node.isJSON ? "CMD" : "CMD-SHELL"] + command
         func interval(_ name: String) throws(DockerfileError) -> Int64 {
             guard let value = set.string(name), !value.isEmpty else { return 0 }
-            let duration = try GoDuration.parse(value)
+            let duration: Int64
+            do { duration = try GoDuration.parse(value) } catch { throw DockerfileError(error.description) }
             if duration < 1_000_000 { throw DockerfileError("Interval \"\(name)\" cannot be less than 1ms") }
             return duration
         }

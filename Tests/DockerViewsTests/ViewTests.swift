@@ -85,9 +85,9 @@ private func image(_ tags: [String], digests: [String] = [], created: Double = 1
 }
 
 @Test func goDurationsAndTimestamps() throws {
-    #expect(GoDuration.parse("1h30m") == 5400)
-    #expect(GoDuration.parse("10m") == 600)
-    #expect(GoDuration.parse("abc") == nil)
+    #expect(GoDuration.seconds("1h30m") == 5400)
+    #expect(GoDuration.seconds("10m") == 600)
+    #expect(GoDuration.seconds("abc") == nil)
     #expect(try TimestampArgument.parse("24h", now: 100_000) == 100_000 - 86_400)
     #expect(try TimestampArgument.parse("1700000000") == 1_700_000_000)
     #expect(throws: FilterError.self) { try TimestampArgument.parse("nonsense") }

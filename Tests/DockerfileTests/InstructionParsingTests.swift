@@ -160,13 +160,6 @@ import Testing
         #expect(document.stages[0].instructions.map(\.expandsVariables) == [false, true, false, true, false])
     }
 
-    @Test func goDurations() throws {
-        #expect(try GoDuration.parse("1h2m3.5s") == 3_723_500_000_000)
-        #expect(try GoDuration.parse("0") == 0)
-        #expect(try GoDuration.parse("1.5us") == 1_500)
-        #expect(throws: DockerfileError("time: unknown unit \"x\" in duration \"5x\"")) { try GoDuration.parse("5x") }
-        #expect(throws: DockerfileError("time: invalid duration \"\"")) { try GoDuration.parse("") }
-    }
 
     @Test func keywordsAreCaseInsensitive() throws {
         let document = try parsed("from scratch\nrun true\nCoPy a b\n")

@@ -1,8 +1,9 @@
 import ArgumentParser
+import Build
 import DockerViews
 import Format
-import Build
 import Foundation
+import OCI
 import Store
 
 /// `strata builder …`: the build cache.
@@ -83,34 +84,12 @@ struct BuilderPruneCommand: AsyncParsableCommand {
         if values.count > 1 {
             throw CLIError(message: "Error response from daemon: failed to prune build cache: filters expect only one value")
         }
-        guard let seconds = GoDuration.parse(value) else {
+        do {
+            return Double(try GoDuration.parse(value)) / 1e9
+        } catch {
             throw CLIError(message: "Error response from daemon: failed to prune build cache: \"until\" filter expects a duration "
-                                    + "(e.g., '24h'): \(goDurationError(value))")
+                                    + "(e.g., '24h'): \(error)")
         }
-        return seconds
-    }
-
-    /// `time.ParseDuration`'s error text for a value it rejects.
-    static func goDurationError(_ value: String) -> String {
-        let quoted = "\"\(value)\""
-        var rest = Substring(value)
-        if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
-        if rest.isEmpty { return "time: invalid duration \(quoted)" }
-        while !rest.isEmpty {
-            guard let first = rest.first, first.isASCII && (first.isNumber || first == ".") else {
-                return "time: invalid duration \(quoted)"
-            }
-            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-            if number == "." { return "time: invalid duration \(quoted)" }
-            rest = rest.dropFirst(number.count)
-            let unit = rest.prefix { !($0.isASCII && ($0.isNumber || $0 == ".")) }
-            if unit.isEmpty { return "time: missing unit in duration \(quoted)" }
-            if !["ns", "us", "µs", "μs", "ms", "s", "m", "h"].contains(String(unit)) {
-                return "time: unknown unit \"\(unit)\" in duration \(quoted)"
-            }
-            rest = rest.dropFirst(unit.count)
-        }
-        return "time: invalid duration \(quoted)"
     }
 
     /// Entries are kept newest first while they fit in `keep` bytes; returns the last-used time below which the

@@ -1,10 +1,16 @@
-// Go's `time.ParseDuration`, re-implemented because HEALTHCHECK durations and their error messages must
-// match docker's exactly.
+// Go's `time.ParseDuration`, re-implemented because HEALTHCHECK durations, `until=` filters and their
+// error messages must match docker's exactly.
 
-enum GoDuration {
+/// What `time.ParseDuration` says about a value it rejects.
+public struct GoDurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public enum GoDuration {
     /// Nanoseconds for a Go duration string such as `1m30s`, `500ms`, `1.5h`.
-    static func parse(_ text: String) throws(DockerfileError) -> Int64 {
-        let invalid = DockerfileError("time: invalid duration \"\(text)\"")
+    public static func parse(_ text: String) throws(GoDurationError) -> Int64 {
+        let invalid = GoDurationError("time: invalid duration \"\(text)\"")
         var scalars = Array(text.unicodeScalars)[...]
         var negative = false
         if let sign = scalars.first, sign == "-" || sign == "+" {
@@ -45,7 +51,7 @@ enum GoDuration {
                 unit.unicodeScalars.append(scalar)
                 scalars = scalars.dropFirst()
             }
-            guard !unit.isEmpty else { throw DockerfileError("time: missing unit in duration \"\(text)\"") }
+            guard !unit.isEmpty else { throw GoDurationError("time: missing unit in duration \"\(text)\"") }
             let multiplier: Int64
             switch unit {
             case "ns": multiplier = 1
@@ -54,7 +60,7 @@ enum GoDuration {
             case "s": multiplier = 1_000_000_000
             case "m": multiplier = 60_000_000_000
             case "h": multiplier = 3_600_000_000_000
-            default: throw DockerfileError("time: unknown unit \"\(unit)\" in duration \"\(text)\"")
+            default: throw GoDurationError("time: unknown unit \"\(unit)\" in duration \"\(text)\"")
             }
             let (scaled, overflowScale) = whole.multipliedReportingOverflow(by: multiplier)
             if overflowScale { throw invalid }
@@ -63,5 +69,10 @@ enum GoDuration {
             totalExact = sum
         }
         return negative ? -totalExact : totalExact
+    }
+
+    /// The duration in seconds, nil when Go would reject it.
+    public static func seconds(_ text: String) -> Double? {
+        (try? parse(text)).map { Double($0) / 1e9 }
     }
 }

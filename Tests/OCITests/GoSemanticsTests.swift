@@ -31,3 +31,11 @@ import OCI
     #expect(GoPathGlob.hasMeta("su*"))
     #expect(!GoPathGlob.hasMeta("plain/path"))
 }
+
+@Test func goDurations() throws {
+    #expect(try GoDuration.parse("1h2m3.5s") == 3_723_500_000_000)
+    #expect(try GoDuration.parse("0") == 0)
+    #expect(try GoDuration.parse("1.5us") == 1_500)
+    #expect(throws: GoDurationError("time: unknown unit \"x\" in duration \"5x\"")) { try GoDuration.parse("5x") }
+    #expect(throws: GoDurationError("time: invalid duration \"\"")) { try GoDuration.parse("") }
+}
