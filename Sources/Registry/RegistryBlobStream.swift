@@ -20,6 +20,8 @@ public final class RegistryBlobStream {
     private var skip: Int64 = 0
     private var resumes = 0
     private var finished = false
+    /// Every byte was read and matched `digest` (and `size`).
+    public private(set) var isVerified = false
 
     /// Bytes delivered so far.
     public var bytesRead: Int64 { received }
@@ -73,6 +75,7 @@ public final class RegistryBlobStream {
                 iterator = nil
                 if let size, received < size { throw RegistryError.truncated(url: request.url) }
                 try verify()
+                isVerified = true
                 finished = true
             } catch {
                 iterator = nil

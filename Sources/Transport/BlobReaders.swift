@@ -67,18 +67,22 @@ public final class VerifyingBlobReader: BlobReader {
     public let expectedSize: Int64?
     private let what: String
     private var verified = false
+    /// The reader at the bottom when it checks this same digest itself: then only sizes are counted here.
+    private let checkedBy: (any SelfVerifyingBlobReader)?
 
-    init(_ inner: any BlobReader, digest: Digest, size: Int64?, what: String) {
+    /// `source`: the reader `inner` reads from, in case it verifies `digest` on its own.
+    init(_ inner: any BlobReader, digest: Digest, size: Int64?, what: String, source: (any BlobReader)? = nil) {
         self.inner = inner
         expectedDigest = digest
         expectedSize = size
         self.what = what
+        checkedBy = source as? any SelfVerifyingBlobReader
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
         let count = try await inner.read(into: buffer)
         if count > 0 {
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            if checkedBy == nil { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
             byteCount += Int64(count)
         }
         return count
@@ -91,6 +95,13 @@ public final class VerifyingBlobReader: BlobReader {
         if verified { return }
         if let expectedSize, expectedSize != byteCount {
             throw TransportError.sizeMismatch(what: what, expected: expectedSize, actual: byteCount)
+        }
+        if let checkedBy {
+            guard checkedBy.verifiedDigest == expectedDigest else {
+                throw TransportError.digestMismatch(what: what, expected: expectedDigest.description, actual: "(not fully read)")
+            }
+            verified = true
+            return
         }
         let actual = hasher.finalize()
         guard actual == expectedDigest else {

@@ -181,7 +181,8 @@ public struct ImageCopier: Sendable {
         progress?(.layerStarted(layer, total: total))
         let counted = ProgressBlobReader(raw, layer: layer, total: total, interval: interval, progress: progress)
         let verifying = delivery == .asStored
-            ? VerifyingBlobReader(counted, digest: layer.blob.digest, size: layer.blob.size, what: "layer \(layer.blob.digest)")
+            ? VerifyingBlobReader(counted, digest: layer.blob.digest, size: layer.blob.size, what: "layer \(layer.blob.digest)",
+                                  source: raw)
             : VerifyingBlobReader(counted, digest: layer.diffID, size: layer.uncompressedSize, what: "layer \(layer.diffID)")
         try await destination.putLayer(layer, from: verifying)
         try verifying.finish()

@@ -85,6 +85,13 @@ public protocol BlobReader: AnyObject {
     func close()
 }
 
+/// A reader that checks its own bytes against a digest (a registry stream does, before it reports the end), so
+/// that a copy need not hash them a second time.
+public protocol SelfVerifyingBlobReader: BlobReader {
+    /// The digest every byte was checked against, once all were read; nil before, or when they did not match.
+    var verifiedDigest: Digest? { get }
+}
+
 /// Where images come from: the store, an archive, a layout directory, a registry. Sendable because the copier
 /// opens several layers at once from different tasks; sources only read, so this costs them nothing.
 public protocol ImageSource: Sendable {

@@ -78,7 +78,8 @@ public final class RecompressingSource: ImageSource, @unchecked Sendable {
         defer { unlink(input) }
         let raw = try await base.openLayer(layer, as: .asStored)
         defer { raw.close() }
-        let verifying = VerifyingBlobReader(raw, digest: layer.blob.digest, size: layer.blob.size, what: "layer \(layer.blob.digest)")
+        let verifying = VerifyingBlobReader(raw, digest: layer.blob.digest, size: layer.blob.size, what: "layer \(layer.blob.digest)",
+                                            source: raw)
         try await Self.write(verifying, to: input)
         try verifying.finish()
 

@@ -121,10 +121,11 @@ public final class RegistrySource: ImageSource, @unchecked Sendable {
     }
 }
 
-/// A registry blob stream as a transport `BlobReader`.
-final class RegistryBlobReader: BlobReader {
+/// A registry blob stream as a transport `BlobReader`; the stream checks size and digest itself.
+final class RegistryBlobReader: SelfVerifyingBlobReader {
     let stream: RegistryBlobStream
     init(_ stream: RegistryBlobStream) { self.stream = stream }
+    var verifiedDigest: Digest? { stream.isVerified ? stream.digest : nil }
     func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int { try await stream.read(into: buffer) }
     func close() { stream.close() }
 }
