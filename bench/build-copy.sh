@@ -4,6 +4,7 @@
 DESCRIPTION="COPY a 20,000-file 500 MB context (${BENCH_COPY_MODE:-cold})"
 GOAL_KIND=ratio
 GOAL=$([ "${BENCH_COPY_MODE:-cold}" = touch ] && echo 0.5 || echo 0.7)   # touch: the one-file-changed rebuild goal
+source "$(dirname "${BASH_SOURCE[0]}")/lib/buildah.bash"   # buildah's goal for this one: ratio <= 0.5
 
 setup() {
   mkdir -p ctx/files
@@ -39,28 +40,18 @@ run_peer() {
   else DOCKER_BUILDKIT=1 dk build --no-cache -q -t bench/build-copy ctx >/dev/null; fi
 }
 # buildah (`buildah bud --isolation chroot`, the issue's second peer): the same build, 3 runs, against strata's
-# median from the timed runs above. Its busybox base comes from strata's image through skopeo.
+# median from the timed runs above (in touch mode with `--layers`, its cache).
+buildah_prepare() { drop_caches; [ "${BENCH_COPY_MODE:-cold}" = touch ] && date +%s%N > ctx/files/1/f1 || true; }
 report() {
-  if ! command -v buildah >/dev/null; then
-    [ "${CI:-}" = true ] && { echo "buildah not installed" >&2; return 1; }
-    note "buildah not installed: no buildah comparison"; return 0
+  command -v buildah >/dev/null && buildah_base bench/busybox:latest
+  if [ "${BENCH_COPY_MODE:-cold}" = touch ]; then
+    command -v buildah >/dev/null && buildah bud --isolation chroot --layers -q -t bench/build-copy ctx >/dev/null 2>&1
+    buildah_compare bench/build-copy ctx 3 --layers
+  else
+    buildah_compare bench/build-copy ctx 3
   fi
-  strata save bench/busybox:latest -o busybox.tar
-  skopeo copy -q docker-archive:busybox.tar containers-storage:localhost/bench/busybox:latest
-  local i t0 t1 times=() s b
-  for i in 1 2 3; do
-    drop_caches; [ "${BENCH_COPY_MODE:-cold}" = touch ] && date +%s%N > ctx/files/1/f1
-    t0=$(now_s)
-    if [ "${BENCH_COPY_MODE:-cold}" = touch ]; then buildah bud --isolation chroot --layers -q -t bench/build-copy ctx >/dev/null 2>&1
-    else buildah bud --isolation chroot -q -t bench/build-copy ctx >/dev/null 2>&1; fi
-    t1=$(now_s); times+=("$(elapsed_ms "$t0" "$t1")")
-  done
-  b=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
-  s=$(cut -f1 "$BENCH_DIR/times.tsv" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-  note "buildah bud --isolation chroot, median of 3: $b ms; strata median $s ms; ratio strata/buildah $(awk -v a="$s" -v b="$b" 'BEGIN { printf "%.3f", a / b }') (goal <= 0.5)"
 }
 cleanup() {
   dk rmi -f bench/build-copy bench/busybox:latest >/dev/null 2>&1 || true
-  buildah rmi -f localhost/bench/build-copy localhost/bench/busybox:latest >/dev/null 2>&1 || true
-  rm -f busybox.tar
+  buildah_cleanup localhost/bench/build-copy localhost/bench/busybox:latest
 }
