@@ -15,6 +15,8 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             The container shares the host's network unless --network none. Without --rm its writable layer
             is kept in <root>/containers/<id>/ (there is no `strata ps` or `strata rm`: remove that directory).
+            Each VOLUME of the image gets an anonymous volume there, a copy of the image's content at that path,
+            as docker run does; --rm removes it with the container.
 
             Examples:
               strata run --rm busybox echo hello
