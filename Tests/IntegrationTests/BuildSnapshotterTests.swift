@@ -84,4 +84,38 @@ struct BuildSnapshotterTests {
         let run = try await strata.run(["run", "--rm", "snap/again", "sh", "-c", Self.inspect])
         #expect(run.status == 0 && run.stdout.contains("uname-gone"), "\(run)")
     }
+
+    @Test("kill -9 in the middle of a RUN: the next build unmounts and removes what the dead one left")
+    func killedBuildIsSweptByTheNext() async throws {
+        let strata = try StrataRunner()
+        _ = try await strata.importImage(try Files.busyboxRootfs(), "snap/base")
+        let context = try Files.tempDirectory("snap-kill")
+        defer { try? FileManager.default.removeItem(at: context) }
+        try Data("FROM snap/base\nRUN sleep 60\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        let scratch = strata.root.appendingPathComponent("build-tmp").path + "/"
+        func mounts() -> [String] {
+            // procfs reports size 0: read to the end rather than by size.
+            let table = FileHandle(forReadingAtPath: "/proc/self/mountinfo").map {
+                String(decoding: $0.readDataToEndOfFile(), as: UTF8.self)
+            } ?? ""
+            return table.split(separator: "\n").compactMap { line in
+                let fields = line.split(separator: " ")
+                return fields.count > 4 && fields[4].hasPrefix(scratch) ? String(fields[4]) : nil
+            }
+        }
+        let child = try strata.launch(["build", "--no-cache", "-q", context.path])
+        let deadline = ContinuousClock.now + .seconds(30)
+        while mounts().isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!mounts().isEmpty, "the RUN's overlay never appeared")
+        child.kill(SIGKILL)
+        _ = await child.wait(timeout: .seconds(30))
+        #expect(!mounts().isEmpty, "expected the dead build's mount to stay until swept")
+
+        try Data("FROM snap/base\nRUN true\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        let next = try await strata.run(["build", "-q", context.path])
+        #expect(next.status == 0, "\(next)")
+        #expect(mounts().isEmpty, "left mounted: \(mounts())")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty)
+        #expect(try await strata.run(["system", "check"]).status == 0)
+    }
 }

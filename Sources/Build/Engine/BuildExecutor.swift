@@ -30,7 +30,9 @@ public struct BuildExecutor: Sendable {
             throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(error.line == nil ? error.message : error.description)")
         }
         let globalScope = document.globalScope(buildArgs: request.buildArgs, platformValues: platformValues)
-        let directories = LayerDirectories(store: store, kind: request.snapshotter)
+        let session = try ScratchSession.begin(root: store.root.path + "/build-tmp")
+        defer { withExtendedLifetime(session) {} }
+        let directories = LayerDirectories(store: store, kind: request.snapshotter, scratchRoot: session.path)
         let views = FilesystemViews(directories: directories)
         defer { views.releaseAll() }
         let progress = VertexCounter(sink: events)

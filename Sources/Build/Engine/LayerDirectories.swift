@@ -18,7 +18,14 @@ struct LayerDirectories: Sendable {
     let fillLock = NSLock()
 
     var root: String { store.root.path + "/snapshots/layers" }
-    var scratchRoot: String { store.root.path + "/build-tmp" }
+    /// Where `newScratch` makes its directories: the build's `ScratchSession`.
+    var scratchRoot: String
+
+    init(store: ImageStore, kind: SnapshotterKind, scratchRoot: String? = nil) {
+        self.store = store
+        self.kind = kind
+        self.scratchRoot = scratchRoot ?? store.root.path + "/build-tmp"
+    }
 
     func path(for diffID: Digest) -> String { root + "/" + diffID.encoded }
 
