@@ -85,6 +85,14 @@ public final class VerifyingBlobReader: BlobReader {
             if checkedBy == nil { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
             byteCount += Int64(count)
         }
+        // A consumer that stops at the promised size (an upload of known length) never asks for the end, where
+        // the source does its check: ask for it here.
+        if let checkedBy, count > 0, let expectedSize, byteCount == expectedSize, checkedBy.verifiedDigest == nil {
+            let probe = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 1)
+            defer { probe.deallocate() }
+            let extra = try await inner.read(into: probe)
+            if extra > 0 { throw TransportError.sizeMismatch(what: what, expected: expectedSize, actual: byteCount + Int64(extra)) }
+        }
         return count
     }
 

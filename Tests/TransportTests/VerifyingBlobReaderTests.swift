@@ -11,9 +11,12 @@ import Testing
         var offset = 0
         let checks: Bool
         init(_ data: [UInt8], checks: Bool) { self.data = data; self.checks = checks }
-        var verifiedDigest: Digest? { checks && offset == data.count ? Digest.sha256(Data(data)) : nil }
+        /// Like a registry stream: checked only when a read reports the end.
+        var sawEnd = false
+        var verifiedDigest: Digest? { checks && sawEnd ? Digest.sha256(Data(data)) : nil }
         func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
             let count = min(buffer.count, data.count - offset)
+            if count == 0 { sawEnd = true }
             data.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: count) }
             offset += count
             return count
@@ -36,6 +39,12 @@ import Testing
         let full = VerifyingBlobReader(source, digest: digest, size: Int64(Self.payload.count), what: "layer", source: source)
         try await drain(full)
         try full.finish()
+
+        // A consumer that stops at the promised size (an upload of known length): the end is asked for on its behalf.
+        let sizedSource = Bytes(Self.payload, checks: true)
+        let sized = VerifyingBlobReader(sizedSource, digest: digest, size: Int64(Self.payload.count), what: "layer", source: sizedSource)
+        try await drain(sized, upTo: Self.payload.count)
+        try sized.finish()
 
         let partialSource = Bytes(Self.payload, checks: true)
         let partial = VerifyingBlobReader(partialSource, digest: digest, size: nil, what: "layer", source: partialSource)
