@@ -118,4 +118,32 @@ struct BuildSnapshotterTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty)
         #expect(try await strata.run(["system", "check"]).status == 0)
     }
+
+    @Test("two builds filling the same COPY tree at once both see the copied bytes")
+    func concurrentFills() async throws {
+        let strata = try StrataRunner()
+        _ = try await strata.importImage(try Files.busyboxRootfs(), "snap/base")
+        let context = try Self.makeContext()
+        defer { try? FileManager.default.removeItem(at: context) }
+        // The COPY alone: its tree is kept unfilled.
+        try Data("FROM snap/base\nCOPY files /app\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        #expect(try await strata.run(["build", "-q", context.path]).status == 0)
+        let layers = strata.root.appendingPathComponent("snapshots/layers").path
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layers).contains { $0.hasSuffix(".unfilled") })
+        // Two builds reuse the cached COPY and run on it, so both fill the tree at the same moment.
+        for n in 1...2 {
+            try Data("FROM snap/base\nCOPY files /app\nRUN md5sum /app/sub/c.txt > /sum\(n)\n".utf8)
+                .write(to: context.appendingPathComponent("Dockerfile.\(n)"))
+        }
+        async let first = strata.run(["build", "-q", "-t", "snap/fill1", "-f", context.path + "/Dockerfile.1", context.path])
+        async let second = strata.run(["build", "-q", "-t", "snap/fill2", "-f", context.path + "/Dockerfile.2", context.path])
+        let results = try await [first, second]
+        for result in results { #expect(result.status == 0, "\(result)") }
+        let expected = try await strata.run(["run", "--rm", "snap/fill1", "md5sum", "/app/sub/c.txt"])
+        for n in 1...2 {
+            let sum = try await strata.run(["run", "--rm", "snap/fill\(n)", "cat", "/sum\(n)"])
+            #expect(sum.stdout == expected.stdout && !sum.stdout.isEmpty, "\(sum)")
+        }
+        #expect(try !FileManager.default.contentsOfDirectory(atPath: layers).contains { $0.hasSuffix(".unfilled") })
+    }
 }

@@ -38,14 +38,20 @@ extension LayerDirectories {
         let marker = unfilledMarker(for: layer.diffID)
         guard access(marker, F_OK) == 0 else { return true }
         return fillLock.withLock {
-            guard access(marker, F_OK) == 0 else { return true }
+            // Other strata processes may fill the same tree: the marker's flock serializes them, and whoever
+            // comes second finds the marker gone.
+            let markerFD = open(marker, O_RDONLY | O_CLOEXEC)
+            guard markerFD >= 0 else { return access(target, F_OK) == 0 }
+            defer { close(markerFD) }
+            _ = flock(markerFD, LOCK_EX)
+            guard access(marker, F_OK) == 0 else { return access(target, F_OK) == 0 }
             do {
                 let fd = open(store.blobs.path(for: layer.blobDigest), O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw FileSystemError("open", store.blobs.path(for: layer.blobDigest), code: errno) }
                 defer { close(fd) }
                 let applier = try LayerApplier(directory: target, options: .init(rewriteFilesInPlace: true))
                 guard try applier.apply(layerFrom: fd).whiteoutCount == 0 else { throw FileSystemError("fill", target, code: EINVAL) }
-                guard unlink(marker) == 0 else { throw FileSystemError("unlink", marker, code: errno) }
+                guard unlink(marker) == 0 || errno == ENOENT else { throw FileSystemError("unlink", marker, code: errno) }
                 return true
             } catch {
                 try? LayerTreeRemoval.removeTree(atPath: target)
