@@ -49,20 +49,32 @@ public struct StepLayerWriter: Sendable {
                         _ = zeros.withUnsafeBytes { Glibc.write(fds[1], $0.baseAddress, $0.count) }
                         close(fds[1])
                         defer { close(fds[0]) }
-                        let ingest = try BlobIngest.begin(in: store.blobs)
-                        do {
-                            let result = try LayerIngest.ingest(from: fds[0], to: ingest.fd, options: .init(encoding: encoding))
-                            let digest = try Digest(result.blobDigest)
-                            try ingest.commit(as: digest)
-                            return StoredLayer(blobDigest: digest, diffID: try Digest(result.diffID), mediaType: encoding.ociMediaType,
-                                               blobSize: result.blobSize, contentSize: 0, uncompressedSize: result.uncompressedSize)
-                        } catch {
-                            ingest.abort()
-                            throw error
-                        }
+                        return try Self.ingest(from: fds[0], store: store, encoding: encoding, keepEmpty: true)!
                     }
                 })
             }
+        }
+    }
+
+    /// Streams a layer tar from `input` into a committed blob; nil for a tar without entries unless `keepEmpty`.
+    private static func ingest(from input: Int32, store: ImageStore, encoding: LayerIngest.OutputEncoding,
+                               keepEmpty: Bool, afterRead: () throws -> Void = {}) throws -> StoredLayer? {
+        let ingest = try BlobIngest.begin(in: store.blobs)
+        do {
+            let result = try LayerIngest.ingest(from: input, to: ingest.fd, options: .init(encoding: encoding))
+            try afterRead()
+            guard keepEmpty || result.entryCount > 0 else {
+                ingest.abort()
+                return nil
+            }
+            let digest = try Digest(result.blobDigest)
+            try ingest.commit(as: digest)
+            return StoredLayer(blobDigest: digest, diffID: try Digest(result.diffID), mediaType: encoding.ociMediaType,
+                               blobSize: result.blobSize, contentSize: result.contentSize,
+                               uncompressedSize: result.uncompressedSize)
+        } catch {
+            ingest.abort()
+            throw error
         }
     }
 
@@ -77,24 +89,10 @@ public struct StepLayerWriter: Sendable {
             defer {
                 if let fd = readEnd { close(fd); try? pipe.waitForWriter() }
             }
-            let ingest = try BlobIngest.begin(in: store.blobs)
-            do {
-                let result = try LayerIngest.ingest(from: pipe.fileDescriptor, to: ingest.fd, options: .init(encoding: encoding))
+            return try ingest(from: pipe.fileDescriptor, store: store, encoding: encoding, keepEmpty: false) {
                 close(pipe.fileDescriptor)
                 readEnd = nil
                 try pipe.waitForWriter()
-                guard result.entryCount > 0 else {
-                    ingest.abort()
-                    return nil
-                }
-                let digest = try Digest(result.blobDigest)
-                try ingest.commit(as: digest)
-                return StoredLayer(blobDigest: digest, diffID: try Digest(result.diffID), mediaType: encoding.ociMediaType,
-                                   blobSize: result.blobSize, contentSize: result.contentSize,
-                                   uncompressedSize: result.uncompressedSize)
-            } catch {
-                ingest.abort()
-                throw error
             }
         }
     }
