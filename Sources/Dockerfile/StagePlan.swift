@@ -101,6 +101,13 @@ extension DockerfileDocument {
                 } else if let referenced = self.stage(named: from) {
                     stageDependencies.insert(referenced.index)
                 } else if !images.contains(from) {
+                    // BuildKit turns a --from naming no stage into an image reference before anything runs;
+                    // one that does not parse fails the whole build.
+                    if !from.contains("$") {
+                        do { _ = try ImageReference(from) } catch {
+                            throw DockerfileError("failed to parse stage name \"\(from)\": \(error)")
+                        }
+                    }
                     images.append(from)
                 }
             }

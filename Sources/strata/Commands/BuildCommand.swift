@@ -71,21 +71,6 @@ struct BuildCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(message: "failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line \(error.line ?? 1): \(error.message)")
         }
-        // BuildKit turns every COPY --from / --mount from= that names no stage into an image reference before
-        // anything runs; one that does not parse fails the whole build up front.
-        let stageNames = Set(document.stages.compactMap { $0.name?.lowercased() })
-        for stage in document.stages {
-            for instruction in stage.instructions {
-                var sources: [String] = []
-                if case .copy(let copy) = instruction, let from = copy.from { sources.append(from) }
-                if case .run(let run) = instruction { sources += run.mounts.compactMap(\.from) }
-                for from in sources where !stageNames.contains(from.lowercased()) && Int(from) == nil && !from.contains("$") {
-                    do { _ = try ImageReference(from) } catch {
-                        throw CLIError(message: "failed to solve with frontend dockerfile.v0: failed to create LLB definition: failed to parse stage name \"\(from)\": \(error)")
-                    }
-                }
-            }
-        }
         var wanted = Platform.host
         if let platform, !platform.isEmpty {
             do { wanted = try Platform.parse(platform) } catch { throw CLIError(message: "\(error)") }
