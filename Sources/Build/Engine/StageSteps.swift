@@ -33,9 +33,6 @@ struct CopyStepInput {
 extension StageBuilder {
     // MARK: The layer-step skeleton
 
-    /// Looks the step up in the cache; on a miss prepares a writable rootfs over the current layers, lets
-    /// `work` change it, and turns the changes into the step's layer. `work` returns container paths the
-    /// sandbox created that must not reach the layer.
     /// What a step's work left besides the files: paths to drop from the layer (RUN's mount stubs)
     /// and placeholder files' sources (COPY).
     struct StepWork {
@@ -43,6 +40,9 @@ extension StageBuilder {
         var contentSources: [String: String] = [:]
     }
 
+    /// Looks the step up in the cache; on a miss prepares a writable rootfs over the current layers, lets
+    /// `work` change it (told whether it may leave placeholders: only an overlay upper dir can be written from
+    /// sources), and turns the changes into the step's layer.
     mutating func layerStep(display: String, keyParts: [String], createdBy: String, alwaysLayer: Bool = false,
                             work: (_ rootfs: String, _ deferContents: Bool) async throws -> StepWork) async throws {
         let environment = self.environment
