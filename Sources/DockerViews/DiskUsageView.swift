@@ -91,13 +91,13 @@ public enum DiskUsageView {
         for image in images {
             for layer in Set(layers[image.id] ?? []) {
                 users[layer.blobDigest, default: 0] += 1
-                sizes[layer.blobDigest] = layer.contentSize
+                sizes[layer.blobDigest] = layer.contentSize ?? 0
             }
         }
         var shared: [Digest: Int64] = [:]
         for image in images {
             shared[image.id] = Set(layers[image.id] ?? []).filter { (users[$0.blobDigest] ?? 0) > 1 }
-                .reduce(0) { $0 + $1.contentSize }
+                .reduce(0) { $0 + ($1.contentSize ?? 0) }
         }
         return Usage(images: images.sorted { $0.createdUnix > $1.createdUnix },
                      layersSize: sizes.values.reduce(0, +), sharedSizes: shared)

@@ -31,7 +31,7 @@ public struct HistoryView: Sendable {
                 guard layerIndex < layers.count else {
                     throw HistoryError(message: "too many non-empty layers in History section")
                 }
-                size = layers[layerIndex].contentSize
+                size = layers[layerIndex].contentSize ?? 0
                 layerIndex += 1
             }
             rows.insert(Row(id: "<missing>", created: entry.created?.seconds ?? Timestamp.goZero.seconds,

@@ -24,6 +24,8 @@ public struct LayerSnapshots: Sendable {
         let path = directory + "/" + name
         var info = stat()
         if stat(path, &info) == 0 { return path }
+        // A snapshot is named by the diffIDs: a pending layer must prove its diffID before it may fill one.
+        try store.verifyPendingLayers(layers)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let temporary = directory + "/tmp-" + UUID().uuidString.lowercased()

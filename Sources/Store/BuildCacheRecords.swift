@@ -30,7 +30,7 @@ extension ImageStore {
             try db.execute(sql: "UPDATE build_cache SET last_used = ?, usage_count = usage_count + 1 WHERE key = ?",
                            arguments: [now, key])
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT c.*, l.diff_id, l.media_type, l.blob_size, l.content_size, l.uncompressed_size
+                SELECT c.*, l.diff_id, l.media_type, l.blob_size, l.content_size, l.uncompressed_size, l.verified
                 FROM build_cache c LEFT JOIN layers l ON l.blob_digest = c.blob_digest WHERE c.key = ?
                 """, arguments: [key]) else { return nil }
             return try Self.cacheEntry(row)
@@ -44,11 +44,7 @@ extension ImageStore {
         let now = Date().timeIntervalSince1970
         try database.pool.write { db in
             if let layer {
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO layers (blob_digest, diff_id, media_type, blob_size, content_size, uncompressed_size)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [layer.blobDigest.description, layer.diffID.description, layer.mediaType, layer.blobSize,
-                                     layer.contentSize, layer.uncompressedSize])
+                try Self.insertLayer(db, layer)
             }
             try db.execute(sql: """
                 INSERT OR REPLACE INTO build_cache (key, blob_digest, description, size, created_at, last_used, usage_count)
@@ -61,7 +57,7 @@ extension ImageStore {
     public func buildCacheEntries() throws -> [BuildCacheEntry] {
         try database.pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT c.*, l.diff_id, l.media_type, l.blob_size, l.content_size, l.uncompressed_size
+                SELECT c.*, l.diff_id, l.media_type, l.blob_size, l.content_size, l.uncompressed_size, l.verified
                 FROM build_cache c LEFT JOIN layers l ON l.blob_digest = c.blob_digest ORDER BY c.last_used DESC
                 """).map(Self.cacheEntry)
         }
@@ -105,9 +101,8 @@ extension ImageStore {
 
     private static func cacheEntry(_ row: Row) throws -> BuildCacheEntry {
         var layer: StoredLayer?
-        if let blob = row["blob_digest"] as String?, let diffID = row["diff_id"] as String? {
-            layer = StoredLayer(blobDigest: try Digest(blob), diffID: try Digest(diffID), mediaType: row["media_type"],
-                                blobSize: row["blob_size"], contentSize: row["content_size"], uncompressedSize: row["uncompressed_size"])
+        if row["blob_digest"] as String? != nil, row["diff_id"] as String? != nil {
+            layer = ImageStore.layer(from: row)
         }
         return BuildCacheEntry(key: row["key"], layer: layer, description: row["description"], size: row["size"],
                                createdAt: Date(timeIntervalSince1970: row["created_at"]),

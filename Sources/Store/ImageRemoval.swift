@@ -27,7 +27,8 @@ extension ImageStore {
         var freed = Set<String>()
         for image in try images().sorted(by: { $0.createdUnix > $1.createdUnix }) {
             guard all || image.isDangling, keep(image) else { continue }
-            let sizes = Dictionary(try layers(of: image.id).map { ($0.blobDigest.description, $0.contentSize) },
+            // A pending layer was never unpacked: what its removal frees is the blob.
+            let sizes = Dictionary(try layers(of: image.id).map { ($0.blobDigest.description, $0.contentSize ?? $0.blobSize) },
                                    uniquingKeysWith: { a, _ in a })
             do {
                 let outcome = try database.pool.write { db -> (records: [RemovalRecord], freed: Set<String>) in

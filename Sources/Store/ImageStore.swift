@@ -33,10 +33,12 @@ public final class ImageStore: Sendable {
         try database.pool.read { db in try Self.loadLayers(db, imageID: imageID.description) }
     }
 
-    /// A stored layer with this diffID, so an import or pull can skip writing it again.
+    /// A stored layer proven to have this diffID, so an import or pull can skip writing it again. A pending layer's
+    /// diffID is only its config's claim, and reusing it for another image would spread a lie.
     public func layer(diffID: Digest) throws -> StoredLayer? {
         try database.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM layers WHERE diff_id = ? LIMIT 1", arguments: [diffID.description])
+            try Row.fetchOne(db, sql: "SELECT * FROM layers WHERE diff_id = ? AND verified = 1 LIMIT 1",
+                             arguments: [diffID.description])
                 .flatMap(Self.layer(from:))
         }
     }
@@ -113,15 +115,7 @@ public final class ImageStore: Sendable {
                 guard blobs.contains(layer.blobDigest) else {
                     throw StoreError.conflict("layer \(layer.blobDigest) was removed while the image was being written; try again")
                 }
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO layers (blob_digest, diff_id, media_type, blob_size, content_size, uncompressed_size)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [layer.blobDigest.description, layer.diffID.description, layer.mediaType,
-                                     layer.blobSize, layer.contentSize, layer.uncompressedSize])
-                if let size = layer.uncompressedSize {
-                    try db.execute(sql: "UPDATE layers SET uncompressed_size = ? WHERE blob_digest = ? AND uncompressed_size IS NULL",
-                                   arguments: [size, layer.blobDigest.description])
-                }
+                try Self.insertLayer(db, layer)
             }
             let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM images WHERE id = ?", arguments: [configDigest.description]) ?? false
             if !exists {
@@ -130,7 +124,7 @@ public final class ImageStore: Sendable {
                                         last_tag_time, added_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [configDigest.description, manifestDigest.description, manifestMediaType,
-                                     summary.created, summary.createdUnix, layers.reduce(0) { $0 + $1.contentSize },
+                                     summary.created, summary.createdUnix, try Self.knownSize(db, layers),
                                      summary.labelsJSON, tags.isEmpty ? nil : tagTime, now.timeIntervalSince1970])
                 for (position, layer) in layers.enumerated() {
                     try db.execute(sql: "INSERT INTO image_layers (image_id, position, blob_digest) VALUES (?, ?, ?)",
@@ -147,6 +141,35 @@ public final class ImageStore: Sendable {
         }
         guard let image = try image(id: configDigest) else { throw StoreError.corrupt("image \(configDigest) vanished after commit") }
         return image
+    }
+
+    /// Adds a layer row; a row already there keeps its sizes unless it was pending and `layer` is measured.
+    static func insertLayer(_ db: Database, _ layer: StoredLayer) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO layers (blob_digest, diff_id, media_type, blob_size, content_size, uncompressed_size, verified)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [layer.blobDigest.description, layer.diffID.description, layer.mediaType,
+                             layer.blobSize, layer.contentSize ?? 0, layer.uncompressedSize, layer.isVerified])
+        if let contentSize = layer.contentSize {
+            try db.execute(sql: """
+                UPDATE layers SET content_size = ?, uncompressed_size = COALESCE(uncompressed_size, ?), verified = 1
+                WHERE blob_digest = ? AND verified = 0
+                """, arguments: [contentSize, layer.uncompressedSize, layer.blobDigest.description])
+        }
+        if let size = layer.uncompressedSize {
+            try db.execute(sql: "UPDATE layers SET uncompressed_size = ? WHERE blob_digest = ? AND uncompressed_size IS NULL",
+                           arguments: [size, layer.blobDigest.description])
+        }
+    }
+
+    /// The image size docker shows, from the rows as stored: pending layers count 0 until they are measured.
+    static func knownSize(_ db: Database, _ layers: [StoredLayer]) throws -> Int64 {
+        var total: Int64 = 0
+        for layer in layers {
+            total += try Int64.fetchOne(db, sql: "SELECT content_size FROM layers WHERE blob_digest = ? AND verified = 1",
+                                        arguments: [layer.blobDigest.description]) ?? 0
+        }
+        return total
     }
 
     /// Remembers a layer's decompressed size once something has measured it.
@@ -300,8 +323,9 @@ public final class ImageStore: Sendable {
 
     static func layer(from row: Row) -> StoredLayer? {
         guard let blob = try? Digest(row["blob_digest"] as String), let diffID = try? Digest(row["diff_id"] as String) else { return nil }
+        let verified: Bool = row["verified"] ?? true
         return StoredLayer(blobDigest: blob, diffID: diffID, mediaType: row["media_type"], blobSize: row["blob_size"],
-                           contentSize: row["content_size"], uncompressedSize: row["uncompressed_size"])
+                           contentSize: verified ? row["content_size"] as Int64 : nil, uncompressedSize: row["uncompressed_size"])
     }
 }
 

@@ -43,7 +43,8 @@ public struct ImageUnpacker: Sendable {
     }
 
     private func applyLayers(of image: StoredImage, to directory: String) throws {
-        let layers = try store.layers(of: image.id)
+        // Unpacked content must be what the image claims: pending layers prove their diffIDs first.
+        let layers = try store.verifyPendingLayers(store.layers(of: image.id))
         let applier = try LayerApplier(directory: directory, options: options)
         for layer in layers {
             let path = store.blobs.path(for: layer.blobDigest)

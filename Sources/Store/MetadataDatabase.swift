@@ -129,6 +129,11 @@ struct MetadataDatabase: Sendable {
                 CREATE INDEX build_cache_by_blob ON build_cache(blob_digest);
                 """)
         }
+        // Pulled layers are stored once their blob digest checks; decoding the tar (diffID, sizes) waits for first
+        // use. 0 marks such a pending layer, whose content_size means nothing yet.
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: "ALTER TABLE layers ADD COLUMN verified INTEGER NOT NULL DEFAULT 1")
+        }
         return migrator
     }
 }

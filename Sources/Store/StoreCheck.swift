@@ -13,7 +13,8 @@ public struct StoreCheckReport: Sendable {
 }
 
 extension ImageStore {
-    /// Verifies every blob digest, every image's manifest, config and layers, every name, and SQLite itself.
+    /// Verifies every blob digest, every image's manifest, config and layers (pending ones decoded and measured),
+    /// every name, and SQLite itself.
     public func check() throws -> StoreCheckReport {
         var report = StoreCheckReport()
         let integrity = try database.pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
@@ -40,6 +41,10 @@ extension ImageStore {
                 """))
         }
         for name in danglingNames { report.damage.append("name \(name) points at a missing image") }
+        // Pulled layers not used yet: decode them now, so a tar that lies about its diffID is found here too.
+        for layer in try pendingLayers() where present.contains(layer.blobDigest.description) {
+            do { _ = try measure(layer) } catch { report.damage.append("\(error)") }
+        }
         for layer in layerRows where !present.contains(layer) { report.damage.append("layer blob \(layer) is missing") }
 
         var referenced = Set(layerRows)

@@ -10,6 +10,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case corrupt(String)
     case conflict(String)
     case invalid(String)
+    /// A layer whose tar does not hash to the diffID its image config claims.
+    case layerMismatch(blob: String, claimed: String, actual: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .corrupt(let what): return "store is damaged: \(what)"
         case .conflict(let what): return what
         case .invalid(let what): return what
+        case .layerMismatch(let blob, let claimed, let actual):
+            return "layer \(blob) does not match its image: its tar has diffID \(actual), the image config says \(claimed)"
         }
     }
 

@@ -42,12 +42,17 @@ public struct StoredLayer: Sendable, Hashable {
     public let diffID: Digest
     public let mediaType: String
     public let blobSize: Int64
-    /// Docker's per-layer size: bytes of file content the layer unpacks to.
-    public let contentSize: Int64
+    /// Docker's per-layer size: bytes of file content the layer unpacks to. Nil while the layer is pending: its
+    /// blob digest checked, but its tar not yet decoded, so neither this size nor its diffID is proven yet
+    /// (see `ImageStore.verifyPendingLayers`).
+    public let contentSize: Int64?
     /// Bytes of the decompressed layer tar (the docker-archive entry size); nil when not yet measured.
     public let uncompressedSize: Int64?
 
-    public init(blobDigest: Digest, diffID: Digest, mediaType: String, blobSize: Int64, contentSize: Int64,
+    /// Whether the tar has been decoded and matched `diffID`.
+    public var isVerified: Bool { contentSize != nil }
+
+    public init(blobDigest: Digest, diffID: Digest, mediaType: String, blobSize: Int64, contentSize: Int64?,
                 uncompressedSize: Int64? = nil) {
         self.blobDigest = blobDigest
         self.diffID = diffID

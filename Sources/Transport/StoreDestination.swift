@@ -53,50 +53,39 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
         return try store.layer(blobDigest: layer.blob.digest) != nil
     }
 
-    /// One pass: each network chunk is written to the ingest file and fed through a pipe to a thread that gunzips,
-    /// hashes (diffID) and validates the tar, so receive, disk write and decode overlap. The blob is named only
-    /// after both its digest and its diffID have checked.
+    /// Each chunk goes straight to the ingest file; the blob is named once its digest has checked. The tar inside is
+    /// not decoded here: the layer is stored pending, and its diffID and sizes are proven on first use
+    /// (`ImageStore.verifyPendingLayers`), so a pull costs what the transfer costs.
     public func putLayer(_ layer: TransportLayer, from reader: VerifyingBlobReader) async throws {
         let ingest = try BlobIngest.begin(in: store.blobs)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
-        var measuring: DiffIDPipe?
         do {
-            let pipe = try DiffIDPipe()
-            measuring = pipe
             while true {
                 let count = try await reader.read(into: buffer)
                 if count == 0 { break }
-                let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-                try ingest.write(bytes)
-                try pipe.write(bytes)
+                try ingest.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             }
             try reader.finish()
-            measuring = nil
-            let measured = try pipe.finish()
-            guard measured.diffID == layer.diffID else {
-                throw TransportError.digestMismatch(what: "layer \(layer.blob.digest) content", expected: layer.diffID.description,
-                                                    actual: measured.diffID.description)
-            }
             try ingest.commit(as: layer.blob.digest)
-            let stored = StoredLayer(
-                blobDigest: layer.blob.digest, diffID: layer.diffID, mediaType: layer.blob.mediaType, blobSize: layer.blob.size,
-                contentSize: measured.contentSize, uncompressedSize: measured.uncompressedSize)
-            lock.withLock { layersPutStorage[layer.blob.digest] = stored }
         } catch {
-            measuring?.cancel()
             ingest.abort()
             throw error
         }
+        // A source that knows the sizes (an archive it decoded itself) has proven the diffID already.
+        let stored = StoredLayer(
+            blobDigest: layer.blob.digest, diffID: layer.diffID, mediaType: layer.blob.mediaType, blobSize: layer.blob.size,
+            contentSize: layer.contentSize, uncompressedSize: layer.uncompressedSize)
+        lock.withLock { layersPutStorage[layer.blob.digest] = stored }
     }
 
     public func putImage(_ image: TransportImage) async throws {
         let layersPut = lock.withLock { layersPutStorage }
         let layers = try image.layers.map { layer -> StoredLayer in
             if let put = layersPut[layer.blob.digest] { return put }
-            if let contentSize = layer.contentSize {
+            if layer.contentSize != nil {
                 return StoredLayer(blobDigest: layer.blob.digest, diffID: layer.diffID, mediaType: layer.blob.mediaType,
-                                   blobSize: layer.blob.size, contentSize: contentSize, uncompressedSize: layer.uncompressedSize)
+                                   blobSize: layer.blob.size, contentSize: layer.contentSize, uncompressedSize: layer.uncompressedSize)
             }
             guard let known = try store.layer(blobDigest: layer.blob.digest) else {
                 throw StoreError.blobMissing(layer.blob.digest.description)

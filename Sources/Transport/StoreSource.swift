@@ -62,7 +62,10 @@ public struct StoreSource: ImageSource {
         try selection.map { entry in
             let config = try store.blobs.read(entry.image.id)
             let manifest = try store.blobs.read(entry.image.manifestDigest)
-            let layers = try store.layers(of: entry.image.id).map { layer in
+            var stored = try store.layers(of: entry.image.id)
+            // An archive names layers by diffID and holds them decoded: prove pending ones first (all at once).
+            if measureUncompressedSize { stored = try store.verifyPendingLayers(stored) }
+            let layers = try stored.map { layer in
                 TransportLayer(blob: Descriptor(mediaType: layer.mediaType, digest: layer.blobDigest, size: layer.blobSize),
                                diffID: layer.diffID,
                                uncompressedSize: measureUncompressedSize ? try uncompressedSize(of: layer) : layer.uncompressedSize,

@@ -23,6 +23,7 @@ struct HistoryCommand: AsyncParsableCommand {
         let image = images[0]
         let store = try GlobalOptions.openStore()
         let stored = try store.resolveForDaemon(image)
+        store.measurePendingLayersForDisplay(ofImages: [stored.id])
         let rows: [HistoryView.Row]
         do {
             let config = try JSONDecoder().decode(ImageConfig.self, from: try store.blobs.read(stored.id))

@@ -34,6 +34,7 @@ struct ImagesCommand: AsyncParsableCommand {
         options.filters = try Rendering.filters(filter)
         if let repository { options.filters.add("reference", repository) }
         let store = try GlobalOptions.openStore()
+        store.measurePendingLayersForDisplay(ofImages: nil)
         let rows: [ImageListView.Row]
         do {
             rows = try ImageListView.rows(images: try store.images(), options: options) { name in

@@ -31,7 +31,11 @@ struct InspectCommand: AsyncParsableCommand {
         var failures: [String] = []
         for name in names {
             do {
-                let image = try store.resolve(name)
+                var image = try store.resolve(name)
+                if try !store.pendingLayers(ofImages: [image.id]).isEmpty {
+                    store.measurePendingLayersForDisplay(ofImages: [image.id])
+                    image = try store.image(id: image.id) ?? image
+                }
                 let config = try JSONDecoder().decode(ImageConfig.self, from: try store.blobs.read(image.id))
                 documents.append(InspectView.document(image: image, config: config))
             } catch StoreError.noSuchImage {

@@ -218,7 +218,7 @@ struct RunCommand: AsyncParsableCommand {
         dup2(STDERR_FILENO, STDOUT_FILENO)
         defer { dup2(savedStdout, STDOUT_FILENO); close(savedStdout) }
         do {
-            var pull = try PullCommand.parse([name])
+            let pull = try PullCommand.parse([name])
             try await pull.run()
         } catch let error as CLIError {
             throw CLIError(message: "strata: \(error.message).\nSee 'strata run --help'.", code: 125)

@@ -16,6 +16,7 @@ struct DiskUsageCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try GlobalOptions.openStore()
+        store.measurePendingLayersForDisplay(ofImages: nil)
         let images = try store.images()
         var layers: [Digest: [StoredLayer]] = [:]
         for image in images { layers[image.id] = try store.layers(of: image.id) }

@@ -1,0 +1,120 @@
+import Archive
+import Foundation
+import GRDB
+import OCI
+
+/// Pulled layers are committed once their blob digest checks (every byte from the registry is proven then); the
+/// tar inside is decoded on first use instead of during the pull. That pass proves the diffID the image config
+/// claims and measures the sizes docker shows. Until then the layer is *pending*: nothing unpacks it, nothing
+/// reuses it by diffID, and the commands that show sizes measure it first. containerd splits fetch from unpack
+/// the same way; docker pays the decode inside every pull.
+extension ImageStore {
+    /// The pending layers of these images (every image when nil), each once.
+    public func pendingLayers(ofImages ids: [Digest]? = nil) throws -> [StoredLayer] {
+        try database.pool.read { db in
+            var sql = """
+                SELECT DISTINCT layers.* FROM layers JOIN image_layers USING (blob_digest) WHERE layers.verified = 0
+                """
+            var arguments: StatementArguments = []
+            if let ids {
+                if ids.isEmpty { return [] }
+                sql += " AND image_layers.image_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))"
+                arguments = StatementArguments(ids.map(\.description))
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(Self.layer(from:))
+        }
+    }
+
+    /// Measures the pending layers among `layers` (several at once) and returns `layers` with every one measured.
+    /// Throws `StoreError.layerMismatch` when a tar does not hash to its diffID; that layer stays pending.
+    @discardableResult
+    public func verifyPendingLayers(_ layers: [StoredLayer]) throws -> [StoredLayer] {
+        var seen = Set<Digest>()
+        let pending = layers.filter { !$0.isVerified && seen.insert($0.blobDigest).inserted }
+        if pending.isEmpty { return layers }
+        let results = Self.measureConcurrently(pending) { try self.measure($0) }
+        var measured: [Digest: StoredLayer] = [:]
+        var firstError: Error?
+        for (layer, result) in zip(pending, results) {
+            switch result {
+            case .success(let done): measured[layer.blobDigest] = done
+            case .failure(let error): if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+        return layers.map { measured[$0.blobDigest] ?? $0 }
+    }
+
+    /// Measures every pending layer of these images (all images when nil): what listing commands call so sizes are
+    /// docker's. A layer that fails stays pending (its images show the size of their proven layers); the errors
+    /// are returned for the caller to report.
+    @discardableResult
+    public func verifyPendingLayers(ofImages ids: [Digest]?) throws -> [Error] {
+        let pending = try pendingLayers(ofImages: ids)
+        if pending.isEmpty { return [] }
+        let results = Self.measureConcurrently(pending) { try self.measure($0) }
+        return results.compactMap { if case .failure(let error) = $0 { return error } else { return nil } }
+    }
+
+    /// Decodes one layer blob, checks its diffID and records its sizes (also in the size of every image using it).
+    public func measure(_ layer: StoredLayer) throws -> StoredLayer {
+        if layer.isVerified { return layer }
+        let path = blobs.path(for: layer.blobDigest)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.blobMissing(layer.blobDigest.description) }
+        defer { close(fd) }
+        let result: LayerIngest.Result
+        do {
+            result = try LayerIngest.ingest(from: fd, to: nil)
+        } catch {
+            throw StoreError.invalid("layer \(layer.blobDigest): \(error)")
+        }
+        guard result.diffID == layer.diffID.description else {
+            throw StoreError.layerMismatch(blob: layer.blobDigest.description, claimed: layer.diffID.description,
+                                           actual: result.diffID)
+        }
+        try recordMeasurement(of: layer.blobDigest, contentSize: result.contentSize, uncompressedSize: result.uncompressedSize)
+        return StoredLayer(blobDigest: layer.blobDigest, diffID: layer.diffID, mediaType: layer.mediaType, blobSize: layer.blobSize,
+                           contentSize: result.contentSize, uncompressedSize: result.uncompressedSize)
+    }
+
+    private func recordMeasurement(of blob: Digest, contentSize: Int64, uncompressedSize: Int64) throws {
+        try database.pool.write { db in
+            try db.execute(sql: """
+                UPDATE layers SET content_size = ?, uncompressed_size = ?, verified = 1 WHERE blob_digest = ?
+                """, arguments: [contentSize, uncompressedSize, blob.description])
+            try db.execute(sql: """
+                UPDATE images SET size = (
+                    SELECT COALESCE(SUM(layers.content_size), 0) FROM image_layers JOIN layers USING (blob_digest)
+                    WHERE image_layers.image_id = images.id AND layers.verified = 1)
+                WHERE id IN (SELECT image_id FROM image_layers WHERE blob_digest = ?)
+                """, arguments: [blob.description])
+        }
+    }
+
+    /// Runs `work` over `layers` on up to one thread per core, results in input order.
+    private static func measureConcurrently(_ layers: [StoredLayer],
+                                            _ work: @escaping @Sendable (StoredLayer) throws -> StoredLayer)
+        -> [Result<StoredLayer, Error>] {
+        final class Slots: @unchecked Sendable {
+            var results: [Result<StoredLayer, Error>?]
+            let lock = NSLock()
+            var next = 0
+            init(count: Int) { results = Array(repeating: nil, count: count) }
+        }
+        let slots = Slots(count: layers.count)
+        let workers = min(layers.count, max(ProcessInfo.processInfo.activeProcessorCount, 1))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let index: Int = slots.lock.withLock {
+                    defer { slots.next += 1 }
+                    return slots.next
+                }
+                guard index < layers.count else { return }
+                let result = Result { try work(layers[index]) }
+                slots.lock.withLock { slots.results[index] = result }
+            }
+        }
+        return slots.results.map { $0! }
+    }
+}
