@@ -155,6 +155,7 @@ public final class ImageStore: Sendable {
                 UPDATE layers SET content_size = ?, uncompressed_size = COALESCE(uncompressed_size, ?), verified = 1
                 WHERE blob_digest = ? AND verified = 0
                 """, arguments: [contentSize, layer.uncompressedSize, layer.blobDigest.description])
+            if db.changesCount > 0 { try refreshSizes(db, ofImagesUsing: layer.blobDigest) }
         }
         if let size = layer.uncompressedSize {
             try db.execute(sql: "UPDATE layers SET uncompressed_size = ? WHERE blob_digest = ? AND uncompressed_size IS NULL",

@@ -60,14 +60,16 @@ extension ImageStore {
     public func measure(_ layer: StoredLayer) throws -> StoredLayer {
         if layer.isVerified { return layer }
         let path = blobs.path(for: layer.blobDigest)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError.blobMissing(layer.blobDigest.description) }
-        defer { close(fd) }
-        let result: LayerIngest.Result
-        do {
-            result = try LayerIngest.ingest(from: fd, to: nil)
-        } catch {
-            throw StoreError.invalid("layer \(layer.blobDigest): \(error)")
+        // Held shared so a concurrent prune cannot delete the blob under the read.
+        let result: LayerIngest.Result = try ingestLease.shared {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw StoreError.blobMissing(layer.blobDigest.description) }
+            defer { close(fd) }
+            do {
+                return try LayerIngest.ingest(from: fd, to: nil)
+            } catch {
+                throw StoreError.invalid("layer \(layer.blobDigest): \(error)")
+            }
         }
         guard result.diffID == layer.diffID.description else {
             throw StoreError.layerMismatch(blob: layer.blobDigest.description, claimed: layer.diffID.description,
@@ -83,13 +85,18 @@ extension ImageStore {
             try db.execute(sql: """
                 UPDATE layers SET content_size = ?, uncompressed_size = ?, verified = 1 WHERE blob_digest = ?
                 """, arguments: [contentSize, uncompressedSize, blob.description])
-            try db.execute(sql: """
-                UPDATE images SET size = (
-                    SELECT COALESCE(SUM(layers.content_size), 0) FROM image_layers JOIN layers USING (blob_digest)
-                    WHERE image_layers.image_id = images.id AND layers.verified = 1)
-                WHERE id IN (SELECT image_id FROM image_layers WHERE blob_digest = ?)
-                """, arguments: [blob.description])
+            try Self.refreshSizes(db, ofImagesUsing: blob)
         }
+    }
+
+    /// Recomputes the size of every image that has this layer, from its proven layers.
+    static func refreshSizes(_ db: Database, ofImagesUsing blob: Digest) throws {
+        try db.execute(sql: """
+            UPDATE images SET size = (
+                SELECT COALESCE(SUM(layers.content_size), 0) FROM image_layers JOIN layers USING (blob_digest)
+                WHERE image_layers.image_id = images.id AND layers.verified = 1)
+            WHERE id IN (SELECT image_id FROM image_layers WHERE blob_digest = ?)
+            """, arguments: [blob.description])
     }
 
     /// Runs `work` over `layers` on up to one thread per core, results in input order.
