@@ -15,6 +15,8 @@ struct PullCommand: AsyncParsableCommand {
             Logins come from docker's config.json ($DOCKER_CONFIG) and its credential helpers. Plain HTTP is
             used only for localhost/127.0.0.1 and registries given with --insecure-registry or listed in
             Strata's config file ("insecure-registries"). CAs and client certificates: /etc/docker/certs.d.
+            Every blob is checked against its digest as it arrives; layer tars are decoded (diffID proven,
+            sizes measured) on first use: run, build, unpack, save, or a command that shows sizes.
 
             Examples:
               strata pull busybox
