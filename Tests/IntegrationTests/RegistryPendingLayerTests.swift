@@ -8,18 +8,8 @@ import Testing
 struct RegistryPendingLayerTests {
     /// An OCI layout whose one gzip layer holds `evil.txt` while the config claims the diffID of a tar of `good.txt`.
     static func lyingLayout(in directory: URL) async throws -> String {
-        let layout = directory.appendingPathComponent("liar-layout")
-        let blobs = layout.appendingPathComponent("blobs/sha256")
-        try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
-        try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: layout.appendingPathComponent("oci-layout"))
-        func writeBlob(_ data: Data) async throws -> (digest: String, size: Int) {
-            let temp = blobs.appendingPathComponent("tmp-\(UUID().uuidString)")
-            try data.write(to: temp)
-            let digest = try await Files.sha256(temp.path)
-            try FileManager.default.moveItem(at: temp, to: blobs.appendingPathComponent(String(digest.dropFirst(7))))
-            return (digest, data.count)
-        }
-        func json(_ object: Any) throws -> Data { try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) }
+        let layout = try HandMadeLayout(at: directory.appendingPathComponent("liar-layout"))
+        let writeBlob = layout.writeBlob, json = HandMadeLayout.json
 
         let tree = directory.appendingPathComponent("liar-tree")
         try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
@@ -42,11 +32,9 @@ struct RegistryPendingLayerTests {
             "config": ["mediaType": "application/vnd.oci.image.config.v1+json", "digest": config.digest, "size": config.size],
             "layers": [["mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer.digest, "size": layer.size]],
         ] as [String: Any]))
-        try json(["schemaVersion": 2, "manifests": [[
-            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest.digest, "size": manifest.size,
-            "annotations": ["org.opencontainers.image.ref.name": "liar"],
-        ] as [String: Any]]] as [String: Any]).write(to: layout.appendingPathComponent("index.json"))
-        return layout.path
+        try layout.writeIndexJSON(tag: "liar", mediaType: "application/vnd.oci.image.manifest.v1+json", digest: manifest.digest,
+                                  size: manifest.size)
+        return layout.root.path
     }
 
     @Test("a layer whose tar is not its claimed diffID: never unpacked or run, reported by images and check, removable")

@@ -83,6 +83,42 @@ enum Skopeo {
     }
 }
 
+/// An OCI layout written by hand, for images no tool would make (several platforms, a lying diffID).
+struct HandMadeLayout {
+    let root: URL
+
+    init(at root: URL) throws {
+        self.root = root
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("blobs/sha256"), withIntermediateDirectories: true)
+        try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: root.appendingPathComponent("oci-layout"))
+    }
+
+    func writeBlob(_ data: Data) async throws -> (digest: String, size: Int) {
+        let blobs = root.appendingPathComponent("blobs/sha256")
+        let temp = blobs.appendingPathComponent("tmp-\(UUID().uuidString)")
+        try data.write(to: temp)
+        let digest = try await Files.sha256(temp.path)
+        let target = blobs.appendingPathComponent(String(digest.dropFirst("sha256:".count)))
+        try? FileManager.default.removeItem(at: target)
+        try FileManager.default.moveItem(at: temp, to: target)
+        return (digest, data.count)
+    }
+
+    static func json(_ object: Any) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    /// index.json naming one manifest or index as `tag`.
+    func writeIndexJSON(tag: String, mediaType: String, digest: String, size: Int) throws {
+        try Self.json([
+            "schemaVersion": 2, "manifests": [[
+                "mediaType": mediaType, "digest": digest, "size": size,
+                "annotations": ["org.opencontainers.image.ref.name": tag],
+            ] as [String: Any]],
+        ] as [String: Any]).write(to: root.appendingPathComponent("index.json"))
+    }
+}
+
 /// Builds a two-platform OCI layout by hand (linux/amd64 and linux/arm64/v8, one tiny layer each), so the
 /// multi-arch tests need no foreign-architecture base image.
 enum MultiPlatformLayout {
@@ -96,23 +132,9 @@ enum MultiPlatformLayout {
     }
 
     static func make(in directory: URL) async throws -> Built {
-        let layout = directory.appendingPathComponent("multi-layout")
-        let blobs = layout.appendingPathComponent("blobs/sha256")
-        try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
-        try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: layout.appendingPathComponent("oci-layout"))
-
-        func writeBlob(_ data: Data) async throws -> (digest: String, size: Int) {
-            let temp = blobs.appendingPathComponent("tmp-\(UUID().uuidString)")
-            try data.write(to: temp)
-            let digest = try await Files.sha256(temp.path)
-            let target = blobs.appendingPathComponent(String(digest.dropFirst("sha256:".count)))
-            try? FileManager.default.removeItem(at: target)
-            try FileManager.default.moveItem(at: temp, to: target)
-            return (digest, data.count)
-        }
-        func json(_ object: Any) throws -> Data {
-            try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        }
+        let written = try HandMadeLayout(at: directory.appendingPathComponent("multi-layout"))
+        let layout = written.root
+        let writeBlob = written.writeBlob, json = HandMadeLayout.json
 
         var manifests: [[String: Any]] = []
         var ids: [String: String] = [:]
@@ -146,12 +168,8 @@ enum MultiPlatformLayout {
             "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests,
         ] as [String: Any]))
         let tag = "multi"
-        try json([
-            "schemaVersion": 2, "manifests": [[
-                "mediaType": "application/vnd.oci.image.index.v1+json", "digest": index.digest, "size": index.size,
-                "annotations": ["org.opencontainers.image.ref.name": tag],
-            ] as [String: Any]],
-        ] as [String: Any]).write(to: layout.appendingPathComponent("index.json"))
+        try written.writeIndexJSON(tag: tag, mediaType: "application/vnd.oci.image.index.v1+json", digest: index.digest,
+                                   size: index.size)
         return Built(layout: layout.path, tag: tag, indexDigest: index.digest, imageIDs: ids)
     }
 }
