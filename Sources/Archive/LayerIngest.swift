@@ -77,7 +77,11 @@ public enum LayerIngest {
         guard options.chunkSize >= 512, options.parallelism >= 1 else {
             throw ArchiveError.invalidArgument("invalid ingest options")
         }
-        let (source, compression) = try DecompressingReader.open(input)
+        let (decoder, compression) = try DecompressingReader.open(input)
+        // Only measuring: decode on a thread of its own while this one hashes and validates.
+        let ahead = output == nil && compression != .none ? DecodeAheadSource(source: decoder, chunkSize: options.chunkSize) : nil
+        defer { ahead?.stop() }
+        let source: ByteSource = ahead ?? decoder
         let validator = TarStreamValidator()
         var diffDigester = Sha256Digester()
         var total: Int64 = 0
