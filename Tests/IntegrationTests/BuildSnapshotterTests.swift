@@ -93,16 +93,7 @@ struct BuildSnapshotterTests {
         defer { try? FileManager.default.removeItem(at: context) }
         try Data("FROM snap/base\nRUN sleep 60\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
         let scratch = strata.root.appendingPathComponent("build-tmp").path + "/"
-        func mounts() -> [String] {
-            // procfs reports size 0: read to the end rather than by size.
-            let table = FileHandle(forReadingAtPath: "/proc/self/mountinfo").map {
-                String(decoding: $0.readDataToEndOfFile(), as: UTF8.self)
-            } ?? ""
-            return table.split(separator: "\n").compactMap { line in
-                let fields = line.split(separator: " ")
-                return fields.count > 4 && fields[4].hasPrefix(scratch) ? String(fields[4]) : nil
-            }
-        }
+        func mounts() -> [String] { Files.mountPoints(under: scratch) }
         let child = try strata.launch(["build", "--no-cache", "-q", context.path])
         let deadline = ContinuousClock.now + .seconds(30)
         while mounts().isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }

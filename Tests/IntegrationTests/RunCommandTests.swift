@@ -109,6 +109,34 @@ struct RunCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: containers).count == 1)
     }
 
+    /// A strata killed with -9 mid-run leaves its overlay mounted; the next run unmounts it and removes the
+    /// container's files (--rm) or keeps them (no --rm), as for a container that stopped.
+    @Test func killedRunIsSweptByTheNext() async throws {
+        guard geteuid() == 0 else { throw FixtureError("strata run needs root (namespaces, overlayfs)") }
+        let strata = try StrataRunner()
+        _ = try await strata.importImage(try Files.busyboxRootfs(), "local/sleepy")
+        let containers = strata.root.appendingPathComponent("containers").path
+        for (flags, keptAfter) in [(["--rm"], 0), ([], 1)] {
+            let child = try strata.launch(["run"] + flags + ["local/sleepy", "sleep", "3"])
+            let deadline = ContinuousClock.now + .seconds(30)
+            while Files.mountPoints(under: containers + "/").isEmpty && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(!Files.mountPoints(under: containers + "/").isEmpty, "the container's overlay never appeared")
+            child.kill(SIGKILL)
+            _ = await child.wait(timeout: .seconds(30))
+            #expect(!Files.mountPoints(under: containers + "/").isEmpty, "expected the dead run's mount to stay until swept")
+
+            let next = try await strata.run(["run", "--rm", "local/sleepy", "true"])
+            #expect(next.status == 0, "\(next)")
+            #expect(Files.mountPoints(under: containers + "/").isEmpty)
+            let left = try FileManager.default.contentsOfDirectory(atPath: containers)
+            #expect(left.count == keptAfter, "run \(flags): \(left)")
+            #expect(left.allSatisfy { FileManager.default.fileExists(atPath: "\(containers)/\($0)/upper") })
+        }
+        #expect(try await strata.run(["system", "check"]).status == 0)
+    }
+
     /// An image's VOLUMEs become anonymous volumes: a copy of the image's content mounted over the path (an empty
     /// directory when the image has none), writable, gone with --rm.
     @Test func imageVolumesAreMounted() async throws {

@@ -81,20 +81,30 @@ struct RunCommand: AsyncParsableCommand {
         guard !argv.isEmpty else { throw Self.daemonError("No command specified") }
 
         let containerID = ContainerFiles.newContainerID()
-        let containerDirectory = store.root.path + "/containers/" + containerID
         let snapshots = LayerSnapshots(store: store)
         let rootfs: PreparedRootfs
+        // Owned through a lock while it runs: a strata killed with -9 leaves a mount and a tree that the next
+        // `run` unmounts, and removes (--rm) or keeps as a stopped container's files.
+        let session: ScratchSession
         do {
+            session = try ScratchSession.begin(root: store.root.path + "/containers", name: containerID,
+                                               whenAbandoned: remove ? .remove : .keepFiles)
             let lower = try snapshots.snapshot(of: image)
-            rootfs = try RootfsSnapshot.prepare(lowerDirs: [lower], scratch: containerDirectory)
+            rootfs = try RootfsSnapshot.prepare(lowerDirs: [lower], scratch: session.path)
             Self.addInitLayerFiles(rootfs.mountPoint)
         } catch {
-            try? FileManager.default.removeItem(atPath: containerDirectory)
             throw Self.daemonError(RuntimeErrorText.describe(error))
         }
+        let containerDirectory = session.path
         let status: Int32
         do {
-            defer { if remove { try? rootfs.remove() } else { rootfs.unmount() } }
+            // The session removes the directory when it ends (kept alive to here), unless the container is kept.
+            defer {
+                withExtendedLifetime(session) {
+                    rootfs.unmount()
+                    if !remove { session.keepFiles() }
+                }
+            }
             let containerUser: ContainerUser
             do { containerUser = try UserResolver.resolve(user ?? config.user, rootfs: rootfs.mountPoint) } catch {
                 throw Self.daemonError("\(error)", see: false)

@@ -47,6 +47,18 @@ struct FixtureError: Error, CustomStringConvertible {
 
 /// Small file helpers built on standard tools, so the tests do not depend on the code under test.
 enum Files {
+    /// Mount points in this namespace below `prefix` (a path ending in "/").
+    static func mountPoints(under prefix: String) -> [String] {
+        // procfs reports size 0: read to the end rather than by size.
+        let table = FileHandle(forReadingAtPath: "/proc/self/mountinfo").map {
+            String(decoding: $0.readDataToEndOfFile(), as: UTF8.self)
+        } ?? ""
+        return table.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 && fields[4].hasPrefix(prefix) ? String(fields[4]) : nil
+        }
+    }
+
     static func tempDirectory(_ label: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("strata-it-\(label)-\(UUID().uuidString.prefix(8))")

@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Archive
+import Foundation
+
+/// A scratch directory owned by a live process through an flock on `<path>.lock`, held for the owner's life: a
+/// build's `build-tmp/session-<id>/`, a container's `containers/<id>/`. An owner killed with -9 leaves overlay
+/// mounts and half-made trees behind; the next owner under the same root finds the lock free and unmounts what
+/// is mounted below the directory, then removes it, or, for a container kept after it stops (`run` without
+/// `--rm`), keeps its files as docker keeps a stopped container's. A live owner's lock is held, so its directory
+/// is never touched.
+public final class ScratchSession: @unchecked Sendable {
+    /// What a sweep does with the directory of an owner that died.
+    public enum Abandoned: String, Sendable {
+        case remove
+        case keepFiles = "keep"
+    }
+
+    public let path: String
+    private let lockFD: Int32
+    private var kept = false
+
+    private init(path: String, lockFD: Int32) {
+        self.path = path
+        self.lockFD = lockFD
+    }
+
+    deinit {
+        if !kept { Self.remove(path) }
+        close(lockFD)
+    }
+
+    /// Sweeps abandoned directories under `root`, then claims `root/<name>` (default: `session-<uuid>`), created
+    /// empty.
+    public static func begin(root: String, name: String? = nil, whenAbandoned: Abandoned = .remove) throws -> ScratchSession {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        sweep(root: root)
+        let path = root + "/" + (name ?? "session-" + UUID().uuidString.lowercased())
+        let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SandboxError.system("open \(path).lock", errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw SandboxError.system("lock \(path).lock", errno)
+        }
+        let policy = Array(whenAbandoned.rawValue.utf8)
+        guard ftruncate(fd, 0) == 0, write(fd, policy, policy.count) == policy.count, mkdir(path, 0o700) == 0 else {
+            let saved = errno
+            close(fd)
+            throw SandboxError.system("create \(path)", saved)
+        }
+        return ScratchSession(path: path, lockFD: fd)
+    }
+
+    /// Ends the session keeping the directory (already unmounted by the caller); only the lock goes.
+    public func keepFiles() {
+        kept = true
+        unlink(path + ".lock")
+    }
+
+    /// Sweeps every directory under `root` whose lock nobody holds (its owner died), mounts first, deepest first.
+    public static func sweep(root: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
+        for name in names where name.hasSuffix(".lock") {
+            let lock = root + "/" + name
+            let fd = open(lock, O_RDWR | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }  // a live owner
+            var policy = [UInt8](repeating: 0, count: 16)
+            let count = read(fd, &policy, policy.count)
+            let keep = count > 0 && Abandoned(rawValue: String(decoding: policy[..<count], as: UTF8.self)) == .keepFiles
+            let directory = String(lock.dropLast(".lock".count))
+            if keep {
+                if unmountAll(below: directory) { unlink(lock) }
+            } else {
+                remove(directory)
+            }
+        }
+    }
+
+    /// Unmounts what is mounted below `directory` (deepest first), then removes it and its lock file. Nothing is
+    /// removed while a mount remains: the walk must never reach into a mounted tree.
+    private static func remove(_ directory: String) {
+        guard unmountAll(below: directory) else { return }
+        try? LayerTreeRemoval.removeTree(atPath: directory)
+        unlink(directory + ".lock")
+    }
+
+    /// Whether nothing stays mounted below `directory` after unmounting (lazily) what was.
+    private static func unmountAll(below directory: String) -> Bool {
+        // The kernel lists canonical paths: compare with the directory's (the store root may be given as "dir/").
+        guard let resolved = realpath(directory, nil) else { return true }
+        let canonical = String(cString: resolved)
+        free(resolved)
+        for mountPoint in mountPoints(under: canonical + "/").sorted(by: { $0.count > $1.count }) {
+            _ = umount2(mountPoint, Int32(MNT_DETACH))
+        }
+        return mountPoints(under: canonical + "/").isEmpty
+    }
+
+    /// Mount points below `prefix`, from /proc/self/mountinfo (octal escapes decoded).
+    static func mountPoints(under prefix: String) -> [String] {
+        // Read to the end with read(2): procfs files report size 0, which whole-file readers trust.
+        let fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            bytes += chunk[..<count]
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { return nil }
+            let point = unescape(String(fields[4]))
+            return point.hasPrefix(prefix) ? point : nil
+        }
+    }
+
+    private static func unescape(_ field: String) -> String {
+        var bytes: [UInt8] = []
+        var utf8 = Array(field.utf8)[...]
+        while let byte = utf8.first {
+            if byte == UInt8(ascii: "\\"), utf8.count >= 4,
+               let value = UInt8(String(decoding: utf8.dropFirst().prefix(3), as: UTF8.self), radix: 8) {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(4)
+            } else {
+                bytes.append(byte)
+                utf8 = utf8.dropFirst()
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
