@@ -1,3 +1,4 @@
+import GoText
 import OCI
 // Docker's shell-word lexer (moby `shell.Lex`), re-implemented here from its observable behaviour because
 // there is no Swift equivalent: it expands `$v` / `${v…}` and removes quotes and escapes, without running a shell.

@@ -1,3 +1,4 @@
+import GoText
 // Hand-written: re-implements the parts of Go's fmt package (%v, Sprint, Sprintf) that templates reach.
 
 /// Go fmt-style printing of `TemplateValue`s.
@@ -225,7 +226,7 @@ enum GoPrint {
             return
         case "q":
             let scalar = negative ? nil : Unicode.Scalar(UInt32(clamping: magnitude))
-            pad(quoteRune(scalar ?? "\u{FFFD}"), flags, into: &out)
+            pad(GoQuote.quoteRune(scalar ?? "\u{FFFD}"), flags, into: &out)
             return
         case "U":
             var hex = String(magnitude, radix: 16, uppercase: true)
@@ -295,7 +296,7 @@ enum GoPrint {
         }
         switch verb {
         case "v", "s": pad(text, flags, into: &out)
-        case "q": pad(flags.sharp && canBackquote(text) ? "`" + text + "`" : quote(text, asciiOnly: flags.plus), flags, into: &out)
+        case "q": pad(flags.sharp && GoQuote.canBackquote(text) ? "`" + text + "`" : GoQuote.quote(text, asciiOnly: flags.plus), flags, into: &out)
         case "x", "X":
             var bytes = Array(s.utf8)
             if let precision = flags.precision, bytes.count > precision { bytes = Array(bytes.prefix(precision)) }
@@ -320,75 +321,8 @@ enum GoPrint {
         if flags.minus { out += text + padding } else { out += padding + text }
     }
 
-    // MARK: - Quoting (strconv.Quote)
-
-    static func quote(_ s: String, asciiOnly: Bool = false) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars { appendQuoted(scalar, quote: "\"", asciiOnly: asciiOnly, into: &out) }
-        return out + "\""
-    }
-
-    static func quoteRune(_ scalar: Unicode.Scalar) -> String {
-        var out = "'"
-        appendQuoted(scalar, quote: "'", asciiOnly: false, into: &out)
-        return out + "'"
-    }
-
-    private static func canBackquote(_ s: String) -> Bool {
-        for scalar in s.unicodeScalars {
-            if scalar == "`" || scalar == "\u{FEFF}" { return false }
-            if scalar.value < 0x20 && scalar != "\t" { return false }
-            if scalar == "\u{7F}" { return false }
-        }
-        return true
-    }
-
-    private static func appendQuoted(_ scalar: Unicode.Scalar, quote: Unicode.Scalar, asciiOnly: Bool,
-                                     into out: inout String)
-    {
-        if scalar == quote || scalar == "\\" {
-            out += "\\"
-            out.unicodeScalars.append(scalar)
-            return
-        }
-        if asciiOnly ? (scalar.isASCII && isPrintable(scalar)) : isPrintable(scalar) {
-            out.unicodeScalars.append(scalar)
-            return
-        }
-        switch scalar {
-        case "\u{07}": out += "\\a"
-        case "\u{08}": out += "\\b"
-        case "\u{0C}": out += "\\f"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\u{0B}": out += "\\v"
-        default:
-            let v = scalar.value
-            if v < 0x20 || v == 0x7F { out += "\\x" + hex(v, width: 2) } else if v < 0x10000 {
-                out += "\\u" + hex(v, width: 4)
-            } else {
-                out += "\\U" + hex(v, width: 8)
-            }
-        }
-    }
-
     static func hex(_ v: UInt32, width: Int, uppercase: Bool = false) -> String {
         let h = String(v, radix: 16, uppercase: uppercase)
         return h.count < width ? String(repeating: "0", count: width - h.count) + h : h
-    }
-
-    /// An approximation of Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and ASCII space.
-    static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar == " " { return true }
-        switch scalar.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-            .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber,
-            .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-            .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
-            return true
-        default:
-            return false
-        }
     }
 }

@@ -1,3 +1,4 @@
+import GoText
 // Hand-written: Go's comparison rules for eq/lt/..., its html/js/urlquery escapers and the
 // strings.Split/Title behaviour docker's template functions expose.
 
@@ -102,7 +103,7 @@ enum TextEscaping {
             default:
                 if scalar.value < 0x20 {
                     out += "\\u00" + GoPrint.hex(scalar.value, width: 2, uppercase: true)
-                } else if scalar.value >= 0x80 && !GoPrint.isPrintable(scalar) {
+                } else if scalar.value >= 0x80 && !GoQuote.isPrintable(scalar) {
                     out += "\\u" + GoPrint.hex(scalar.value, width: 4, uppercase: true)
                 } else {
                     out.unicodeScalars.append(scalar)

@@ -1,3 +1,4 @@
+import GoText
 // Hand-written port of Go text/template's execution rules (Swift has no Go-template library).
 
 /// A value during execution; nil is Go's invalid reflect.Value (what prints as `<no value>`).
@@ -36,7 +37,7 @@ enum ErrorSite {
         case .command(let command): return command.description
         case .pipe(let pipe): return pipe.description
         case .template(_, let name, let pipe):
-            return "{{template \(GoPrint.quote(name))" + (pipe.map { " " + $0.description } ?? "") + "}}"
+            return "{{template \(GoQuote.quote(name))" + (pipe.map { " " + $0.description } ?? "") + "}}"
         }
     }
 }
@@ -70,7 +71,7 @@ struct TemplateExecutor {
 
     mutating func run() throws(TemplateError) {
         guard let root = template.trees[template.name] else {
-            throw TemplateError(kind: .execution, message: "template: \(GoPrint.quote(template.name)) is an incomplete or empty template")
+            throw TemplateError(kind: .execution, message: "template: \(GoQuote.quote(template.name)) is an incomplete or empty template")
         }
         _ = try walk(data, root)
     }
@@ -100,7 +101,7 @@ struct TemplateExecutor {
             context = String(view) + "..."
         }
         return TemplateError(kind: .execution, message:
-            "template: \(template.name):\(line):\(pos - lineStart): executing \(GoPrint.quote(currentName)) at <\(context)>: \(message)")
+            "template: \(template.name):\(line):\(pos - lineStart): executing \(GoQuote.quote(currentName)) at <\(context)>: \(message)")
     }
 
     private mutating func tick() throws(TemplateError) {
@@ -216,7 +217,7 @@ struct TemplateExecutor {
 
     private mutating func walkTemplate(_ dot: Val, pos: Int, name: String, pipe: PipeNode?) throws(TemplateError) {
         site = .template(pos: pos, name: name, pipe: pipe)
-        guard let tree = template.trees[name] else { throw fail("template \(GoPrint.quote(name)) not defined") }
+        guard let tree = template.trees[name] else { throw fail("template \(GoQuote.quote(name)) not defined") }
         if depth >= Self.maxTemplateDepth { throw fail("exceeded maximum template depth (\(Self.maxTemplateDepth))") }
         let newDot: Val = try pipe.map { (pipe) throws(TemplateError) -> Val in try evalPipeline(dot, pipe) } ?? nil
         let savedVariables = variables
@@ -332,7 +333,7 @@ struct TemplateExecutor {
                            _ staticType: String?) throws(TemplateError) -> (Val, String?)
     {
         guard let receiver else {
-            if missingKey == .error { throw fail("nil data; no entry for key \(GoPrint.quote(name))") }
+            if missingKey == .error { throw fail("nil data; no entry for key \(GoQuote.quote(name))") }
             return (nil, nil)
         }
         let typeName: String
@@ -349,11 +350,11 @@ struct TemplateExecutor {
         case .map(let map):
             if hasArgs { throw fail("\(name) is not a method but has arguments") }
             if let value = map[name] { return (value, map.elementTypeName) }
-            if missingKey == .error { throw fail("map has no entry for key \(GoPrint.quote(name))") }
+            if missingKey == .error { throw fail("map has no entry for key \(GoQuote.quote(name))") }
             return (nil, nil)
         case .typedNil(.map, _):
             if hasArgs { throw fail("\(name) is not a method but has arguments") }
-            if missingKey == .error { throw fail("map has no entry for key \(GoPrint.quote(name))") }
+            if missingKey == .error { throw fail("map has no entry for key \(GoQuote.quote(name))") }
             return (nil, nil)
         case .typedNil(.pointer, _):
             throw fail("nil pointer evaluating \(typeName).\(name)")
@@ -370,7 +371,7 @@ struct TemplateExecutor {
     {
         site = .arg(node)
         guard let function = TemplateFunctions.lookup(name, functions) else {
-            throw fail("\(GoPrint.quote(name)) is not a defined function")
+            throw fail("\(GoQuote.quote(name)) is not a defined function")
         }
         let argumentCount = args.count + (final.isPresent ? 1 : 0)
         if let variadic = function.variadic {

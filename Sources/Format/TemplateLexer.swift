@@ -1,3 +1,4 @@
+import GoText
 // Hand-written port of Go text/template's lexer rules (Swift has no Go-template library).
 // Works on UTF-8 bytes so positions match Go's byte offsets in error messages.
 
@@ -40,7 +41,7 @@ struct Item {
                 GoPrint.printValue(.string(value), verb: "q", flags: flags, depth: 0, into: &out)
                 return out + "..."
             }
-            return GoPrint.quote(value)
+            return GoQuote.quote(value)
         }
     }
 }
@@ -170,7 +171,7 @@ struct TemplateLexer {
     private static func describeRune(_ r: UInt32) -> String {
         var hex = String(r, radix: 16, uppercase: true)
         while hex.count < 4 { hex = "0" + hex }
-        if let scalar = Unicode.Scalar(r), GoPrint.isPrintable(scalar) { return "U+\(hex) '\(Character(scalar))'" }
+        if let scalar = Unicode.Scalar(r), GoQuote.isPrintable(scalar) { return "U+\(hex) '\(Character(scalar))'" }
         return "U+\(hex)"
     }
 
@@ -447,10 +448,10 @@ struct TemplateLexer {
     }
 
     private mutating func lexNumber() -> Item {
-        if !scanNumber() { return error("bad number syntax: " + GoPrint.quote(text(start, pos))) }
+        if !scanNumber() { return error("bad number syntax: " + GoQuote.quote(text(start, pos))) }
         let sign = peek()
         if sign == 0x2B || sign == 0x2D {
-            if !scanNumber() || input[pos - 1] != 0x69 { return error("bad number syntax: " + GoPrint.quote(text(start, pos))) }
+            if !scanNumber() || input[pos - 1] != 0x69 { return error("bad number syntax: " + GoQuote.quote(text(start, pos))) }
             return thisItem(.complex)
         }
         return thisItem(.number)

@@ -1,3 +1,4 @@
+import GoText
 // Hand-written port of Go text/template's parser (Swift has no Go-template library).
 // Error texts follow Go's exactly; nesting is capped so hostile input cannot exhaust the stack.
 
@@ -101,7 +102,7 @@ struct TemplateParser {
 
     private mutating func add(currentTreeName: String, _ list: [Node]) throws(TemplateError) {
         if let existing = trees[currentTreeName], !Self.isEmpty(existing) {
-            if !Self.isEmpty(list) { throw fail("template: multiple definition of template \(GoPrint.quote(currentTreeName))") }
+            if !Self.isEmpty(list) { throw fail("template: multiple definition of template \(GoQuote.quote(currentTreeName))") }
             return
         }
         trees[currentTreeName] = list
@@ -339,7 +340,7 @@ struct TemplateParser {
         case .field(_, let idents): return .field(pos: chainPos, idents: idents + fields)
         case .variable(_, let idents): return .variable(pos: chainPos, idents: idents + fields)
         case .bool, .string, .number, .nilLiteral, .dot:
-            throw fail("unexpected . after term \(GoPrint.quote(node.description))")
+            throw fail("unexpected . after term \(GoQuote.quote(node.description))")
         default: return .chain(pos: chainPos, node: node, fields: fields)
         }
     }
@@ -348,14 +349,14 @@ struct TemplateParser {
         let token = nextNonSpace()
         switch token.type {
         case .identifier:
-            if !functions.contains(token.value) { throw fail("function \(GoPrint.quote(token.value)) not defined") }
+            if !functions.contains(token.value) { throw fail("function \(GoQuote.quote(token.value)) not defined") }
             return .identifier(pos: token.pos, name: token.value)
         case .dot: return .dot(pos: token.pos)
         case .nilKeyword: return .nilLiteral(pos: token.pos)
         case .variable:
             let idents = token.value.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             let variableName = idents.first ?? "$"
-            if !variables.contains(variableName) { throw fail("undefined variable \(GoPrint.quote(variableName))") }
+            if !variables.contains(variableName) { throw fail("undefined variable \(GoQuote.quote(variableName))") }
             return .variable(pos: token.pos, idents: idents)
         case .field: return .field(pos: token.pos, idents: [String(token.value.dropFirst())])
         case .bool: return .bool(pos: token.pos, value: token.value == "true")
@@ -393,7 +394,7 @@ struct TemplateParser {
             return number
         }
         if token.type == .complex || text.hasSuffix("i") {
-            throw fail("complex numbers are not supported: \(GoPrint.quote(text))")
+            throw fail("complex numbers are not supported: \(GoQuote.quote(text))")
         }
         let integer = GoLiteral.parseInteger(text)
         number.uintValue = integer.unsigned
@@ -404,13 +405,13 @@ struct TemplateParser {
         } else if let u = number.uintValue {
             number.floatValue = Double(u)
         } else if let f = Double(String(text.filter { $0 != "_" })), !text.contains("_") || text.lowercased().hasPrefix("0x") {
-            if !text.contains(where: { ".eEpP".contains($0) }) { throw fail("integer overflow: \(GoPrint.quote(text))") }
+            if !text.contains(where: { ".eEpP".contains($0) }) { throw fail("integer overflow: \(GoQuote.quote(text))") }
             number.floatValue = f
             if f.isFinite, f == f.rounded(), abs(f) < 9.2e18 { number.intValue = Int64(f) }
             if f.isFinite, f == f.rounded(), f >= 0, f < 1.8e19 { number.uintValue = UInt64(f) }
         }
         if number.intValue == nil && number.uintValue == nil && number.floatValue == nil {
-            throw fail("illegal number syntax: \(GoPrint.quote(text))")
+            throw fail("illegal number syntax: \(GoQuote.quote(text))")
         }
         return number
     }

@@ -1,6 +1,7 @@
 // Platform parsing/normalisation re-implements containerd's `platforms` package rules (Go names for
 // architectures, default ARM variants) so that index matching picks the manifest docker would.
 import Foundation
+import GoText
 
 /// Why a platform specifier was rejected (texts follow containerd's `platforms.Parse`).
 public struct PlatformError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import GoText
 import OCI
 
 /// Where `strata copy SRC DST` reads or writes an image, parsed from skopeo-style `transport:reference` text.

@@ -1,3 +1,4 @@
+import GoText
 import Testing
 @testable import OCI
 

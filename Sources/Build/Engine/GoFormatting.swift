@@ -1,6 +1,7 @@
 // Go's fmt verbs (%q on strings, slices, runes; %v on slices and maps) and time.Duration.String, re-implemented
 // because BuildKit writes history `created_by` strings with them and they must match byte for byte.
 
+import GoText
 import OCI
 
 /// The pieces of Go's `fmt` that BuildKit's history strings use.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GoText
 import OCI
 import Store
 
