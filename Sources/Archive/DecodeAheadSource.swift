@@ -33,6 +33,27 @@ final class DirectChunkSource: ChunkSource {
     func stop() {}
 }
 
+/// Hashes and counts every chunk it passes on: a layer's diffID and decoded size, measured by the pass that
+/// consumes it anyway.
+final class MeasuringChunkSource: ChunkSource {
+    private let base: ChunkSource
+    private var digester = Sha256Digester()
+    private(set) var byteCount: Int64 = 0
+
+    init(_ base: ChunkSource) { self.base = base }
+
+    func nextChunk() throws -> UnsafeRawBufferPointer? {
+        guard let chunk = try base.nextChunk() else { return nil }
+        digester.update(chunk)
+        byteCount += Int64(chunk.count)
+        return chunk
+    }
+
+    func stop() { base.stop() }
+
+    func finalizeDiffID() -> String { digester.finalizeDigestString() }
+}
+
 /// Runs a decoder on a thread of its own, keeping up to `depth` chunks decoded ahead of the reader, so
 /// decompression overlaps with whatever consumes the bytes (tar parsing, file creation, hashing, writing).
 /// Memory is fixed at depth × chunkSize. Every chunk but the last is full, so 512-byte tar blocks never

@@ -53,6 +53,23 @@ public final class LayerApplier {
         public var whiteoutCount: Int
         /// The compression the layer arrived in.
         public var compression: CompressionFormat
+        /// Set by a measuring apply.
+        public var measurement: Measurement? = nil
+    }
+
+    /// What a measuring apply learnt of the decoded layer: the numbers `LayerIngest` gives, from the same pass.
+    public struct Measurement: Sendable, Equatable {
+        public var diffID: String
+        /// Bytes of the decoded tar.
+        public var uncompressedSize: Int64
+        /// Docker's layer size.
+        public var contentSize: Int64
+
+        public init(diffID: String, uncompressedSize: Int64, contentSize: Int64) {
+            self.diffID = diffID
+            self.uncompressedSize = uncompressedSize
+            self.contentSize = contentSize
+        }
     }
 
     static let whiteoutPrefix = ".wh."
@@ -78,15 +95,18 @@ public final class LayerApplier {
     deinit { close(rootFD) }
 
     /// Applies the layer readable from `input` (not closed). Blocking; on error the target is left
-    /// partly applied.
+    /// partly applied. `measuring` also hashes every decoded byte (the diffID, in `Summary.measurement`), so a
+    /// layer not yet proven is proven by the pass that applies it.
     @discardableResult
-    public func apply(layerFrom input: Int32) throws -> Summary {
+    public func apply(layerFrom input: Int32, measuring: Bool = false) throws -> Summary {
         let (source, compression) = try DecompressingReader.open(input)
         // Decoding runs a chunk or four ahead on its own thread while this one creates the files.
         let chunkSize = max(options.bufferSize / TarHeaderBlock.size, 1) * TarHeaderBlock.size
-        let chunks: ChunkSource = compression == .none
+        let decoded: ChunkSource = compression == .none
             ? DirectChunkSource(source: source, chunkSize: chunkSize)
             : DecodeAheadSource(source: source, chunkSize: chunkSize)
+        let measured = measuring ? MeasuringChunkSource(decoded) : nil
+        let chunks: ChunkSource = measured ?? decoded
         defer { chunks.stop() }
         let reader = LayerApplyReader(chunks: chunks)
         let headers = HeaderMailbox()
@@ -111,7 +131,18 @@ public final class LayerApplier {
             if header.kind == .regular { summary.fileBytes += dataSize - data.remaining }
             try data.skip(data.remaining + TarStreamValidator.padding(dataSize))
         }
-        _ = try validator.finish()
+        let tar = try validator.finish()
+        if let measured {
+            // The diffID covers what follows the end marker too (padding); like docker, a decoding error
+            // there is ignored once the tar is complete.
+            do {
+                while try measured.nextChunk() != nil {}
+            } catch {
+                if !validator.isFinished { throw error }
+            }
+            summary.measurement = Measurement(diffID: measured.finalizeDiffID(), uncompressedSize: measured.byteCount,
+                                              contentSize: tar.contentSize)
+        }
         try applyDirectoryTimes()
         return summary
     }
@@ -119,6 +150,15 @@ public final class LayerApplier {
     /// Applies a layer held in memory (tests, fuzzing): it is handed over through an unlinked temp file.
     @discardableResult
     public func apply(layerBytes: UnsafeRawBufferPointer) throws -> Summary {
+        try apply(layerBytes: layerBytes, measuring: false)
+    }
+
+    /// `apply(layerBytes:)` with the measurement.
+    func applyMeasuring(layerBytes: UnsafeRawBufferPointer) throws -> Measurement? {
+        try apply(layerBytes: layerBytes, measuring: true).measurement
+    }
+
+    private func apply(layerBytes: UnsafeRawBufferPointer, measuring: Bool) throws -> Summary {
         var template = Array((NSTemporaryDirectory() + "/strata-layer-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw ArchiveError.systemCall("mkstemp", errno: errno) }
@@ -126,7 +166,7 @@ public final class LayerApplier {
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         if layerBytes.count > 0 { try FileDescriptorIO.writeAll(fd, layerBytes) }
         guard lseek(fd, 0, SEEK_SET) == 0 else { throw ArchiveError.systemCall("lseek", errno: errno) }
-        return try apply(layerFrom: fd)
+        return try apply(layerFrom: fd, measuring: measuring)
     }
 
     // MARK: Entries

@@ -24,8 +24,6 @@ public struct LayerSnapshots: Sendable {
         let path = directory + "/" + name
         var info = stat()
         if stat(path, &info) == 0 { return path }
-        // A snapshot is named by the diffIDs: a pending layer must prove its diffID before it may fill one.
-        try store.verifyPendingLayers(layers)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let temporary = directory + "/tmp-" + UUID().uuidString.lowercased()
@@ -37,7 +35,10 @@ public struct LayerSnapshots: Sendable {
                     let fd = open(store.blobs.path(for: layer.blobDigest), O_RDONLY | O_CLOEXEC)
                     guard fd >= 0 else { throw StoreError.blobMissing(layer.blobDigest.description) }
                     defer { close(fd) }
-                    try applier.apply(layerFrom: fd)
+                    // The snapshot is named by the diffIDs: a pending layer proves its own in this pass, and a
+                    // mismatch throws before the snapshot can be renamed into place.
+                    let summary = try applier.apply(layerFrom: fd, measuring: !layer.isVerified)
+                    if let measurement = summary.measurement { try store.recordProof(of: layer, measurement) }
                 }
             }
         } catch {

@@ -15,10 +15,12 @@ public struct ImageUnpacker: Sendable {
     }
 
     /// Unpacks `image` into `directory`, which is created if missing and must otherwise be empty
-    /// (umoci refuses to unpack over existing content too).
+    /// (umoci refuses to unpack over existing content too). On failure (a damaged layer, one that is not the
+    /// diffID its image claims) nothing of the image stays there.
     public func unpack(_ image: StoredImage, into directory: String) throws {
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+        let existed = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+        if existed {
             guard isDirectory.boolValue else { throw StoreError.invalid("\(directory): not a directory") }
             let contents = try FileManager.default.contentsOfDirectory(atPath: directory)
             guard contents.isEmpty else { throw StoreError.invalid("\(directory): directory is not empty") }
@@ -26,7 +28,18 @@ public struct ImageUnpacker: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o755])
         }
-        try store.ingestLease.shared { try applyLayers(of: image, to: directory) }
+        do {
+            try store.ingestLease.shared { try applyLayers(of: image, to: directory) }
+        } catch {
+            if existed {
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                    try? LayerTreeRemoval.removeTree(atPath: directory + "/" + name)
+                }
+            } else {
+                try? LayerTreeRemoval.removeTree(atPath: directory)
+            }
+            throw error
+        }
     }
 
     /// Writes `image`'s flattened filesystem as a tar to `output` (not closed): the layers are applied
@@ -43,15 +56,16 @@ public struct ImageUnpacker: Sendable {
     }
 
     private func applyLayers(of image: StoredImage, to directory: String) throws {
-        // Unpacked content must be what the image claims: pending layers prove their diffIDs first.
-        let layers = try store.verifyPendingLayers(store.layers(of: image.id))
+        let layers = try store.layers(of: image.id)
         let applier = try LayerApplier(directory: directory, options: options)
         for layer in layers {
             let path = store.blobs.path(for: layer.blobDigest)
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw StoreError.blobMissing(layer.blobDigest.description) }
             defer { close(fd) }
-            try applier.apply(layerFrom: fd)
+            // A pending layer is proven by this pass; one that is not what the image claims stops the unpack.
+            let summary = try applier.apply(layerFrom: fd, measuring: !layer.isVerified)
+            if let measurement = summary.measurement { try store.recordProof(of: layer, measurement) }
         }
     }
 }

@@ -71,13 +71,22 @@ extension ImageStore {
                 throw StoreError.invalid("layer \(layer.blobDigest): \(error)")
             }
         }
-        guard result.diffID == layer.diffID.description else {
+        return try recordProof(of: layer, LayerApplier.Measurement(
+            diffID: result.diffID, uncompressedSize: result.uncompressedSize, contentSize: result.contentSize))
+    }
+
+    /// Records what a pass over a pending layer's tar found (`measure`, or an apply with `measuring: true`), or
+    /// throws `layerMismatch` when the tar is not the diffID the image claims.
+    @discardableResult
+    public func recordProof(of layer: StoredLayer, _ measurement: LayerApplier.Measurement) throws -> StoredLayer {
+        guard measurement.diffID == layer.diffID.description else {
             throw StoreError.layerMismatch(blob: layer.blobDigest.description, claimed: layer.diffID.description,
-                                           actual: result.diffID)
+                                           actual: measurement.diffID)
         }
-        try recordMeasurement(of: layer.blobDigest, contentSize: result.contentSize, uncompressedSize: result.uncompressedSize)
+        try recordMeasurement(of: layer.blobDigest, contentSize: measurement.contentSize,
+                              uncompressedSize: measurement.uncompressedSize)
         return StoredLayer(blobDigest: layer.blobDigest, diffID: layer.diffID, mediaType: layer.mediaType, blobSize: layer.blobSize,
-                           contentSize: result.contentSize, uncompressedSize: result.uncompressedSize)
+                           contentSize: measurement.contentSize, uncompressedSize: measurement.uncompressedSize)
     }
 
     private func recordMeasurement(of blob: Digest, contentSize: Int64, uncompressedSize: Int64) throws {

@@ -90,6 +90,24 @@ import Testing
         #expect(result.diffID == TestSupport.sha256(tar))
     }
 
+    /// A measuring apply proves a layer in the pass that unpacks it: the same diffID and sizes as an ingest, for
+    /// plain and gzip layers, with bytes after the end marker hashed.
+    @Test(arguments: [false, true])
+    func measuringApplyGivesTheIngestNumbers(gzip: Bool) throws {
+        let tar = try TestSupport.sampleTar() + [UInt8](repeating: 0, count: 4096) + Array("trailing junk".utf8)
+        let layer = gzip ? try TestSupport.run(["gzip", "-c"], input: tar).output : tar
+        let (ingested, _) = try TestSupport.ingest(layer)
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let measured = try layer.withUnsafeBytes {
+            try LayerApplier(directory: directory.path, options: .init(preserveOwnership: false)).applyMeasuring(layerBytes: $0)
+        }
+        #expect(measured == LayerApplier.Measurement(diffID: ingested.diffID, uncompressedSize: ingested.uncompressedSize,
+                                                     contentSize: ingested.contentSize))
+        #expect(measured?.diffID == TestSupport.sha256(tar))
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/dir/file6"))
+    }
+
     @Test func readsFromANonSeekablePipe() async throws {
         let tar = try TestSupport.sampleTar()
         var fds: [Int32] = [0, 0]
