@@ -132,6 +132,16 @@ final class DecodeAheadSource: ChunkSource, ByteSource, @unchecked Sendable {
                 }
             } catch {
                 failure = error
+                // The bytes decoded before the error are handed on first: a tar may end in them, and docker
+                // hashes everything decoded (e.g. a gzip stream followed by garbage).
+                if count > 0 {
+                    lengths[index] = count
+                    lastFlags[index] = false
+                    filled.signal()
+                    index = (index + 1) % depth
+                    free.wait()
+                    if isStopping { return }
+                }
                 lengths[index] = -1
                 filled.signal()
                 return

@@ -102,6 +102,7 @@ public final class ImageStore: Sendable {
     @discardableResult
     public func commit(config: Data, manifest: ImageManifestBytes?, layers: [StoredLayer], tags: [ImageReference],
                        action: String, eventName: String? = nil, logTagEvents: Bool = true) throws -> StoredImage {
+        try settleConflictingClaims(layers)
         let configDigest = try blobs.write(config)
         let manifestData = manifest?.data
             ?? ImageManifestBuilder.ociManifest(configDigest: configDigest, configSize: Int64(config.count), layers: layers)
@@ -143,19 +144,32 @@ public final class ImageStore: Sendable {
         return image
     }
 
-    /// Adds a layer row; a row already there keeps its sizes unless it was pending and `layer` is measured.
+    /// Adds a layer row. A row already there keeps its sizes unless it was pending and `layer` is measured (the
+    /// proven diffID then replaces the claim); an image claiming a diffID its blob is proven not to have fails.
     static func insertLayer(_ db: Database, _ layer: StoredLayer) throws {
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO layers (blob_digest, diff_id, media_type, blob_size, content_size, uncompressed_size, verified)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [layer.blobDigest.description, layer.diffID.description, layer.mediaType,
-                             layer.blobSize, layer.contentSize ?? 0, layer.uncompressedSize, layer.isVerified])
-        if let contentSize = layer.contentSize {
+        let blob = layer.blobDigest.description
+        if let row = try Row.fetchOne(db, sql: "SELECT diff_id, verified FROM layers WHERE blob_digest = ?", arguments: [blob]) {
+            let stored: String = row["diff_id"]
+            let verified: Bool = row["verified"]
+            if verified && stored != layer.diffID.description {
+                throw StoreError.layerMismatch(blob: blob, claimed: layer.diffID.description, actual: stored)
+            }
+            if !verified, let contentSize = layer.contentSize {
+                try db.execute(sql: """
+                    UPDATE layers SET diff_id = ?, content_size = ?, uncompressed_size = COALESCE(uncompressed_size, ?), verified = 1
+                    WHERE blob_digest = ?
+                    """, arguments: [layer.diffID.description, contentSize, layer.uncompressedSize, blob])
+                try refreshSizes(db, ofImagesUsing: layer.blobDigest)
+            } else if !verified && stored != layer.diffID.description {
+                // settleConflictingClaims ran before this transaction; another process stored a new claim since.
+                throw StoreError.conflict("layer \(blob) changed while the image was being written; try again")
+            }
+        } else {
             try db.execute(sql: """
-                UPDATE layers SET content_size = ?, uncompressed_size = COALESCE(uncompressed_size, ?), verified = 1
-                WHERE blob_digest = ? AND verified = 0
-                """, arguments: [contentSize, layer.uncompressedSize, layer.blobDigest.description])
-            if db.changesCount > 0 { try refreshSizes(db, ofImagesUsing: layer.blobDigest) }
+                INSERT INTO layers (blob_digest, diff_id, media_type, blob_size, content_size, uncompressed_size, verified)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [blob, layer.diffID.description, layer.mediaType,
+                                 layer.blobSize, layer.contentSize ?? 0, layer.uncompressedSize, layer.isVerified])
         }
         if let size = layer.uncompressedSize {
             try db.execute(sql: "UPDATE layers SET uncompressed_size = ? WHERE blob_digest = ? AND uncompressed_size IS NULL",

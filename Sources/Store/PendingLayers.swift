@@ -59,20 +59,37 @@ extension ImageStore {
     /// Decodes one layer blob, checks its diffID and records its sizes (also in the size of every image using it).
     public func measure(_ layer: StoredLayer) throws -> StoredLayer {
         if layer.isVerified { return layer }
-        let path = blobs.path(for: layer.blobDigest)
+        return try recordProof(of: layer, try decodeTar(of: layer.blobDigest))
+    }
+
+    /// Decodes a layer blob: its tar's diffID and sizes.
+    func decodeTar(of blob: Digest) throws -> LayerApplier.Measurement {
+        let path = blobs.path(for: blob)
         // Held shared so a concurrent prune cannot delete the blob under the read.
         let result: LayerIngest.Result = try ingestLease.shared {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw StoreError.blobMissing(layer.blobDigest.description) }
+            guard fd >= 0 else { throw StoreError.blobMissing(blob.description) }
             defer { close(fd) }
             do {
                 return try LayerIngest.ingest(from: fd, to: nil)
             } catch {
-                throw StoreError.invalid("layer \(layer.blobDigest): \(error)")
+                throw StoreError.invalid("layer \(blob): \(error)")
             }
         }
-        return try recordProof(of: layer, LayerApplier.Measurement(
-            diffID: result.diffID, uncompressedSize: result.uncompressedSize, contentSize: result.contentSize))
+        return LayerApplier.Measurement(diffID: result.diffID, uncompressedSize: result.uncompressedSize,
+                                        contentSize: result.contentSize)
+    }
+
+    /// A blob has one tar, so one true diffID. When an image being committed claims another diffID for a blob
+    /// that is stored pending under a different claim, the tar decides now: the row gets the truth, and the
+    /// commit of an image that lies then fails (`insertLayer`).
+    func settleConflictingClaims(_ layers: [StoredLayer]) throws {
+        for layer in layers where !layer.isVerified {
+            guard let row = try self.layer(blobDigest: layer.blobDigest), !row.isVerified, row.diffID != layer.diffID else {
+                continue
+            }
+            try recordMeasurement(of: row.blobDigest, try decodeTar(of: row.blobDigest))
+        }
     }
 
     /// Records what a pass over a pending layer's tar found (`measure`, or an apply with `measuring: true`), or
@@ -83,17 +100,17 @@ extension ImageStore {
             throw StoreError.layerMismatch(blob: layer.blobDigest.description, claimed: layer.diffID.description,
                                            actual: measurement.diffID)
         }
-        try recordMeasurement(of: layer.blobDigest, contentSize: measurement.contentSize,
-                              uncompressedSize: measurement.uncompressedSize)
+        try recordMeasurement(of: layer.blobDigest, measurement)
         return StoredLayer(blobDigest: layer.blobDigest, diffID: layer.diffID, mediaType: layer.mediaType, blobSize: layer.blobSize,
                            contentSize: measurement.contentSize, uncompressedSize: measurement.uncompressedSize)
     }
 
-    private func recordMeasurement(of blob: Digest, contentSize: Int64, uncompressedSize: Int64) throws {
+    /// The row describes the blob: a measurement replaces whatever diffID it was stored under.
+    private func recordMeasurement(of blob: Digest, _ measurement: LayerApplier.Measurement) throws {
         try database.pool.write { db in
             try db.execute(sql: """
-                UPDATE layers SET content_size = ?, uncompressed_size = ?, verified = 1 WHERE blob_digest = ?
-                """, arguments: [contentSize, uncompressedSize, blob.description])
+                UPDATE layers SET diff_id = ?, content_size = ?, uncompressed_size = ?, verified = 1 WHERE blob_digest = ?
+                """, arguments: [measurement.diffID, measurement.contentSize, measurement.uncompressedSize, blob.description])
             try Self.refreshSizes(db, ofImagesUsing: blob)
         }
     }

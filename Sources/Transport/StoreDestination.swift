@@ -90,7 +90,10 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
             guard let known = try store.layer(blobDigest: layer.blob.digest) else {
                 throw StoreError.blobMissing(layer.blob.digest.description)
             }
-            return known
+            // This image's own claim goes to the store, which settles it against the row's.
+            if known.diffID == layer.diffID { return known }
+            return StoredLayer(blobDigest: known.blobDigest, diffID: layer.diffID, mediaType: known.mediaType,
+                               blobSize: known.blobSize, contentSize: nil)
         }
         let id = image.id
         var renamed: [(name: ImageReference, previousID: Digest)] = []

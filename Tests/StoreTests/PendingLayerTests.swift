@@ -14,11 +14,19 @@ import Testing
         let claimed = try Digest.sha256(Data(try Self.tarBytes(content: claimedContent ?? content)))
         let layer = StoredLayer(blobDigest: gzip.digest, diffID: claimed, mediaType: MediaType.ociLayerGzip,
                                 blobSize: gzip.size, contentSize: nil)
+        return (try commitClaim(fixture, layer, tag: tag), layer)
+    }
+
+    private func commitClaim(_ fixture: StoreFixture, _ layer: StoredLayer, tag: String) throws -> StoredImage {
         let config = Data("""
-            {"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["\(claimed)"]}}
+            {"architecture":"amd64","os":"linux","config":{"Env":["TAG=\(tag)"]},"rootfs":{"type":"layers","diff_ids":["\(layer.diffID)"]}}
             """.utf8)
-        let image = try fixture.store.commit(config: config, layers: [layer], tags: [try ImageReference(tag)], action: "pull")
-        return (image, layer)
+        return try fixture.store.commit(config: config, layers: [layer], tags: [try ImageReference(tag)], action: "pull")
+    }
+
+    private func claiming(_ layer: StoredLayer, content: String) throws -> StoredLayer {
+        StoredLayer(blobDigest: layer.blobDigest, diffID: try Digest.sha256(Data(try Self.tarBytes(content: content))),
+                    mediaType: layer.mediaType, blobSize: layer.blobSize, contentSize: nil)
     }
 
     private func gzipLayer(_ fixture: StoreFixture, content: String) throws -> (digest: Digest, size: Int64) {
@@ -91,6 +99,36 @@ import Testing
         #expect(report.damage.contains { $0.contains("does not match its image") })
         _ = try fixture.store.remove("demo/liar:1", force: false)
         #expect(try fixture.store.check().isHealthy)
+    }
+
+    /// One blob, two claims: the tar decides when the second image arrives, whichever came first.
+    @Test func conflictingClaimsAreSettledByTheTar() throws {
+        do {
+            let fixture = try StoreFixture()
+            defer { fixture.cleanup() }
+            let (liar, lie) = try commitPending(fixture, content: "truth", claimedContent: "lie", tag: "demo/liar:1")
+            let honest = try commitClaim(fixture, try claiming(lie, content: "truth"), tag: "demo/honest:1")
+            let row = try #require(try fixture.store.layer(blobDigest: lie.blobDigest))
+            let truth = try claiming(lie, content: "truth").diffID
+            #expect(row.isVerified && row.diffID == truth)
+            let target = fixture.directory + "/honest"
+            try ImageUnpacker(store: fixture.store).unpack(honest, into: target)
+            #expect(try String(contentsOfFile: target + "/file.txt", encoding: .utf8) == "truth")
+            // The liar's config no longer matches the row its blob has: check names it.
+            #expect(try fixture.store.check().damage.contains { $0.contains("image \(liar.id.shortID)") })
+        }
+        do {
+            let fixture = try StoreFixture()
+            defer { fixture.cleanup() }
+            let (_, truth) = try commitPending(fixture, content: "truth", tag: "demo/honest:1")
+            let lie = try claiming(truth, content: "lie")
+            #expect(throws: StoreError.layerMismatch(blob: truth.blobDigest.description, claimed: lie.diffID.description,
+                                                     actual: truth.diffID.description)) {
+                try commitClaim(fixture, lie, tag: "demo/liar:1")
+            }
+            #expect(try fixture.store.imageID(named: try ImageReference("demo/liar:1")) == nil)
+            #expect(try fixture.store.check().isHealthy)
+        }
     }
 
     @Test func aMeasuredCommitSettlesAPendingRow() throws {
