@@ -38,15 +38,16 @@ public final class ScratchSession: @unchecked Sendable {
                                                 attributes: [.posixPermissions: 0o700])
         sweep(root: root)
         let path = root + "/" + (name ?? "session-" + UUID().uuidString.lowercased())
-        let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SandboxError.system("open \(path).lock", errno) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw SandboxError.system("lock \(path).lock", errno)
-        }
+        // The lock is made locked and written under a name sweeps skip, then renamed into place: a concurrent
+        // sweep never sees a lock nobody holds for a live session. The directory comes after the lock.
+        let unnamed = path + ".lock-" + UUID().uuidString.lowercased()
+        let fd = open(unnamed, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SandboxError.system("open \(unnamed)", errno) }
         let policy = Array(whenAbandoned.rawValue.utf8)
-        guard ftruncate(fd, 0) == 0, write(fd, policy, policy.count) == policy.count, mkdir(path, 0o700) == 0 else {
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0, write(fd, policy, policy.count) == policy.count,
+              rename(unnamed, path + ".lock") == 0, mkdir(path, 0o700) == 0 else {
             let saved = errno
+            unlink(unnamed)
             close(fd)
             throw SandboxError.system("create \(path)", saved)
         }
@@ -62,6 +63,13 @@ public final class ScratchSession: @unchecked Sendable {
     /// Sweeps every directory under `root` whose lock nobody holds (its owner died), mounts first, deepest first.
     public static func sweep(root: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
+        for name in names where name.contains(".lock-") {
+            // A lock that never got its name: its maker died between creating and renaming it.
+            let fd = open(root + "/" + name, O_RDWR | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { unlink(root + "/" + name) }
+            close(fd)
+        }
         for name in names where name.hasSuffix(".lock") {
             let lock = root + "/" + name
             let fd = open(lock, O_RDWR | O_CLOEXEC)
