@@ -64,7 +64,10 @@ public final class ScratchSession: @unchecked Sendable {
     public static func sweep(root: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
         for name in names where name.contains(".lock-") {
-            // A lock that never got its name: its maker died between creating and renaming it.
+            // A lock that never got its name: its maker died between creating and renaming it. A young one may
+            // be between its creation and its flock, so only those older than a minute go.
+            var info = stat()
+            guard stat(root + "/" + name, &info) == 0, time(nil) - info.st_mtim.tv_sec > 60 else { continue }
             let fd = open(root + "/" + name, O_RDWR | O_CLOEXEC)
             guard fd >= 0 else { continue }
             if flock(fd, LOCK_EX | LOCK_NB) == 0 { unlink(root + "/" + name) }
