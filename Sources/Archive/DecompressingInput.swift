@@ -15,17 +15,8 @@ public final class DecompressingInput {
     /// Sniffs `fileDescriptor` (not closed by the reader); nothing is seeked, so pipes work.
     /// With `decodeAhead`, compressed input is decoded on a thread of its own a few MiB ahead of the
     /// reader (call `close()` before closing the descriptor). gzip's CRC-32 is always checked.
-    public convenience init(fileDescriptor: Int32, decodeAhead: Bool = false) throws {
-        try self.init(opened: DecompressingReader.open(fileDescriptor), decodeAhead: decodeAhead)
-    }
-
-    /// The same over bytes handed over in memory: `reading` fills a buffer and returns the count, 0 at the end.
-    public convenience init(reading: @escaping (UnsafeMutableRawBufferPointer) throws -> Int, decodeAhead: Bool = false) throws {
-        try self.init(opened: DecompressingReader.open(RawInput(reading: reading)), decodeAhead: decodeAhead)
-    }
-
-    private init(opened: (ByteSource, CompressionFormat), decodeAhead: Bool) throws {
-        let (decoder, compression) = opened
+    public init(fileDescriptor: Int32, decodeAhead: Bool = false) throws {
+        let (decoder, compression) = try DecompressingReader.open(fileDescriptor)
         self.compression = compression
         if decodeAhead && compression != .none {
             let threaded = DecodeAheadSource(source: decoder)

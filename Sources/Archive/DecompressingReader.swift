@@ -19,11 +19,7 @@ enum DecompressingReader {
     static let inputBufferSize = 1 << 20
 
     static func open(_ fd: Int32) throws -> (ByteSource, CompressionFormat) {
-        try open(RawInput { try FileDescriptorIO.readSome(fd, into: $0) })
-    }
-
-    /// The same over any reader of raw bytes (0 at the end).
-    static func open(_ input: RawInput) throws -> (ByteSource, CompressionFormat) {
+        let input = RawInput(fd: fd)
         try input.sniff(CompressionFormat.magicLength)
         let format = input.pending.withUnsafeBytes { CompressionFormat.detect($0) }
         switch format {
@@ -36,26 +32,17 @@ enum DecompressingReader {
     }
 }
 
-/// The undecoded input: a few sniffed bytes replayed first, then the underlying reader (a descriptor, or bytes
-/// handed over in memory).
+/// The undecoded input: a few sniffed bytes replayed first, then the descriptor itself.
 final class RawInput: ByteSource {
-    private let readSome: (UnsafeMutableRawBufferPointer) throws -> Int
+    let fd: Int32
     var pending: [UInt8] = []
     private var pendingOffset = 0
 
-    init(reading: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) { readSome = reading }
+    init(fd: Int32) { self.fd = fd }
 
     func sniff(_ count: Int) throws {
         pending = [UInt8](repeating: 0, count: count)
-        let got = try pending.withUnsafeMutableBytes { buffer in
-            var filled = 0
-            while filled < buffer.count {
-                let count = try readSome(UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-                if count == 0 { break }
-                filled += count
-            }
-            return filled
-        }
+        let got = try pending.withUnsafeMutableBytes { try FileDescriptorIO.readFully(fd, into: $0) }
         pending.removeSubrange(got...)
     }
 
@@ -68,7 +55,7 @@ final class RawInput: ByteSource {
             pendingOffset += count
             return count
         }
-        return try readSome(buffer)
+        return try FileDescriptorIO.readSome(fd, into: buffer)
     }
 }
 
