@@ -149,16 +149,7 @@ public final class LayerApplier {
 
     /// Applies a layer held in memory (tests, fuzzing): it is handed over through an unlinked temp file.
     @discardableResult
-    public func apply(layerBytes: UnsafeRawBufferPointer) throws -> Summary {
-        try apply(layerBytes: layerBytes, measuring: false)
-    }
-
-    /// `apply(layerBytes:)` with the measurement.
-    func applyMeasuring(layerBytes: UnsafeRawBufferPointer) throws -> Measurement? {
-        try apply(layerBytes: layerBytes, measuring: true).measurement
-    }
-
-    private func apply(layerBytes: UnsafeRawBufferPointer, measuring: Bool) throws -> Summary {
+    public func apply(layerBytes: UnsafeRawBufferPointer, measuring: Bool = false) throws -> Summary {
         var template = Array((NSTemporaryDirectory() + "/strata-layer-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw ArchiveError.systemCall("mkstemp", errno: errno) }

@@ -31,15 +31,9 @@ public struct LayerSnapshots: Sendable {
         do {
             try store.ingestLease.shared {
                 let applier = try LayerApplier(directory: temporary)
-                for layer in layers {
-                    let fd = open(store.blobs.path(for: layer.blobDigest), O_RDONLY | O_CLOEXEC)
-                    guard fd >= 0 else { throw StoreError.blobMissing(layer.blobDigest.description) }
-                    defer { close(fd) }
-                    // The snapshot is named by the diffIDs: a pending layer proves its own in this pass, and a
-                    // mismatch throws before the snapshot can be renamed into place.
-                    let summary = try applier.apply(layerFrom: fd, measuring: !layer.isVerified)
-                    if let measurement = summary.measurement { try store.recordProof(of: layer, measurement) }
-                }
+                // The snapshot is named by the diffIDs: a pending layer proves its own in this pass, and a mismatch
+                // throws before the snapshot can be renamed into place.
+                for layer in layers { try store.apply(layer, with: applier) }
             }
         } catch {
             try? LayerTreeRemoval.removeTree(atPath: temporary)

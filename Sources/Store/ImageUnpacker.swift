@@ -58,14 +58,7 @@ public struct ImageUnpacker: Sendable {
     private func applyLayers(of image: StoredImage, to directory: String) throws {
         let layers = try store.layers(of: image.id)
         let applier = try LayerApplier(directory: directory, options: options)
-        for layer in layers {
-            let path = store.blobs.path(for: layer.blobDigest)
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw StoreError.blobMissing(layer.blobDigest.description) }
-            defer { close(fd) }
-            // A pending layer is proven by this pass; one that is not what the image claims stops the unpack.
-            let summary = try applier.apply(layerFrom: fd, measuring: !layer.isVerified)
-            if let measurement = summary.measurement { try store.recordProof(of: layer, measurement) }
-        }
+        // A pending layer is proven by this pass; one that is not what the image claims stops the unpack.
+        for layer in layers { try store.apply(layer, with: applier) }
     }
 }

@@ -92,6 +92,18 @@ extension ImageStore {
         }
     }
 
+    /// Applies a stored layer's blob with `applier`. A pending layer is proven by that same pass: its measurement is
+    /// recorded, or `layerMismatch` thrown before the caller keeps anything it wrote.
+    @discardableResult
+    public func apply(_ layer: StoredLayer, with applier: LayerApplier) throws -> LayerApplier.Summary {
+        let fd = open(blobs.path(for: layer.blobDigest), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.blobMissing(layer.blobDigest.description) }
+        defer { close(fd) }
+        let summary = try applier.apply(layerFrom: fd, measuring: !layer.isVerified)
+        if let measurement = summary.measurement { try recordProof(of: layer, measurement) }
+        return summary
+    }
+
     /// Records what a pass over a pending layer's tar found (`measure`, or an apply with `measuring: true`), or
     /// throws `layerMismatch` when the tar is not the diffID the image claims.
     @discardableResult

@@ -100,8 +100,8 @@ import Testing
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let measured = try layer.withUnsafeBytes {
-            try LayerApplier(directory: directory.path, options: .init(preserveOwnership: false)).applyMeasuring(layerBytes: $0)
-        }
+            try LayerApplier(directory: directory.path, options: .init(preserveOwnership: false)).apply(layerBytes: $0, measuring: true)
+        }.measurement
         #expect(measured == LayerApplier.Measurement(diffID: ingested.diffID, uncompressedSize: ingested.uncompressedSize,
                                                      contentSize: ingested.contentSize))
         #expect(measured?.diffID == TestSupport.sha256(tar))

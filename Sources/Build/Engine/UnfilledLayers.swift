@@ -49,13 +49,8 @@ extension LayerDirectories {
                 // A pending layer only claims this diffID: fill from a proven blob of it when the store has one,
                 // else prove this one in the fill (a mismatch drops the tree).
                 let source = layer.isVerified ? layer : (try store.layer(diffID: layer.diffID)) ?? layer
-                let fd = open(store.blobs.path(for: source.blobDigest), O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else { throw FileSystemError("open", store.blobs.path(for: source.blobDigest), code: errno) }
-                defer { close(fd) }
                 let applier = try LayerApplier(directory: target, options: .init(rewriteFilesInPlace: true))
-                let summary = try applier.apply(layerFrom: fd, measuring: !source.isVerified)
-                guard summary.whiteoutCount == 0 else { throw FileSystemError("fill", target, code: EINVAL) }
-                if let measurement = summary.measurement { try store.recordProof(of: source, measurement) }
+                guard try store.apply(source, with: applier).whiteoutCount == 0 else { throw FileSystemError("fill", target, code: EINVAL) }
                 guard unlink(marker) == 0 || errno == ENOENT else { throw FileSystemError("unlink", marker, code: errno) }
                 return true
             } catch {
