@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Format", dependencies: ["GoText"]),
         .target(name: "Dockerfile", dependencies: ["OCI", "GoText"]),
         .target(name: "Registry", dependencies: [
-            "OCI",
+            "OCI", "GoText",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import GoText
 import OCI
 
 /// One entry of a registry error body (`{"errors":[{"code":...,"message":...,"detail":...}]}`).
@@ -69,7 +70,7 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
             guard let first = errors.first else { return "received unexpected HTTP status: \(status)" }
             return first.description
         case .unexpectedResponse(let status, let parseError, let body):
-            return "error parsing HTTP \(status) response body: \(parseError): \(goQuoted(body))"
+            return "error parsing HTTP \(status) response body: \(parseError): \(GoQuote.quote(body))"
         case .unexpectedStatus(let status, let reason):
             return "received unexpected HTTP status: \(status) \(reason)"
         case .manifestNotFound(let name, let cause):
@@ -167,23 +168,4 @@ enum ErrorResponse {
             return RegistryErrorEntry(code: code, message: message)
         })
     }
-}
-
-/// Go's `%q` for the printable-ASCII common case; other bytes escaped as \xNN.
-func goQuoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value >= 0x20 && scalar.value < 0x7f || scalar.value >= 0xa0 { out.unicodeScalars.append(scalar) } else {
-                out += "\\x" + String(scalar.value, radix: 16).leftPadded(2)
-            }
-        }
-    }
-    return out + "\""
 }
