@@ -1,3 +1,4 @@
+import GoText
 // Hand-written JSON reader/writer: Foundation's JSONSerialization loses key order and does not
 // reproduce Go's encoding/json output byte for byte (escapes, float layout), which `{{json}}` needs.
 
@@ -271,11 +272,11 @@ enum GoJSON {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             case "<", ">", "&":
-                if escapeHTML { out += "\\u00" + GoPrint.hex(scalar.value, width: 2) } else { out.unicodeScalars.append(scalar) }
+                if escapeHTML { out += "\\u00" + GoQuote.hex(scalar.value, width: 2) } else { out.unicodeScalars.append(scalar) }
             case "\u{2028}": out += "\\u2028"
             case "\u{2029}": out += "\\u2029"
             default:
-                if scalar.value < 0x20 { out += "\\u00" + GoPrint.hex(scalar.value, width: 2) } else { out.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 { out += "\\u00" + GoQuote.hex(scalar.value, width: 2) } else { out.unicodeScalars.append(scalar) }
             }
         }
         out += "\""

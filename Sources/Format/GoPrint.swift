@@ -320,9 +320,4 @@ enum GoPrint {
         let padding = String(repeating: flags.zero && !flags.minus ? "0" : " ", count: width - count)
         if flags.minus { out += text + padding } else { out += padding + text }
     }
-
-    static func hex(_ v: UInt32, width: Int, uppercase: Bool = false) -> String {
-        let h = String(v, radix: 16, uppercase: uppercase)
-        return h.count < width ? String(repeating: "0", count: width - h.count) + h : h
-    }
 }

@@ -102,9 +102,9 @@ enum TextEscaping {
             case "=": out += "\\u003D"
             default:
                 if scalar.value < 0x20 {
-                    out += "\\u00" + GoPrint.hex(scalar.value, width: 2, uppercase: true)
+                    out += "\\u00" + GoQuote.hex(scalar.value, width: 2, uppercase: true)
                 } else if scalar.value >= 0x80 && !GoQuote.isPrintable(scalar) {
-                    out += "\\u" + GoPrint.hex(scalar.value, width: 4, uppercase: true)
+                    out += "\\u" + GoQuote.hex(scalar.value, width: 4, uppercase: true)
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
@@ -123,7 +123,7 @@ enum TextEscaping {
                 UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             case UInt8(ascii: " "): out += "+"
-            default: out += "%" + GoPrint.hex(UInt32(byte), width: 2, uppercase: true)
+            default: out += "%" + GoQuote.hex(UInt32(byte), width: 2, uppercase: true)
             }
         }
         return out

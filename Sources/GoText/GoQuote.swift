@@ -67,8 +67,9 @@ public enum GoQuote {
         }
     }
 
-    static func hex(_ v: UInt32, width: Int) -> String {
-        let h = String(v, radix: 16)
+    /// `v` in hex, zero-padded to `width` digits, as Go's escapes write it.
+    public static func hex(_ v: UInt32, width: Int, uppercase: Bool = false) -> String {
+        let h = String(v, radix: 16, uppercase: uppercase)
         return h.count < width ? String(repeating: "0", count: width - h.count) + h : h
     }
 }
