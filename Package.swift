@@ -48,7 +48,9 @@ let package = Package(
         ]),
         .target(name: "Transport", dependencies: ["OCI", "GoText", "Archive", "Store", "Registry"]),
         .target(name: "CSandbox"),
-        .target(name: "Sandbox", dependencies: ["CSandbox", "OCI", "Archive", "Store"]),
+        // libseccomp: compiles docker's seccomp profile format into the BPF filter the sandbox installs.
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .target(name: "Sandbox", dependencies: ["CSandbox", "CSeccomp", "OCI", "Archive", "Store"]),
         .target(name: "Build", dependencies: [
             "OCI", "GoText", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry", "CXattr",
             .product(name: "Crypto", package: "swift-crypto"),

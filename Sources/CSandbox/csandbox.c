@@ -1,10 +1,14 @@
-// Child-side sandbox setup. Everything after clone() uses only async-signal-safe system calls and
-// stack buffers: the parent is a multi-threaded Swift process.
+// Child-side sandbox setup: a holder process that ties the container's life to Strata's, and the container's
+// PID 1, confined as docker confines it (capabilities, seccomp, no_new_privs), then execve. Everything after
+// clone() uses only async-signal-safe system calls and stack buffers: the parent is a multi-threaded Swift process.
 #define _GNU_SOURCE
-#include "CSandbox.h"
+#include "internal.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -12,10 +16,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -24,34 +28,39 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-static size_t cs_strlen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+size_t cs_strlen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
 
-static void cs_copy(char *dst, size_t cap, const char *src) {
+void cs_copy(char *dst, size_t cap, const char *src) {
     size_t i = 0;
     for (; src && src[i] && i + 1 < cap; i++) dst[i] = src[i];
     dst[i] = 0;
 }
 
-/// dst = a + b (truncated to cap).
-static void cs_join(char *dst, size_t cap, const char *a, const char *b) {
+void cs_join(char *dst, size_t cap, const char *a, const char *b) {
     size_t n = 0;
     for (size_t i = 0; a[i] && n + 1 < cap; i++) dst[n++] = a[i];
     for (size_t i = 0; b[i] && n + 1 < cap; i++) dst[n++] = b[i];
     dst[n] = 0;
 }
 
-static void cs_report(int fd, int kind, int error, const char *detail) {
-    struct csandbox_failure failure;
-    memset(&failure, 0, sizeof failure);
-    failure.kind = kind;
-    failure.error = error;
-    cs_copy(failure.detail, sizeof failure.detail, detail);
-    ssize_t ignored = write(fd, &failure, sizeof failure);
-    (void)ignored;
-    _exit(127);
+void cs_send(int fd, int kind, int failure_kind, int error, const char *detail) {
+    struct csandbox_message message;
+    memset(&message, 0, sizeof message);
+    message.kind = kind;
+    message.failure_kind = failure_kind;
+    message.error = error;
+    cs_copy(message.detail, sizeof message.detail, detail);
+    for (;;) {
+        ssize_t n = write(fd, &message, sizeof message);
+        if (n < 0 && errno == EINTR) continue;
+        break;
+    }
 }
 
-#define SETUP(call, what) do { if ((call) < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, what); } while (0)
+_Noreturn void cs_report(int fd, int kind, int error, const char *detail) {
+    cs_send(fd, CSANDBOX_MESSAGE_FAILURE, kind, error, detail);
+    _exit(127);
+}
 
 int csandbox_loopback_up(void) {
     int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -67,46 +76,6 @@ int csandbox_loopback_up(void) {
     }
     close(sock);
     return result;
-}
-
-static void cs_mount_dev(const char *rootfs, int report_fd) {
-    char path[4096];
-    cs_join(path, sizeof path, rootfs, "/dev");
-    SETUP(mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"), "mount /dev");
-    static const struct { const char *name; unsigned major, minor; } nodes[] = {
-        {"/dev/null", 1, 3}, {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
-        {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
-    };
-    for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
-        cs_join(path, sizeof path, rootfs, nodes[i].name);
-        SETUP(mknod(path, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)), nodes[i].name);
-        SETUP(chmod(path, 0666), nodes[i].name);
-    }
-    cs_join(path, sizeof path, rootfs, "/dev/pts");
-    SETUP(mkdir(path, 0755), "mkdir /dev/pts");
-    SETUP(mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
-                "newinstance,ptmxmode=0666,mode=0620,gid=5"), "mount /dev/pts");
-    cs_join(path, sizeof path, rootfs, "/dev/shm");
-    SETUP(mkdir(path, 01777), "mkdir /dev/shm");
-    SETUP(mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k"), "mount /dev/shm");
-    cs_join(path, sizeof path, rootfs, "/dev/mqueue");
-    SETUP(mkdir(path, 01777), "mkdir /dev/mqueue");
-    SETUP(mount("mqueue", path, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), "mount /dev/mqueue");
-    static const struct { const char *name, *target; } links[] = {
-        {"/dev/fd", "/proc/self/fd"}, {"/dev/stdin", "/proc/self/fd/0"}, {"/dev/stdout", "/proc/self/fd/1"},
-        {"/dev/stderr", "/proc/self/fd/2"}, {"/dev/ptmx", "pts/ptmx"}
-    };
-    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-        cs_join(path, sizeof path, rootfs, links[i].name);
-        SETUP(symlink(links[i].target, path), links[i].name);
-    }
-}
-
-static void cs_bind(const char *source, const char *target, int readonly, int report_fd) {
-    SETUP(mount(source, target, NULL, MS_BIND | MS_REC, NULL), target);
-    if (readonly) {
-        SETUP(mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL), target);
-    }
 }
 
 /// Go's exec.LookPath as runc uses it: a name with a slash is checked as is, else each PATH entry.
@@ -157,6 +126,48 @@ static int cs_set_stdio(int fd, int target) {
     return dup2(fd, target);
 }
 
+
+/// Installs the seccomp filter (a struct sock_filter array prepared by the parent).
+static void cs_install_seccomp(const struct csandbox_spec *spec, int report_fd) {
+    struct sock_fprog program = {
+        .len = spec->seccomp_length,
+        .filter = (struct sock_filter *)spec->seccomp_filter,
+    };
+    SETUP(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program), "install seccomp filter");
+}
+
+/// The user, the capability sets and the filter, in runc's order: without no_new_privs the filter goes in while
+/// CAP_SYS_ADMIN is still held; with it, last, right before execve.
+static void cs_confine(const struct csandbox_spec *spec, int report_fd) {
+    int seccomp = spec->seccomp_filter != NULL && spec->seccomp_length > 0;
+    if (seccomp && !spec->no_new_privs) cs_install_seccomp(spec, report_fd);
+    for (int cap = 0; cap <= spec->cap_last && cap < 64; cap++) {
+        if ((spec->capabilities >> cap) & 1) continue;
+        SETUP(prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop capability from bounding set");
+    }
+    SETUP(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "keep capabilities");
+    // Raw system calls: glibc's setuid/setgid/setgroups broadcast the change to every thread the parent
+    // had, and in this cloned child those threads do not exist, so the wrappers wait forever.
+    SETUP(syscall(SYS_setgroups, spec->group_count, spec->groups), "setgroups");
+    SETUP(syscall(SYS_setgid, spec->gid), "setgid");
+    SETUP(syscall(SYS_setuid, spec->uid), "setuid");
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    data[0].effective = data[0].permitted = (uint32_t)spec->capabilities;
+    data[1].effective = data[1].permitted = (uint32_t)(spec->capabilities >> 32);
+    SETUP(syscall(SYS_capset, &header, data), "set capabilities");
+    SETUP(prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "keep capabilities");
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
+        cs_report(report_fd, CSANDBOX_SETUP, errno, "clear ambient capabilities");
+    }
+    if (spec->no_new_privs) SETUP(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
+    // A change of credentials clears the parent-death signal: set it again for the command.
+    SETUP(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "parent death signal");
+    if (chdir(spec->cwd) < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, "chdir to cwd");
+    if (seccomp && spec->no_new_privs) cs_install_seccomp(spec, report_fd);
+}
+
 static void cs_child(const struct csandbox_spec *spec, int report_fd) {
     // Dispositions and the mask are inherited through execve; the command starts with defaults.
     sigset_t all;
@@ -165,6 +176,8 @@ static void cs_child(const struct csandbox_spec *spec, int report_fd) {
     for (int sig = 1; sig < NSIG; sig++) {
         if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
     }
+    // The container dies with its holder (which dies with Strata).
+    SETUP(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "parent death signal");
     // Only the standard streams are inherited: everything else (store files, sockets) closes on exec.
     if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
         for (int fd = 3; fd < 4096; fd++) if (fd != report_fd) fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -192,56 +205,100 @@ static void cs_child(const struct csandbox_spec *spec, int report_fd) {
     }
     if (spec->hostname) SETUP(sethostname(spec->hostname, cs_strlen(spec->hostname)), "sethostname");
 
-    const char *rootfs = spec->rootfs;
-    char path[4096];
-    SETUP(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make mounts private");
-    SETUP(mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL), "bind rootfs");
-    umask(0);
-    if (spec->mount_proc_dev_sys) {
-        cs_join(path, sizeof path, rootfs, "/proc");
-        SETUP(mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), "mount /proc");
-        cs_mount_dev(rootfs, report_fd);
-        cs_join(path, sizeof path, rootfs, "/sys");
-        SETUP(mount("sysfs", path, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), "mount /sys");
-        // docker's read-only /proc paths
-        static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
-        for (size_t i = 0; i < sizeof readonly / sizeof readonly[0]; i++) {
-            cs_join(path, sizeof path, rootfs, readonly[i]);
-            if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == 0) {
-                mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-            }
-        }
-    }
-    umask(022);
-    for (size_t i = 0; i < spec->mount_count; i++) {
-        const struct csandbox_mount *m = &spec->mounts[i];
-        if (m->fstype) {
-            SETUP(mount(m->source, m->target, m->fstype, m->flags | (m->readonly ? MS_RDONLY : 0), m->data), m->target);
-        } else {
-            cs_bind(m->source, m->target, m->readonly, report_fd);
-        }
-    }
-    SETUP(chdir(rootfs), "chdir rootfs");
+    cs_setup_filesystem(spec, report_fd);
+    SETUP(chdir(spec->rootfs), "chdir rootfs");
     SETUP(syscall(SYS_pivot_root, ".", "."), "pivot_root");
     SETUP(umount2(".", MNT_DETACH), "unmount old root");
     SETUP(chdir("/"), "chdir /");
-
-    // Raw system calls: glibc's setuid/setgid/setgroups broadcast the change to every thread the parent
-    // had, and in this cloned child those threads do not exist, so the wrappers wait forever.
-    SETUP(syscall(SYS_setgroups, spec->group_count, spec->groups), "setgroups");
-    SETUP(syscall(SYS_setgid, spec->gid), "setgid");
-    SETUP(syscall(SYS_setuid, spec->uid), "setuid");
-    if (chdir(spec->cwd) < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, "chdir to cwd");
+    cs_confine(spec, report_fd);
     cs_exec(spec, report_fd);
 }
 
-int csandbox_spawn(const struct csandbox_spec *spec, pid_t *pid, int *error_fd) {
-    int pipe_fds[2];
-    if (pipe2(pipe_fds, O_CLOEXEC) < 0) return -errno;
+/// The holder's view of its container, for the parent-death handler.
+static volatile pid_t cs_container = 0;
+
+static void cs_on_parent_death(int sig) {
+    (void)sig;
+    if (cs_container > 0) kill(cs_container, SIGKILL);
+    _exit(137);
+}
+
+/// Closes every descriptor but the listed ones (the holder keeps only what the container needs).
+static void cs_close_all_but(const int *keep, size_t count) {
+    int sorted[8];
+    size_t n = 0;
+    for (size_t i = 0; i < count && n < 8; i++) if (keep[i] >= 0) sorted[n++] = keep[i];
+    for (size_t i = 1; i < n; i++) {
+        for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) { int t = sorted[j]; sorted[j] = sorted[j - 1]; sorted[j - 1] = t; }
+    }
+    unsigned int low = 0;
+    for (size_t i = 0; i <= n; i++) {
+        unsigned int high = i < n ? (unsigned int)sorted[i] : ~0U;
+        if (high > low) {
+            if (syscall(SYS_close_range, low, high - 1, 0) < 0) {
+                for (unsigned int fd = low; fd < high && fd < 4096; fd++) close((int)fd);
+            }
+        }
+        if (i < n) low = (unsigned int)sorted[i] + 1;
+    }
+}
+
+/// The holder: dies with the thread that started it (PR_SET_PDEATHSIG) and then kills the container's PID 1,
+/// which takes the whole PID namespace down. Reports the container's PID and wait status.
+static _Noreturn void cs_holder(const struct csandbox_spec *spec, int report_fd, pid_t parent) {
+    sigset_t all, previous;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &previous);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_IGN;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD) sigaction(sig, &action, NULL);
+    }
+    action.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &action, NULL);
+    action.sa_handler = cs_on_parent_death;
+    sigaction(SIGTERM, &action, NULL);
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 || getppid() != parent) _exit(137);
+    int keep[] = {spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, report_fd};
+    cs_close_all_but(keep, sizeof keep / sizeof keep[0]);
+
     unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
     if (spec->new_network) flags |= CLONE_NEWNET;
     // A raw clone without a new stack behaves like fork(): the child continues on a copy of this stack.
     long child = syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+    if (child == 0) {
+        cs_child(spec, report_fd);
+        _exit(127);
+    }
+    if (child < 0) {
+        cs_send(report_fd, CSANDBOX_MESSAGE_FAILURE, CSANDBOX_SETUP, errno, "clone");
+        _exit(127);
+    }
+    cs_container = (pid_t)child;
+    cs_send(report_fd, CSANDBOX_MESSAGE_PID, 0, (int)child, "");
+    // Only the parent-death signal gets through from here on.
+    sigset_t term;
+    sigfillset(&term);
+    sigdelset(&term, SIGTERM);
+    sigprocmask(SIG_SETMASK, &term, NULL);
+    (void)previous;
+    int keep_report[] = {report_fd};
+    cs_close_all_but(keep_report, 1);
+    int status = 0;
+    for (;;) {
+        if (waitpid((pid_t)child, &status, 0) >= 0) break;
+        if (errno != EINTR) { status = 127 << 8; break; }
+    }
+    cs_send(report_fd, CSANDBOX_MESSAGE_STATUS, 0, status, "");
+    _exit(0);
+}
+
+int csandbox_spawn(const struct csandbox_spec *spec, pid_t *holder, int *report_fd) {
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) < 0) return -errno;
+    pid_t parent = getpid();
+    long child = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
     if (child < 0) {
         int saved = errno;
         close(pipe_fds[0]);
@@ -250,12 +307,11 @@ int csandbox_spawn(const struct csandbox_spec *spec, pid_t *pid, int *error_fd) 
     }
     if (child == 0) {
         close(pipe_fds[0]);
-        cs_child(spec, pipe_fds[1]);
-        _exit(127);
+        cs_holder(spec, pipe_fds[1], parent);
     }
     close(pipe_fds[1]);
-    *pid = (pid_t)child;
-    *error_fd = pipe_fds[0];
+    *holder = (pid_t)child;
+    *report_fd = pipe_fds[0];
     return 0;
 }
 

@@ -29,6 +29,28 @@ public struct SandboxMount: Sendable, Equatable {
     }
 }
 
+/// A file the container sees at `destination`, made from memory (a secret, /etc/hosts): it lives in a tmpfs of
+/// the container's own mount namespace and never touches a disk.
+public struct SandboxFile: Sendable {
+    public var contents: [UInt8]
+    /// The path inside the container; symlinks in it are resolved within the rootfs.
+    public var destination: String
+    public var mode: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+    public var readOnly: Bool
+
+    public init(contents: [UInt8], destination: String, mode: UInt32 = 0o644, uid: UInt32 = 0, gid: UInt32 = 0,
+                readOnly: Bool = false) {
+        self.contents = contents
+        self.destination = destination
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.readOnly = readOnly
+    }
+}
+
 /// Everything needed to run one process in a prepared root filesystem.
 public struct SandboxSpec: Sendable {
     /// The command; `arguments[0]` is looked up through the PATH of `environment` inside the rootfs.
@@ -41,11 +63,17 @@ public struct SandboxSpec: Sendable {
     public var user: ContainerUser
     public var hostname: String
     public var network: NetworkMode
-    /// Contents bind-mounted read-write at /etc/hosts, /etc/hostname and /etc/resolv.conf (nil: leave the file alone).
+    /// Contents mounted at /etc/hosts, /etc/hostname and /etc/resolv.conf (nil: leave the file alone), from memory.
     public var hostsFile: String?
     public var hostnameFile: String?
     public var resolvConf: String?
+    /// Whether those three files are read-only (BuildKit's RUN) or writable (docker run).
+    public var etcFilesReadOnly: Bool
     public var mounts: [SandboxMount]
+    /// Files made from memory (secrets), mounted after the /etc files and before `mounts`.
+    public var files: [SandboxFile]
+    /// Capabilities, seccomp, no_new_privs and /proc masking: docker's defaults unless relaxed.
+    public var security: SandboxSecurity
     /// The child's standard streams (not closed); stdin -1 means /dev/null.
     public var stdin: Int32
     public var stdout: Int32
@@ -59,7 +87,8 @@ public struct SandboxSpec: Sendable {
     public init(arguments: [String], environment: [String], rootfs: String, workingDirectory: String = "/",
                 user: ContainerUser = ContainerUser(), hostname: String, network: NetworkMode = .host,
                 hostsFile: String? = ContainerFiles.defaultHosts(), hostnameFile: String? = nil,
-                resolvConf: String? = ContainerFiles.resolvConf(), mounts: [SandboxMount] = [],
+                resolvConf: String? = ContainerFiles.resolvConf(), etcFilesReadOnly: Bool = false,
+                mounts: [SandboxMount] = [], files: [SandboxFile] = [], security: SandboxSecurity = .docker,
                 stdin: Int32 = -1, stdout: Int32 = STDOUT_FILENO, stderr: Int32 = STDERR_FILENO,
                 tty: Bool = false, forwardSignals: Bool = false) {
         self.arguments = arguments
@@ -72,7 +101,10 @@ public struct SandboxSpec: Sendable {
         self.hostsFile = hostsFile
         self.hostnameFile = hostnameFile ?? hostname + "\n"
         self.resolvConf = resolvConf
+        self.etcFilesReadOnly = etcFilesReadOnly
         self.mounts = mounts
+        self.files = files
+        self.security = security
         self.stdin = stdin
         self.stdout = stdout
         self.stderr = stderr

@@ -29,6 +29,11 @@ public struct BuildExecutor: Sendable {
         } catch {
             throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(error.line == nil ? error.message : error.description)")
         }
+        if !request.allowInsecure, document.stages.contains(where: { stage in
+            stage.instructions.contains { if case .run(let run) = $0, run.security == "insecure" { true } else { false } }
+        }) {
+            throw BuildFailure("failed to solve: security.insecure is not allowed")
+        }
         let globalScope = document.globalScope(buildArgs: request.buildArgs, platformValues: platformValues)
         let session = try ScratchSession.begin(root: store.root.path + "/build-tmp")
         defer { withExtendedLifetime(session) {} }

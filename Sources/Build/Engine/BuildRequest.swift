@@ -21,6 +21,8 @@ public struct BuildRequest: Sendable {
     /// `--network`: RUN's default network (BuildKit's default is the host's).
     public var network: NetworkMode = .host
     public var squash = false
+    /// `--allow security.insecure` (BuildKit's entitlement): lets `RUN --security=insecure` run privileged.
+    public var allowInsecure = false
     /// `--secret id=…,src=…`: id → host file.
     public var secrets: [String: String] = [:]
     public var snapshotter: SnapshotterKind = .fromEnvironment()

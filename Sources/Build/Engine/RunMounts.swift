@@ -10,7 +10,8 @@ import Sandbox
 /// `RUN --mount` entries turned into sandbox mounts, with what they add to the step's cache key.
 struct PreparedRunMounts {
     var sandboxMounts: [SandboxMount] = []
-    var secretFiles: [SandboxMount] = []
+    /// Secrets, mounted from memory (never written to a disk path).
+    var secretFiles: [SandboxFile] = []
     var keyParts: [String] = []
     /// File mount targets (secrets): stubs the sandbox creates that must not reach the layer.
     var fileTargets: Set<String> = []
@@ -60,7 +61,7 @@ extension StageBuilder {
                 var hostPath = resolved.path.isEmpty ? rootDirectory : rootDirectory + "/" + resolved.path
                 if !mount.readOnly {
                     // rw: the step may write, but the writes are discarded, so it gets a private copy.
-                    hostPath = try SecretCopies.privateTreeCopy(of: hostPath)
+                    hostPath = try Self.privateTreeCopy(of: hostPath, in: try environment.directories.newScratch())
                 }
                 result.sandboxMounts.append(SandboxMount(kind: .bind(source: hostPath), destination: target, readOnly: mount.readOnly))
             case .tmpfs:
@@ -76,9 +77,13 @@ extension StageBuilder {
                 }
                 // Secrets never enter the cache key (as in BuildKit) nor a layer.
                 result.keyParts += ["mount-secret", target, id]
-                // A private copy carries the mount's mode and owner (BuildKit: 0400, 0:0 by default).
-                let copy = try SecretCopies.privateSecretCopy(of: source, mode: mount.mode ?? 0o400, uid: mount.uid ?? 0, gid: mount.gid ?? 0)
-                result.secretFiles.append(SandboxMount(kind: .bind(source: copy), destination: target, readOnly: true))
+                // Read into memory; the sandbox mounts it from a tmpfs of the step's own mount namespace with the
+                // mount's mode and owner (BuildKit: 0400, 0:0 by default).
+                guard let data = FileManager.default.contents(atPath: source) else {
+                    throw BuildFailure("failed to read secret \(source): no such file or directory")
+                }
+                result.secretFiles.append(SandboxFile(contents: [UInt8](data), destination: target, mode: mount.mode ?? 0o400,
+                                                      uid: mount.uid ?? 0, gid: mount.gid ?? 0, readOnly: true))
                 result.fileTargets.insert(target)
             default:
                 throw BuildFailure("unsupported mount type \(mount.type.rawValue)")
@@ -105,10 +110,10 @@ extension StageBuilder {
     }
 }
 
-enum SecretCopies {
-    /// A throw-away copy of a directory tree (`cp -a`), for read-write bind mounts whose writes are discarded.
-    static func privateTreeCopy(of source: String) throws -> String {
-        let directory = NSTemporaryDirectory() + "strata-bind-" + UUID().uuidString.lowercased()
+extension StageBuilder {
+    /// A throw-away copy of a directory tree (`cp -a`) in the build's scratch session (swept if the build is
+    /// killed), for read-write bind mounts whose writes are discarded.
+    static func privateTreeCopy(of source: String, in directory: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
                                                 attributes: [.posixPermissions: 0o700])
         let copy = Process()
@@ -117,41 +122,6 @@ enum SecretCopies {
         try copy.run()
         copy.waitUntilExit()
         guard copy.terminationStatus == 0 else { throw BuildFailure("failed to copy \(source) for a read-write bind mount") }
-        SecretCleanup.shared.add(directory)
         return directory + "/tree"
-    }
-
-    /// Copies a secret into a 0700 directory of its own with the given mode and owner; removed when the process
-    /// exits (the directory lives under the system temp dir, never in the store or a layer).
-    static func privateSecretCopy(of source: String, mode: UInt32, uid: UInt32, gid: UInt32) throws -> String {
-        let directory = NSTemporaryDirectory() + "strata-secret-" + UUID().uuidString.lowercased()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
-                                                attributes: [.posixPermissions: 0o700])
-        let path = directory + "/secret"
-        guard let data = FileManager.default.contents(atPath: source) else {
-            throw BuildFailure("failed to read secret \(source): no such file or directory")
-        }
-        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw BuildFailure("failed to prepare secret: \(String(cString: strerror(errno)))") }
-        _ = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        fchmod(fd, mode_t(mode & 0o7777))
-        fchown(fd, uid, gid)
-        close(fd)
-        SecretCleanup.shared.add(directory)
-        return path
-    }
-}
-
-/// Removes secret copies at exit.
-final class SecretCleanup: @unchecked Sendable {
-    static let shared = SecretCleanup()
-    private let lock = NSLock()
-    private var directories: [String] = []
-    private init() {
-        atexit { SecretCleanup.shared.removeAll() }
-    }
-    func add(_ directory: String) { lock.withLock { directories.append(directory) } }
-    func removeAll() {
-        for directory in lock.withLock({ directories }) { try? FileManager.default.removeItem(atPath: directory) }
     }
 }

@@ -165,7 +165,12 @@ extension StageBuilder {
         let user = state.container.user
         let workdir = state.container.workingDir.isEmpty ? "/" : state.container.workingDir
         let mounts = try await prepareMounts(run.mounts)
+        // BuildKit confines every RUN as docker confines a container; `--security=insecure` (allowed by the
+        // security.insecure entitlement, checked before the build starts) runs it privileged.
+        let insecure = run.security == "insecure"
+        let security: SandboxSecurity = insecure ? .privileged : .docker
         var keyParts = ["RUN"] + arguments + ["env"] + runEnv + ["user", user, "dir", workdir, "net", network.rawValue]
+        if insecure { keyParts += ["security", "insecure"] }
         keyParts += mounts.keyParts
         if let stdinText { keyParts += ["stdin", stdinText] }
         let display = displayText(run.original)
@@ -178,15 +183,14 @@ extension StageBuilder {
             if let primary = containerUser.groups.first, primary == containerUser.gid { containerUser.groups.removeFirst() }
             var environment = runEnv
             if !environment.contains(where: { $0.hasPrefix("HOME=") }) { environment.append("HOME=" + containerUser.home) }
-            var sandboxMounts = mounts.sandboxMounts
-            for secret in mounts.secretFiles { sandboxMounts.append(secret) }
             let output = try RunOutput()
             let stdin = try stdinText.map { try RunOutput.stdinFile($0) }
             defer { if let stdin { close(stdin) } }
             let spec = SandboxSpec(arguments: arguments, environment: environment, rootfs: rootfs, workingDirectory: workdir,
                                    user: containerUser, hostname: "buildkitsandbox", network: network,
                                    hostsFile: "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n",
-                                   resolvConf: ContainerFiles.resolvConf(), mounts: sandboxMounts, stdin: stdin ?? -1,
+                                   resolvConf: ContainerFiles.resolvConf(), etcFilesReadOnly: true,
+                                   mounts: mounts.sandboxMounts, files: mounts.secretFiles, security: security, stdin: stdin ?? -1,
                                    stdout: output.writeFD, stderr: output.writeFD)
             let currentVertex = CurrentVertex.value
             output.start { line in currentVertex?.log(line) }

@@ -1,7 +1,8 @@
-// C entry points for the sandbox: namespace setup must run between clone() and execve(),
+// C entry points for the sandbox: namespace and confinement setup must run between clone() and execve(),
 // where Swift code (runtime locks, allocation) is not safe.
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /// One mount made in the child before pivot_root. `target` is an absolute host path inside the
@@ -13,6 +14,27 @@ struct csandbox_mount {
     const char *data;        // mount data (NULL for none)
     unsigned long flags;     // extra MS_* flags
     int readonly;            // bind: remount read-only afterwards
+};
+
+/// A file made from memory (/etc/hosts, secrets): written into a tmpfs that exists only in the child's mount
+/// namespace and bind-mounted over `target` (an existing file in the rootfs). Nothing of it touches a disk.
+struct csandbox_file {
+    const char *target;
+    const void *contents;
+    size_t size;
+    unsigned int mode;
+    uid_t uid;
+    gid_t gid;
+    int readonly;
+};
+
+/// A device node for --privileged (docker gives such a container every host device).
+struct csandbox_device {
+    const char *path;        // relative to /dev, e.g. "loop0" or "net/tun"
+    unsigned int mode;       // type and permission bits
+    dev_t rdev;
+    uid_t uid;
+    gid_t gid;
 };
 
 /// Everything the child needs, prepared in the parent: the child only makes system calls.
@@ -27,15 +49,28 @@ struct csandbox_spec {
     gid_t gid;
     const gid_t *groups;
     size_t group_count;
-    const struct csandbox_mount *mounts;  // made after /proc, /dev and /sys
+    const struct csandbox_file *files;    // bound before /proc, /dev and /sys
+    size_t file_count;
+    const struct csandbox_mount *mounts;  // made after /proc, /dev and /sys, in this order
     size_t mount_count;
     int stdin_fd, stdout_fd, stderr_fd;
     int tty;                   // stdin_fd is a pty slave: make it the controlling terminal
     int new_network;           // CLONE_NEWNET with only lo up
     int mount_proc_dev_sys;    // standard /proc, /dev (tmpfs with nodes, pts, shm, mqueue), /sys
+
+    // Confinement (docker's defaults unless the caller relaxes them).
+    uint64_t capabilities;     // bounding, permitted and effective set (bit n = capability n)
+    int cap_last;              // highest capability the kernel knows (/proc/sys/kernel/cap_last_cap)
+    int no_new_privs;          // PR_SET_NO_NEW_PRIVS before execve
+    const void *seccomp_filter; // struct sock_filter[seccomp_length]; NULL: unconfined
+    unsigned short seccomp_length;
+    int unmasked_paths;        // keep /proc and /sys unmasked and writable (--privileged, systempaths=unconfined)
+    int writable_sysfs;        // /sys read-write (--privileged)
+    const struct csandbox_device *devices; // extra /dev nodes (--privileged)
+    size_t device_count;
 };
 
-/// What went wrong in the child before execve succeeded (read from the error pipe).
+/// What went wrong in the child before execve succeeded.
 enum csandbox_failure_kind {
     CSANDBOX_SETUP = 1,        // a setup step failed: `detail` names it, `error` is errno
     CSANDBOX_NOT_IN_PATH = 2,  // no executable `detail` in $PATH
@@ -44,16 +79,26 @@ enum csandbox_failure_kind {
     CSANDBOX_EXEC = 5,         // execve of `detail` failed with `error`
 };
 
-struct csandbox_failure {
-    int kind;
-    int error;
-    char detail[512];
+/// One message on the report pipe (each is written whole: it is smaller than PIPE_BUF).
+enum csandbox_message_kind {
+    CSANDBOX_MESSAGE_PID = 1,     // `error` holds the container's PID 1, as the host sees it
+    CSANDBOX_MESSAGE_FAILURE = 2, // `failure_kind`, `error` and `detail` say why the command never started
+    CSANDBOX_MESSAGE_STATUS = 3,  // `error` holds the container's raw wait status
 };
 
-/// Clones the child into new mount, pid, uts, ipc (and optionally net) namespaces and starts the
-/// command as its PID 1. Returns 0 and sets `*pid` and `*error_fd` (read end of a CLOEXEC pipe: EOF
-/// means execve succeeded, else one `struct csandbox_failure`); returns -errno when clone fails.
-int csandbox_spawn(const struct csandbox_spec *spec, pid_t *pid, int *error_fd);
+struct csandbox_message {
+    int kind;
+    int failure_kind;
+    int error;
+    char detail[500];
+};
+
+/// Starts the command confined in new mount, pid, uts, ipc (and optionally net) namespaces as PID 1 of its
+/// namespace. A small holder process sits between this process and the container: it dies with this process
+/// (PR_SET_PDEATHSIG, whichever thread called) and takes the whole container with it, so nothing is orphaned.
+/// Returns 0 and sets `*holder` and `*report_fd` (read end of the report pipe: a PID message, perhaps a
+/// FAILURE, then a STATUS, then EOF); returns -errno when the holder cannot be started.
+int csandbox_spawn(const struct csandbox_spec *spec, pid_t *holder, int *report_fd);
 
 /// Brings the loopback interface up in the current network namespace (0 or -errno).
 int csandbox_loopback_up(void);

@@ -38,6 +38,8 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: "Output destination (format: type=local,dest=path)")
     var outputs: [String] = []
     @Flag(name: .customLong("push"), help: "Push the image after the build") var push = false
+    @Option(name: .customLong("allow"), help: "Allow extra privileged entitlement (network.host, security.insecure)")
+    var allow: [String] = []
     @Argument(help: "PATH | -") var arguments: [String] = []
 
     func run() async throws {
@@ -104,6 +106,13 @@ struct BuildCommand: AsyncParsableCommand {
         case "default", "host": request.network = .host
         case "none": request.network = .none
         case let other: throw CLIError(message: "network mode \"\(other)\" not supported by buildkit. You can define a custom network for your builder using the network driver-opt in buildx create.")
+        }
+        for entitlement in allow.flatMap({ $0.split(separator: ",").map(String.init) }) {
+            switch entitlement {
+            case "security.insecure": request.allowInsecure = true
+            case "network.host": break   // RUN's default network is already the host's
+            default: throw CLIError(message: "unknown entitlement \(entitlement)")
+            }
         }
         for secret in secrets {
             var id: String?, source: String?

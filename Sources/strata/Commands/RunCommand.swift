@@ -13,7 +13,10 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a command in a new container",
         usage: "strata run [OPTIONS] IMAGE [COMMAND] [ARG...]",
         discussion: """
-            The container shares the host's network unless --network none. Without --rm its writable layer
+            Every container is confined as docker confines it: docker's 14 default capabilities, docker's default
+            seccomp profile, masked /proc paths and a read-only /sys; --privileged, --cap-add, --cap-drop and
+            --security-opt relax or tighten that as in docker. The container shares the host's network (which it
+            cannot reconfigure without --cap-add NET_ADMIN) unless --network none. Without --rm its writable layer
             is kept in <root>/containers/<id>/ (there is no `strata ps` or `strata rm`: remove that directory).
             Each VOLUME of the image gets an anonymous volume there, a copy of the image's content at that path,
             as docker run does; --rm removes it with the container.
@@ -23,6 +26,8 @@ struct RunCommand: AsyncParsableCommand {
               strata run --rm -e A=1 -w /tmp -u nobody busybox sh -c 'id; pwd; echo $A'
               strata run --rm -v "$PWD:/src:ro" --network none busybox ls /src
               strata run --rm -it busybox sh
+              strata run --rm --cap-drop ALL --security-opt no-new-privileges busybox id
+              strata run --rm --network none --cap-add NET_ADMIN busybox ip link add dummy0 type dummy
             """)
 
     @Flag(name: .customLong("rm"), help: "Automatically remove the container when it exits") var remove = false
@@ -37,6 +42,11 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("t"), .customLong("tty")], help: "Allocate a pseudo-TTY") var tty = false
     @Option(help: "Assign a name to the container") var name: String?
     @Option(help: "Container host name") var hostname: String?
+    @Flag(help: "Give extended privileges to this container") var privileged = false
+    @Option(name: .customLong("cap-add"), help: "Add Linux capabilities") var capAdd: [String] = []
+    @Option(name: .customLong("cap-drop"), help: "Drop Linux capabilities") var capDrop: [String] = []
+    @Option(name: .customLong("security-opt"), help: "Security Options (seccomp=PROFILE.json|unconfined, no-new-privileges, systempaths=unconfined)")
+    var securityOptions: [String] = []
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var arguments: [String] = []
 
     /// What dockerd's init layer puts in every container: `/.dockerenv` and `/etc/mtab -> /proc/mounts`
@@ -129,6 +139,7 @@ struct RunCommand: AsyncParsableCommand {
                 workingDirectory: workingDirectory.hasPrefix("/") ? workingDirectory : "/" + workingDirectory,
                 user: containerUser, hostname: host, network: options.network == .none ? .none : .host,
                 hostsFile: hosts, resolvConf: ContainerFiles.resolvConf(), mounts: volumes + options.mounts,
+                security: options.security,
                 stdin: interactive ? STDIN_FILENO : -1, tty: tty, forwardSignals: true)
             do { status = try await SandboxProcess.run(spec) } catch let error as SandboxError {
                 throw Self.startError(error)
@@ -151,6 +162,7 @@ struct RunCommand: AsyncParsableCommand {
         var environment: [String] = []
         var mounts: [SandboxMount] = []
         var network: NetworkChoice = .defaultNetwork
+        var security = SandboxSecurity.docker
     }
 
     private func validatedOptions() throws -> Options {
@@ -173,6 +185,17 @@ struct RunCommand: AsyncParsableCommand {
         }
         for entry in env { options.environment += Self.expand(entry) }
         for volume in volumes { options.mounts.append(try Self.bindMount(volume)) }
+        do {
+            options.security = try SandboxSecurity.dockerRun(privileged: privileged, capAdd: capAdd, capDrop: capDrop,
+                                                             securityOptions: securityOptions)
+        } catch {
+            switch error {
+            case .invalidSecurityOption(let text) where !text.hasPrefix("invalid --security-opt 2"):
+                throw CLIError(message: "strata: \(text).\nSee 'strata run --help'.", code: 125)
+            default:
+                throw Self.daemonError("\(error)", see: false)
+            }
+        }
         return options
     }
 
