@@ -60,8 +60,8 @@ public struct Capabilities: Sendable, Hashable, CustomStringConvertible {
                                  privileged: Bool) throws(ConfinementError) -> Capabilities {
         if privileged { return .all }
         if add.isEmpty && drop.isEmpty { return base }
-        let drops = try normalized(drop)
-        let adds = try normalized(add)
+        let drops = try normalized(drop, list: "CapDrop")
+        let adds = try normalized(add, list: "CapAdd")
         if adds.contains("ALL") {
             return Capabilities(mask: all.mask & ~Capabilities(names: drops).mask)
         }
@@ -69,13 +69,13 @@ public struct Capabilities: Sendable, Hashable, CustomStringConvertible {
         return Capabilities(mask: (base.mask & ~Capabilities(names: drops).mask) | Capabilities(names: adds).mask)
     }
 
-    private static func normalized(_ list: [String]) throws(ConfinementError) -> [String] {
+    private static func normalized(_ list: [String], list field: String) throws(ConfinementError) -> [String] {
         var result: [String] = []
         for entry in list {
             var name = entry.uppercased()
             if name == "ALL" { result.append(name); continue }
             if !name.hasPrefix("CAP_") { name = "CAP_" + name }
-            guard names.contains(name) else { throw .unknownCapability(name) }
+            guard names.contains(name) else { throw .unknownCapability(name, field: field) }
             result.append(name)
         }
         return result
@@ -84,8 +84,8 @@ public struct Capabilities: Sendable, Hashable, CustomStringConvertible {
 
 /// Confinement settings that cannot be honoured, with a kind the CLI words as docker does.
 public enum ConfinementError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// `unknown capability: "CAP_FOO"` (docker's text).
-    case unknownCapability(String)
+    /// `invalid CapAdd: unknown capability: "CAP_FOO"` (docker's text; `field` is CapAdd or CapDrop).
+    case unknownCapability(String, field: String)
     /// A seccomp profile that does not parse or names an unknown action, operator or architecture.
     case invalidSeccompProfile(String)
     /// libseccomp refused the filter (what, -errno).
@@ -95,7 +95,7 @@ public enum ConfinementError: Error, Equatable, Sendable, CustomStringConvertibl
 
     public var description: String {
         switch self {
-        case .unknownCapability(let name): return "unknown capability: \"\(name)\""
+        case .unknownCapability(let name, let field): return "invalid \(field): unknown capability: \"\(name)\""
         case .invalidSeccompProfile(let detail): return "Decoding seccomp profile failed: \(detail)"
         case .seccompCompile(let what, let code):
             return "seccomp: \(what): \(SandboxError.goErrorText(code < 0 ? -code : code))"

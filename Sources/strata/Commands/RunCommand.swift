@@ -189,12 +189,11 @@ struct RunCommand: AsyncParsableCommand {
             options.security = try SandboxSecurity.dockerRun(privileged: privileged, capAdd: capAdd, capDrop: capDrop,
                                                              securityOptions: securityOptions)
         } catch {
-            switch error {
-            case .invalidSecurityOption(let text) where !text.hasPrefix("invalid --security-opt 2"):
+            // docker's client checks the option's form and reads the profile; the daemon checks the rest.
+            if case .invalidSecurityOption(let text) = error, !text.hasPrefix("invalid --security-opt 2") {
                 throw CLIError(message: "strata: \(text).\nSee 'strata run --help'.", code: 125)
-            default:
-                throw Self.daemonError("\(error)", see: false)
             }
+            throw Self.daemonError("\(error)")
         }
         return options
     }

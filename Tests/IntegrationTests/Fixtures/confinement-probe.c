@@ -69,7 +69,7 @@ static int caps(void) {
 }
 
 static int probe(void) {
-    printf("mount tmpfs: %s\n", outcome(mount("none", "/mnt", "tmpfs", 0, NULL)));
+    printf("mount tmpfs: %s\n", outcome(mount("none", "/tmp", "tmpfs", 0, NULL)));
     printf("unshare mount namespace: %s\n", outcome(unshare(CLONE_NEWNS)));
     printf("unshare network namespace: %s\n", outcome(unshare(CLONE_NEWNET)));
     printf("init_module: %s\n", outcome(syscall(SYS_init_module, NULL, 0, "")));
