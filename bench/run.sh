@@ -4,6 +4,7 @@
 DESCRIPTION="run --rm busybox true (container start to exit)"
 GOAL_KIND=ratio
 GOAL=0.5
+source "$(dirname "${BASH_SOURCE[0]}")/lib/confinement.bash"
 
 setup() {
   [ -s "$BUSYBOX_ROOTFS" ] || { echo "no busybox rootfs at '$BUSYBOX_ROOTFS'" >&2; return 1; }
@@ -15,4 +16,15 @@ setup() {
 }
 run_strata() { strata run --rm bench/run:1 true; }
 run_peer()   { dk run --rm bench/run:1 true; }
+# The cost of docker's confinement (capabilities, seccomp filter, masked /proc, holder process): the same run
+# confined and with --privileged (no filter, no masks). BASELINE_BIN=<an older strata> times that binary too.
+report() {
+  local confined unconfined
+  confined=$(median_ms strata run --rm bench/run:1 true)
+  unconfined=$(median_ms strata run --rm --privileged bench/run:1 true)
+  confinement_note "run --rm true" "$confined" "$unconfined"
+  if [ -x "${BASELINE_BIN:-}" ]; then
+    note "baseline $BASELINE_BIN: $(median_ms "$BASELINE_BIN" --root "$STRATA_ROOT" run --rm bench/run:1 true) ms"
+  fi
+}
 cleanup() { rm -rf "$STRATA_ROOT"; dk rmi -f bench/run:1 >/dev/null 2>&1 || true; }

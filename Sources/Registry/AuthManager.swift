@@ -117,6 +117,15 @@ struct TokenFetcher {
     static let minimumLifetime = 60
 
     func fetch(realm: String, service: String?, scopes: [String], credentials: RegistryCredentials?, offline: Bool) async throws -> Token {
+        // A realm gets credentials over plain HTTP only where the registry rule allows plain HTTP (loopback,
+        // insecure registries). Anonymous requests to other plain-HTTP realms are refused too, although docker
+        // sends them: the token that comes back is a credential the registry honours, readable and forgeable by
+        // anyone on the path. Loopback and insecure-registry realms keep working anonymously, as before.
+        let holdsCredentials = !(credentials?.identityToken ?? "").isEmpty
+            || credentials.map { !$0.username.isEmpty || !$0.secret.isEmpty } ?? false
+        if let refusal = transport.security.credentialRefusal(to: realm, destination: .tokenRealm, anonymous: !holdsCredentials) {
+            throw RegistryError.credentialsRefused(refusal)
+        }
         if let refresh = credentials?.identityToken, !refresh.isEmpty {
             var form = [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", TokenFetcher.clientID)]
             if let service { form.append(("service", service)) }
@@ -126,6 +135,7 @@ struct TokenFetcher {
             var request = RegistryRequest(method: .POST, url: realm, registry: "", authenticate: false)
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.body = .bytes(Data(body.utf8))
+            request.bodyHoldsCredentials = true
             let response = try await transport.send(request)
             // Token servers without OAuth2 support answer 404/405: fall back to the GET flow.
             if response.status != .notFound, response.status != .methodNotAllowed {

@@ -39,11 +39,14 @@ struct RegistryRequest: Sendable {
     var authenticate = true
     /// Overrides the client's attempt count (the scheme probe tries once).
     var maxAttempts: Int?
+    /// The body holds a credential (an OAuth2 refresh token): it goes only where an Authorization header may.
+    var bodyHoldsCredentials = false
 }
 
 /// Sends registry requests through AsyncHTTPClient: one HTTPClient per proxy in use, per-request TLS,
 /// scheme probing for insecure hosts, the 401 → token → retry dance, retries with backoff, manual
-/// redirects (credentials never follow a redirect to another host), and a redacted exchange log.
+/// redirects (credentials never follow a redirect to another host, nor go anywhere over plain HTTP unless
+/// ``TransportSecurity/allowsCredentials(to:)`` says so), and a redacted exchange log.
 final class HTTPTransport: Sendable {
     let options: RegistryClientOptions
     let security: TransportSecurity
@@ -132,7 +135,23 @@ final class HTTPTransport: Sendable {
             }
             var current = request
             current.method = method
-            if !sameHost { current.headers.remove(name: "Authorization") }
+            if !sameHost {
+                current.headers.remove(name: "Authorization")
+                // A body cannot be stripped of its secret like a header: such a redirect is not followed.
+                if request.bodyHoldsCredentials {
+                    throw RegistryError.credentialsRefused(CredentialRefusal(
+                        url: url, destination: .redirect, reason: .otherHost(origin: originHost)))
+                }
+            }
+            // The one gate before anything secret leaves: whatever the URL came from (an endpoint, a token realm,
+            // a Location or Link header), credentials go over plain HTTP only where plain HTTP is allowed.
+            if authorization != nil || current.headers.contains(name: "Authorization") || request.bodyHoldsCredentials {
+                let destination: CredentialRefusal.Destination = redirects > 0 ? .redirect
+                    : request.authenticate ? .registry : .tokenRealm
+                if let refusal = security.credentialRefusal(to: url, destination: destination) {
+                    throw RegistryError.credentialsRefused(refusal)
+                }
+            }
             let response: HTTPClientResponse
             do {
                 response = try await execute(current, url: url, authorization: authorization)
@@ -246,6 +265,7 @@ final class HTTPTransport: Sendable {
     static func roundTripError(_ error: any Error, method: HTTPMethod, url: String) -> any Error {
         if error is CancellationError { return error }
         if case RegistryError.authorization = error { return error }
+        if case RegistryError.credentialsRefused = error { return error }
         return RegistryError.authorization(method: goMethod(method), url: url, cause: String(describing: error))
     }
 

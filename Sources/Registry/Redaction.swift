@@ -17,8 +17,10 @@ enum Redaction {
         }.joined(separator: ", ")
     }
 
-    /// The URL with query values whose key looks secret (token, signature, credential, ...) replaced.
-    static func url(_ url: String) -> String {
+    /// The URL with any user info and the query values whose key looks secret (token, signature, credential, ...)
+    /// replaced.
+    static func url(_ rawURL: String) -> String {
+        let url = withoutUserInfo(rawURL)
         guard let q = url.firstIndex(of: "?") else { return url }
         let base = url[..<q]
         let query = url[url.index(after: q)...]
@@ -29,5 +31,13 @@ enum Redaction {
             return kv[0] + "=" + placeholder
         }
         return base + "?" + parts.joined(separator: "&")
+    }
+
+    /// `scheme://user:pass@host/...` with the user info replaced.
+    private static func withoutUserInfo(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://")?.upperBound else { return url }
+        let authorityEnd = url[schemeEnd...].firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? url.endIndex
+        guard let at = url[schemeEnd..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<schemeEnd]) + placeholder + url[at...]
     }
 }

@@ -63,6 +63,9 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case noBasicAuthCredentials
     /// Authentication failed inside a request (credentials missing, token refused): `Method "URL": cause`.
     case authorization(method: String, url: String, cause: String)
+    /// Credentials held back from a URL without TLS on a host that is neither loopback nor an insecure registry,
+    /// or from a redirect to another host (see ``CredentialRefusal``).
+    case credentialsRefused(CredentialRefusal)
 
     public var description: String {
         switch self {
@@ -101,6 +104,8 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
             return "no basic auth credentials"
         case .authorization(let method, let url, let cause):
             return "\(method) \"\(Redaction.url(url))\": \(cause)"
+        case .credentialsRefused(let refusal):
+            return refusal.description
         }
     }
 

@@ -16,6 +16,7 @@ public enum SandboxProcess {
         guard let program = spec.arguments.first, !program.isEmpty else {
             throw SandboxError.startFailed("exec: \"\": executable file not found in $PATH")
         }
+        _ = TemporaryLeftovers.swept
         var created: [String] = []
         var mounts: [PreparedMount] = []
         var files: [PreparedFile] = []

@@ -10,7 +10,9 @@ struct ConfinementBuildTests {
     static func context(_ dockerfile: String) async throws -> URL {
         let (_, probe) = try await ConfinementTests.Fixture.shared.prepare()
         let directory = try Files.tempDirectory("confined-build")
-        try FileManager.default.copyItem(at: probe, to: directory.appendingPathComponent("probe"))
+        // A hard link, not a copy: a copy's write descriptor, inherited by a process another test forks at that
+        // moment, makes the exec fail with "Text file busy".
+        try FileManager.default.linkItem(at: probe, to: directory.appendingPathComponent("probe"))
         try dockerfile.write(to: directory.appendingPathComponent("Dockerfile"), atomically: true, encoding: .utf8)
         return directory
     }
