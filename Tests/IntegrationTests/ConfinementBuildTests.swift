@@ -100,16 +100,12 @@ struct ConfinementBuildTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let child = try strata.launch(["build", "--no-cache", "--secret", "id=tok,src=\(source)", directory.path])
         defer { child.kill() }
-        var running = false
-        for _ in 0..<200 where !running {
-            try await Task.sleep(for: .milliseconds(50))
-            running = !ConfinementTests.processes(matching: "sleep \(marker)").isEmpty
-        }
-        try #require(running, "the RUN step never started")
+        try #require(try await ConfinementTests.waitForProcesses(matching: "sleep \(marker)", present: true, within: .seconds(10)),
+                     "the RUN step never started")
         child.kill(SIGKILL)
         _ = await child.wait(timeout: .seconds(5))
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(ConfinementTests.processes(matching: "sleep \(marker)").isEmpty, "the RUN step outlived the build")
+        #expect(try await ConfinementTests.waitForProcesses(matching: "sleep \(marker)", present: false, within: .seconds(1)),
+                "the RUN step outlived the build")
         let found = try await ProcessRunner.run("/bin/grep", ["-rlF", token, temporary.path, strata.root.path])
         #expect(found.stdout.isEmpty, "the secret was found on disk after kill -9: \(found.stdout)")
         // The killed step's overlay stays mounted until the next build sweeps the dead session.

@@ -185,20 +185,22 @@ struct ConfinementTests {
         let marker = String(Int.random(in: 100_000...999_999))
         let child = try strata.launch(["run", "--rm", Self.image, "sh", "-c", "sleep \(marker) & sleep \(marker)1"])
         defer { child.kill() }
-        var seen = false
-        for _ in 0..<100 where !seen {
-            try await Task.sleep(for: .milliseconds(50))
-            seen = !Self.processes(matching: "sleep \(marker)").isEmpty
-        }
-        try #require(seen, "the container never started")
+        try #require(try await Self.waitForProcesses(matching: "sleep \(marker)", present: true, within: .seconds(5)),
+                     "the container never started")
         child.kill(SIGKILL)
         _ = await child.wait(timeout: .seconds(5))
-        var left = Self.processes(matching: "sleep \(marker)")
-        for _ in 0..<20 where !left.isEmpty {
-            try await Task.sleep(for: .milliseconds(50))
-            left = Self.processes(matching: "sleep \(marker)")
+        #expect(try await Self.waitForProcesses(matching: "sleep \(marker)", present: false, within: .seconds(1)),
+                "container processes outlived strata by a second: \(Self.processes(matching: "sleep \(marker)"))")
+    }
+
+    /// Polls until a process whose command line contains `text` exists (`present`) or none does; false on timeout.
+    static func waitForProcesses(matching text: String, present: Bool, within limit: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if processes(matching: text).isEmpty != present { return true }
+            try await Task.sleep(for: .milliseconds(25))
         }
-        #expect(left.isEmpty, "container processes outlived strata by a second: \(left)")
+        return processes(matching: text).isEmpty != present
     }
 
     /// PIDs whose command line contains `text` (arguments joined by spaces).

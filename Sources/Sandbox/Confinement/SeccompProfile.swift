@@ -159,7 +159,7 @@ public struct SeccompProfile: Sendable, Hashable {
         do {
             return try JSONDecoder().decode(SeccompProfile.self, from: data)
         } catch let error as DecodingError {
-            throw .invalidSeccompProfile(Self.line(error))
+            throw .invalidSeccompProfile(Self.line(error, in: data))
         } catch let problem as ProfileProblem {
             throw .invalidSeccompProfile(Self.oneLine("profile: \(problem.text)"))
         } catch {
@@ -169,7 +169,7 @@ public struct SeccompProfile: Sendable, Hashable {
 
     // MARK: Error wording
 
-    private static func line(_ error: DecodingError) -> String {
+    private static func line(_ error: DecodingError, in data: Data) -> String {
         func path(_ keys: [any CodingKey]) -> String {
             var text = ""
             for key in keys {
@@ -184,8 +184,7 @@ public struct SeccompProfile: Sendable, Hashable {
         switch error {
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
-                let cause = context.underlyingError.map { Self.underlyingText($0) } ?? context.debugDescription
-                return oneLine("invalid JSON: \(cause)")
+                return oneLine("invalid JSON: \(Self.syntaxProblem(data) ?? context.debugDescription)")
             }
             return oneLine("\(path(context.codingPath)): \(context.debugDescription)")
         case .typeMismatch(_, let context):
@@ -199,10 +198,14 @@ public struct SeccompProfile: Sendable, Hashable {
         }
     }
 
-    private static func underlyingText(_ error: any Error) -> String {
-        let ns = error as NSError
-        if let detail = ns.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
-        return String(describing: error)
+    /// JSONDecoder says only "not valid JSON"; JSONSerialization says what is wrong.
+    private static func syntaxProblem(_ data: Data) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+        }
     }
 
     private static func oneLine(_ text: String) -> String {
@@ -238,7 +241,18 @@ extension KeyedDecodingContainer where Key == JSONField {
     /// The value at `name`, nil when absent or null.
     func value<T: Decodable>(_ name: String, as type: T.Type = T.self) throws -> T? {
         guard let key = field(name) else { return nil }
-        return try decodeIfPresent(T.self, forKey: key)
+        do {
+            return try decodeIfPresent(T.self, forKey: key)
+        } catch where !(error is DecodingError) {
+            // A number that does not fit (-1 or 1.5 for an unsigned integer) raises Foundation's internal JSONError,
+            // which the decoder would report as invalid JSON, without a path.
+            throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [key],
+                                                    debugDescription: "\(Self.expected(T.self)) expected"))
+        }
+    }
+
+    private static func expected<T>(_ type: T.Type) -> String {
+        type == UInt.self || type == UInt64.self ? "an unsigned integer" : "a valid \(T.self)"
     }
 
     /// Runs `check` on a decoded value, reporting its problem at `name`.
