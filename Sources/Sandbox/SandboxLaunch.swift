@@ -9,14 +9,19 @@ struct Confinement: Sendable {
     var devices: [HostDevice]
     var capLast: Int32
 
-    init(_ security: SandboxSecurity) throws {
+    init(_ security: SandboxSecurity, cacheDirectory: String? = nil) throws {
         var security = security
         if security.limitToHeldCapabilities { security.capabilities.mask &= Self.heldCapabilities() }
         self.security = security
         switch security.seccomp {
         case .unconfined: seccomp = nil
-        case .dockerDefault: seccomp = try SeccompProgram.compile(SeccompProfile.dockerDefault, capabilities: security.capabilities)
-        case .profile(let profile): seccomp = try SeccompProgram.compile(profile, capabilities: security.capabilities)
+        case .dockerDefault:
+            seccomp = try SeccompProgramCache.program(for: .dockerDefault, capabilities: security.capabilities,
+                                                      directory: cacheDirectory)
+        case .profile(let profile):
+            // docker installs no filter for a profile that allows everything by default and names nothing.
+            seccomp = profile.isUnconfined ? nil
+                : try SeccompProgramCache.program(for: profile, capabilities: security.capabilities, directory: cacheDirectory)
         }
         devices = security.hostDevices ? HostDevice.all() : []
         let last = (try? String(contentsOfFile: "/proc/sys/kernel/cap_last_cap", encoding: .utf8))

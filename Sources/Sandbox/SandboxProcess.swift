@@ -53,7 +53,7 @@ public enum SandboxProcess {
             }
         }
         created += try ScopedPath.makeDirectories(spec.workingDirectory, in: spec.rootfs).created
-        let confinement = try Confinement(spec.security)
+        let confinement = try Confinement(spec.security, cacheDirectory: spec.seccompCacheDirectory)
 
         let terminal = spec.tty ? try PseudoTerminal.open() : nil
         let nullFD = open("/dev/null", O_RDWR | O_CLOEXEC)

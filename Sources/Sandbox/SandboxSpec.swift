@@ -74,6 +74,8 @@ public struct SandboxSpec: Sendable {
     public var files: [SandboxFile]
     /// Capabilities, seccomp, no_new_privs and /proc masking: docker's defaults unless relaxed.
     public var security: SandboxSecurity
+    /// Where compiled seccomp filters are kept between processes (nil: compile every time).
+    public var seccompCacheDirectory: String?
     /// The child's standard streams (not closed); stdin -1 means /dev/null.
     public var stdin: Int32
     public var stdout: Int32
@@ -89,6 +91,7 @@ public struct SandboxSpec: Sendable {
                 hostsFile: String? = ContainerFiles.defaultHosts(), hostnameFile: String? = nil,
                 resolvConf: String? = ContainerFiles.resolvConf(), etcFilesReadOnly: Bool = false,
                 mounts: [SandboxMount] = [], files: [SandboxFile] = [], security: SandboxSecurity = .docker,
+                seccompCacheDirectory: String? = nil,
                 stdin: Int32 = -1, stdout: Int32 = STDOUT_FILENO, stderr: Int32 = STDERR_FILENO,
                 tty: Bool = false, forwardSignals: Bool = false) {
         self.arguments = arguments
@@ -105,6 +108,7 @@ public struct SandboxSpec: Sendable {
         self.mounts = mounts
         self.files = files
         self.security = security
+        self.seccompCacheDirectory = seccompCacheDirectory
         self.stdin = stdin
         self.stdout = stdout
         self.stderr = stderr

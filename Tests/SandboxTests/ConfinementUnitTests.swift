@@ -89,4 +89,23 @@ struct ConfinementUnitTests {
         #expect(FileManager.default.fileExists(atPath: directory + "/strata-sandbox-young"))
         #expect(FileManager.default.fileExists(atPath: directory + "/unrelated"))
     }
+
+    @Test func compiledFiltersAreKeptOnDiskAndCheckedBeforeUse() throws {
+        let directory = NSTemporaryDirectory() + "strata-unit-seccomp-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try SeccompProgramCache.program(for: .dockerDefault, capabilities: .dockerDefault, directory: directory)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".bpf") }
+        #expect(files.count == 1)
+        let path = directory + "/" + files[0]
+        #expect(try SeccompProgramCache.program(for: .dockerDefault, capabilities: .dockerDefault, directory: directory) == first)
+        // A damaged entry is not used: the program is compiled again and the entry replaced.
+        try Data([1, 2, 3, 4, 5]).write(to: URL(fileURLWithPath: path))
+        #expect(try SeccompProgramCache.program(for: .dockerDefault, capabilities: .dockerDefault, directory: directory) == first)
+        #expect(FileManager.default.contents(atPath: path) == Data(first.instructions))
+        // Other capabilities (other rules apply) are another entry.
+        let admin = try Capabilities.adjusting(add: ["SYS_ADMIN"], drop: [], privileged: false)
+        let second = try SeccompProgramCache.program(for: .dockerDefault, capabilities: admin, directory: directory)
+        #expect(second != first)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".bpf") }.count == 2)
+    }
 }

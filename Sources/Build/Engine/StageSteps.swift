@@ -169,6 +169,7 @@ extension StageBuilder {
         // security.insecure entitlement, checked before the build starts) runs it privileged.
         let insecure = run.security == "insecure"
         let security: SandboxSecurity = insecure ? .privileged : .docker
+        let seccompCache = environment.store.root.path + "/cache/seccomp"
         var keyParts = ["RUN"] + arguments + ["env"] + runEnv + ["user", user, "dir", workdir, "net", network.rawValue]
         if insecure { keyParts += ["security", "insecure"] }
         keyParts += mounts.keyParts
@@ -190,7 +191,8 @@ extension StageBuilder {
                                    user: containerUser, hostname: "buildkitsandbox", network: network,
                                    hostsFile: "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n",
                                    resolvConf: ContainerFiles.resolvConf(), etcFilesReadOnly: true,
-                                   mounts: mounts.sandboxMounts, files: mounts.secretFiles, security: security, stdin: stdin ?? -1,
+                                   mounts: mounts.sandboxMounts, files: mounts.secretFiles, security: security,
+                                   seccompCacheDirectory: seccompCache, stdin: stdin ?? -1,
                                    stdout: output.writeFD, stderr: output.writeFD)
             let currentVertex = CurrentVertex.value
             output.start { line in currentVertex?.log(line) }

@@ -139,7 +139,7 @@ struct RunCommand: AsyncParsableCommand {
                 workingDirectory: workingDirectory.hasPrefix("/") ? workingDirectory : "/" + workingDirectory,
                 user: containerUser, hostname: host, network: options.network == .none ? .none : .host,
                 hostsFile: hosts, resolvConf: ContainerFiles.resolvConf(), mounts: volumes + options.mounts,
-                security: options.security,
+                security: options.security, seccompCacheDirectory: store.root.path + "/cache/seccomp",
                 stdin: interactive ? STDIN_FILENO : -1, tty: tty, forwardSignals: true)
             do { status = try await SandboxProcess.run(spec) } catch let error as SandboxError {
                 throw Self.startError(error)
