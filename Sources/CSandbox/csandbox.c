@@ -7,9 +7,11 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/keyctl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -127,6 +129,16 @@ static int cs_set_stdio(int fd, int target) {
 }
 
 
+/// The read end of a pipe whose only write end the holder keeps: POLLHUP means the holder is gone, and with it
+/// whoever would have killed this process (PR_SET_PDEATHSIG set after the holder died never fires).
+static int cs_lifeline = -1;
+
+static void cs_die_with_holder(int report_fd) {
+    SETUP(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "parent death signal");
+    struct pollfd watch = {.fd = cs_lifeline, .events = POLLIN};
+    if (cs_lifeline >= 0 && poll(&watch, 1, 0) > 0 && (watch.revents & (POLLHUP | POLLERR))) _exit(137);
+}
+
 /// Installs the seccomp filter (a struct sock_filter array prepared by the parent).
 static void cs_install_seccomp(const struct csandbox_spec *spec, int report_fd) {
     struct sock_fprog program = {
@@ -141,7 +153,8 @@ static void cs_install_seccomp(const struct csandbox_spec *spec, int report_fd) 
 static void cs_confine(const struct csandbox_spec *spec, int report_fd) {
     int seccomp = spec->seccomp_filter != NULL && spec->seccomp_length > 0;
     if (seccomp && !spec->no_new_privs) cs_install_seccomp(spec, report_fd);
-    for (int cap = 0; cap <= spec->cap_last && cap < 64; cap++) {
+    // Every capability the kernel knows (PR_CAPBSET_READ fails past the last), not only those Strata names.
+    for (int cap = 0; cap < 64 && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
         if ((spec->capabilities >> cap) & 1) continue;
         SETUP(prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop capability from bounding set");
     }
@@ -163,21 +176,26 @@ static void cs_confine(const struct csandbox_spec *spec, int report_fd) {
     }
     if (spec->no_new_privs) SETUP(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
     // A change of credentials clears the parent-death signal: set it again for the command.
-    SETUP(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "parent death signal");
+    cs_die_with_holder(report_fd);
     if (chdir(spec->cwd) < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, "chdir to cwd");
     if (seccomp && spec->no_new_privs) cs_install_seccomp(spec, report_fd);
 }
 
 static void cs_child(const struct csandbox_spec *spec, int report_fd) {
-    // Dispositions and the mask are inherited through execve; the command starts with defaults.
-    sigset_t all;
-    sigemptyset(&all);
-    sigprocmask(SIG_SETMASK, &all, NULL);
+    // Dispositions and the mask are inherited through execve; the command starts with defaults (handlers first,
+    // then the mask, so that nothing pending runs the holder's handler here).
     for (int sig = 1; sig < NSIG; sig++) {
         if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
     }
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
     // The container dies with its holder (which dies with Strata).
-    SETUP(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "parent death signal");
+    cs_die_with_holder(report_fd);
+    // A session keyring of its own, as runc gives every container (else it would share Strata's).
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS) {
+        cs_report(report_fd, CSANDBOX_SETUP, errno, "join session keyring");
+    }
     // Only the standard streams are inherited: everything else (store files, sockets) closes on exec.
     if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
         for (int fd = 3; fd < 4096; fd++) if (fd != report_fd) fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -214,11 +232,14 @@ static void cs_child(const struct csandbox_spec *spec, int report_fd) {
     cs_exec(spec, report_fd);
 }
 
-/// The holder's view of its container, for the parent-death handler.
+/// The holder's view of its container and parent, for the parent-death handler.
 static volatile pid_t cs_container = 0;
+static volatile pid_t cs_parent = 0;
 
 static void cs_on_parent_death(int sig) {
     (void)sig;
+    // Only a real parent death counts (the kernel reparents before it signals); a stray signal is ignored.
+    if (getppid() == cs_parent) return;
     if (cs_container > 0) kill(cs_container, SIGKILL);
     _exit(137);
 }
@@ -245,10 +266,12 @@ static void cs_close_all_but(const int *keep, size_t count) {
 
 /// The holder: dies with the thread that started it (PR_SET_PDEATHSIG) and then kills the container's PID 1,
 /// which takes the whole PID namespace down. Reports the container's PID and wait status.
-static _Noreturn void cs_holder(const struct csandbox_spec *spec, int report_fd, pid_t parent) {
-    sigset_t all, previous;
+static _Noreturn void cs_holder(const struct csandbox_spec *spec, int report_fd, pid_t parent, int death_signal) {
+    sigset_t all;
     sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &previous);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    cs_parent = parent;
+    prctl(PR_SET_NAME, "strata-holder", 0, 0, 0);
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = SIG_IGN;
@@ -257,10 +280,17 @@ static _Noreturn void cs_holder(const struct csandbox_spec *spec, int report_fd,
     }
     action.sa_handler = SIG_DFL;
     sigaction(SIGCHLD, &action, NULL);
+    // A real-time signal nobody sends by accident: `timeout`, CI cancellation and `kill -TERM -PGID` reach the
+    // holder too, and must not kill the container behind Strata's back (Strata forwards what it receives).
     action.sa_handler = cs_on_parent_death;
-    sigaction(SIGTERM, &action, NULL);
-    if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 || getppid() != parent) _exit(137);
-    int keep[] = {spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, report_fd};
+    sigaction(death_signal, &action, NULL);
+    if (prctl(PR_SET_PDEATHSIG, death_signal, 0, 0, 0) < 0 || getppid() != parent) _exit(137);
+    int lifeline[2];
+    if (pipe2(lifeline, O_CLOEXEC) < 0) {
+        cs_send(report_fd, CSANDBOX_MESSAGE_FAILURE, CSANDBOX_SETUP, errno, "pipe");
+        _exit(127);
+    }
+    int keep[] = {spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, report_fd, lifeline[0], lifeline[1]};
     cs_close_all_but(keep, sizeof keep / sizeof keep[0]);
 
     unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
@@ -268,9 +298,12 @@ static _Noreturn void cs_holder(const struct csandbox_spec *spec, int report_fd,
     // A raw clone without a new stack behaves like fork(): the child continues on a copy of this stack.
     long child = syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
     if (child == 0) {
+        close(lifeline[1]);
+        cs_lifeline = lifeline[0];
         cs_child(spec, report_fd);
         _exit(127);
     }
+    close(lifeline[0]);
     if (child < 0) {
         cs_send(report_fd, CSANDBOX_MESSAGE_FAILURE, CSANDBOX_SETUP, errno, "clone");
         _exit(127);
@@ -278,17 +311,28 @@ static _Noreturn void cs_holder(const struct csandbox_spec *spec, int report_fd,
     cs_container = (pid_t)child;
     cs_send(report_fd, CSANDBOX_MESSAGE_PID, 0, (int)child, "");
     // Only the parent-death signal gets through from here on.
-    sigset_t term;
-    sigfillset(&term);
-    sigdelset(&term, SIGTERM);
-    sigprocmask(SIG_SETMASK, &term, NULL);
-    (void)previous;
-    int keep_report[] = {report_fd};
-    cs_close_all_but(keep_report, 1);
+    sigset_t death;
+    sigfillset(&death);
+    sigdelset(&death, death_signal);
+    sigprocmask(SIG_SETMASK, &death, NULL);
+    int keep_open[] = {report_fd, lifeline[1]};
+    cs_close_all_but(keep_open, 2);
+    // Wait without reaping, so the handler never kills a PID that was reaped and reused; then reap.
+    siginfo_t info;
+    for (;;) {
+        memset(&info, 0, sizeof info);
+        if (waitid(P_PID, (id_t)child, &info, WEXITED | WNOWAIT) >= 0) break;
+        if (errno != EINTR) break;
+    }
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    cs_container = 0;
     int status = 0;
     for (;;) {
         if (waitpid((pid_t)child, &status, 0) >= 0) break;
-        if (errno != EINTR) { status = 127 << 8; break; }
+        if (errno != EINTR) {
+            cs_send(report_fd, CSANDBOX_MESSAGE_FAILURE, CSANDBOX_SETUP, errno, "wait for the container");
+            _exit(127);
+        }
     }
     cs_send(report_fd, CSANDBOX_MESSAGE_STATUS, 0, status, "");
     _exit(0);
@@ -298,6 +342,7 @@ int csandbox_spawn(const struct csandbox_spec *spec, pid_t *holder, int *report_
     int pipe_fds[2];
     if (pipe2(pipe_fds, O_CLOEXEC) < 0) return -errno;
     pid_t parent = getpid();
+    int death_signal = SIGRTMAX - 1;
     long child = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
     if (child < 0) {
         int saved = errno;
@@ -307,7 +352,7 @@ int csandbox_spawn(const struct csandbox_spec *spec, pid_t *holder, int *report_
     }
     if (child == 0) {
         close(pipe_fds[0]);
-        cs_holder(spec, pipe_fds[1], parent);
+        cs_holder(spec, pipe_fds[1], parent, death_signal);
     }
     close(pipe_fds[1]);
     *holder = (pid_t)child;

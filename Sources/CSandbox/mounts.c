@@ -12,21 +12,30 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-/// Remounts a bind mount read-only, keeping the flags the kernel insists stay set (nosuid, nodev, noexec).
-static int cs_remount_readonly(const char *target, unsigned long extra) {
+/// Remounts a bind mount with `flags` added (MS_NODEV, MS_RDONLY), keeping the flags the kernel insists stay set.
+static int cs_remount_adding(const char *target, unsigned long flags) {
     struct statvfs info;
-    unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | extra;
+    unsigned long all = MS_BIND | MS_REMOUNT | flags;
     if (statvfs(target, &info) == 0) {
-        if (info.f_flag & ST_NOSUID) flags |= MS_NOSUID;
-        if (info.f_flag & ST_NODEV) flags |= MS_NODEV;
-        if (info.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+        if (info.f_flag & ST_NOSUID) all |= MS_NOSUID;
+        if (info.f_flag & ST_NODEV) all |= MS_NODEV;
+        if (info.f_flag & ST_NOEXEC) all |= MS_NOEXEC;
+        if (info.f_flag & ST_RDONLY) all |= MS_RDONLY;
     }
-    return mount(NULL, target, NULL, flags, NULL);
+    return mount(NULL, target, NULL, all, NULL);
 }
 
-static void cs_bind(const char *source, const char *target, int readonly, int report_fd) {
+static int cs_remount_readonly(const char *target, unsigned long extra) {
+    return cs_remount_adding(target, MS_RDONLY | extra);
+}
+
+/// A bind mount; unless the container may use devices, nodev: docker's devices cgroup refuses every device but
+/// its short list, and without a cgroup a node made with CAP_MKNOD (or shipped in a layer, or bound in with
+/// `-v /dev:/dev`) would open the host's disk.
+static void cs_bind(const struct csandbox_spec *spec, const char *source, const char *target, int readonly, int report_fd) {
     SETUP(mount(source, target, NULL, MS_BIND | MS_REC, NULL), target);
-    if (readonly) SETUP(cs_remount_readonly(target, 0), target);
+    if (readonly) SETUP(cs_remount_readonly(target, spec->allow_devices ? 0 : MS_NODEV), target);
+    else if (!spec->allow_devices) SETUP(cs_remount_adding(target, MS_NODEV), target);
 }
 
 static int cs_write_all(int fd, const unsigned char *bytes, size_t size) {
@@ -79,15 +88,24 @@ static void cs_mount_dev(const struct csandbox_spec *spec, int report_fd) {
     const char *rootfs = spec->rootfs;
     char path[4096];
     cs_join(path, sizeof path, rootfs, "/dev");
-    SETUP(mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"), "mount /dev");
+    unsigned long dev_flags = MS_NOSUID | MS_STRICTATIME | (spec->allow_devices ? 0 : MS_NODEV);
+    SETUP(mount("tmpfs", path, "tmpfs", dev_flags, "mode=755,size=65536k"), "mount /dev");
     static const struct { const char *name; unsigned major, minor; } nodes[] = {
         {"/dev/null", 1, 3}, {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
         {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
     };
     for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
         cs_join(path, sizeof path, rootfs, nodes[i].name);
-        SETUP(mknod(path, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)), nodes[i].name);
-        SETUP(chmod(path, 0666), nodes[i].name);
+        if (spec->allow_devices) {
+            SETUP(mknod(path, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)), nodes[i].name);
+            SETUP(chmod(path, 0666), nodes[i].name);
+            continue;
+        }
+        // A nodev /dev: the host's own node is bound over an empty file (as rootless runc does), and only these.
+        int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+        if (fd < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, nodes[i].name);
+        close(fd);
+        SETUP(mount(nodes[i].name, path, NULL, MS_BIND, NULL), nodes[i].name);
     }
     // --privileged: every host device, as docker creates them (same numbers, mode and owner).
     for (size_t i = 0; i < spec->device_count; i++) {
@@ -157,6 +175,7 @@ void cs_setup_filesystem(const struct csandbox_spec *spec, int report_fd) {
     char path[4096];
     SETUP(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make mounts private");
     SETUP(mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL), "bind rootfs");
+    if (!spec->allow_devices) SETUP(cs_remount_adding(rootfs, MS_NODEV), "remount rootfs nodev");
     cs_mount_files(spec, report_fd);
     umask(0);
     if (spec->mount_proc_dev_sys) {
@@ -174,7 +193,7 @@ void cs_setup_filesystem(const struct csandbox_spec *spec, int report_fd) {
         if (m->fstype) {
             SETUP(mount(m->source, m->target, m->fstype, m->flags | (m->readonly ? MS_RDONLY : 0), m->data), m->target);
         } else {
-            cs_bind(m->source, m->target, m->readonly, report_fd);
+            cs_bind(spec, m->source, m->target, m->readonly, report_fd);
         }
     }
 }

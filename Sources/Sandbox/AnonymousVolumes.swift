@@ -18,7 +18,7 @@ public enum AnonymousVolumes {
             if taken.contains(clean) { continue }
             let volume = directory + "/volumes/\(index)"
             try FileManager.default.createDirectory(atPath: volume, withIntermediateDirectories: true)
-            let source = ScopedPath.resolve(clean, in: rootfs)
+            let source = try ScopedPath.resolve(clean, in: rootfs)
             var info = stat()
             if lstat(source, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
                 try copyTree(from: source, to: volume)

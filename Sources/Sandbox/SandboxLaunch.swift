@@ -190,6 +190,7 @@ struct Launch: Sendable {
                                 cSpec.writable_sysfs = security.writableSysfs ? 1 : 0
                                 cSpec.devices = deviceBuffer.baseAddress
                                 cSpec.device_count = deviceBuffer.count
+                                cSpec.allow_devices = security.hostDevices ? 1 : 0
                                 return csandbox_spawn(&cSpec, &pid, &reportFD)
                             }
                         }

@@ -22,6 +22,12 @@ public enum SandboxProcess {
         var files: [PreparedFile] = []
 
         for directory in ["/proc", "/dev", "/sys"] {
+            // The C side mounts on `<rootfs>/dev` etc. by name: an image's `dev -> /` would send those mounts and
+            // the device nodes, /etc files and secrets written there to the host's root.
+            var info = stat()
+            if lstat(spec.rootfs + directory, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR {
+                throw SandboxError.setup("\(directory) in the image is not a directory", ENOTDIR)
+            }
             created += try ScopedPath.makeDirectories(directory, in: spec.rootfs).created
         }
         let etcFiles = [("/etc/resolv.conf", spec.resolvConf), ("/etc/hostname", spec.hostnameFile), ("/etc/hosts", spec.hostsFile)]

@@ -5,8 +5,9 @@ import Foundation
 /// Hand-written because no Swift library offers a root-scoped path resolver.
 public enum ScopedPath {
     /// The host path of `path` inside `root`, with symlinks resolved within the root. Missing
-    /// components are kept as they are (lexically).
-    public static func resolve(_ path: String, in root: String) -> String {
+    /// components are kept as they are (lexically). More than 255 symlinks is ELOOP, as in securejoin: a
+    /// component left unresolved would be followed by the kernel from the host's root.
+    public static func resolve(_ path: String, in root: String) throws -> String {
         var resolved: [String] = []
         var pending = components(path)
         var linksFollowed = 0
@@ -16,7 +17,8 @@ public enum ScopedPath {
             if part == ".." { _ = resolved.popLast(); continue }
             let candidate = root + "/" + (resolved + [part]).joined(separator: "/")
             var info = stat()
-            if lstat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK, linksFollowed < 255 {
+            if lstat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
+                guard linksFollowed < 255 else { throw SandboxError.system("resolve \(path)", ELOOP) }
                 linksFollowed += 1
                 guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: candidate) else {
                     resolved.append(part)
@@ -39,7 +41,7 @@ public enum ScopedPath {
         var prefix = ""
         for part in components(path) where !part.isEmpty && part != "." {
             prefix += "/" + part
-            let host = resolve(prefix, in: root)
+            let host = try resolve(prefix, in: root)
             var info = stat()
             if stat(host, &info) == 0 {
                 guard (info.st_mode & S_IFMT) == S_IFDIR else { throw SandboxError.notADirectory(prefix) }
@@ -48,7 +50,7 @@ public enum ScopedPath {
             guard mkdir(host, 0o755) == 0 || errno == EEXIST else { throw SandboxError.system("mkdir \(prefix)", errno) }
             created.append(prefix)
         }
-        return (resolve(path, in: root), created)
+        return (try resolve(path, in: root), created)
     }
 
     /// Makes sure a mount target of the right kind exists at `path` inside `root`: a directory, or
@@ -57,7 +59,7 @@ public enum ScopedPath {
         guard file else { return try makeDirectories(path, in: root) }
         let parent = (path as NSString).deletingLastPathComponent
         let (_, created) = try makeDirectories(parent.isEmpty ? "/" : parent, in: root)
-        let host = resolve(path, in: root)
+        let host = try resolve(path, in: root)
         var info = stat()
         if stat(host, &info) == 0 { return (host, created) }
         let fd = open(host, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o644)

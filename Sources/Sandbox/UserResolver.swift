@@ -21,8 +21,8 @@ public struct ContainerUser: Sendable, Equatable {
 /// filesystem's /etc/passwd and /etc/group, as runc's user lookup does.
 public enum UserResolver {
     public static func resolve(_ user: String, rootfs: String) throws -> ContainerUser {
-        let passwd = readTable(ScopedPath.resolve("/etc/passwd", in: rootfs))
-        let group = readTable(ScopedPath.resolve("/etc/group", in: rootfs))
+        let passwd = readTable(try ScopedPath.resolve("/etc/passwd", in: rootfs))
+        let group = readTable(try ScopedPath.resolve("/etc/group", in: rootfs))
         return try resolve(user, passwd: passwd, group: group)
     }
 

@@ -68,6 +68,9 @@ struct csandbox_spec {
     int writable_sysfs;        // /sys read-write (--privileged)
     const struct csandbox_device *devices; // extra /dev nodes (--privileged)
     size_t device_count;
+    // Device access (--privileged). Otherwise every filesystem the container can reach is mounted nodev and /dev
+    // gets the host's null, zero, full, random, urandom and tty bound in: what docker's devices cgroup allows.
+    int allow_devices;
 };
 
 /// What went wrong in the child before execve succeeded.

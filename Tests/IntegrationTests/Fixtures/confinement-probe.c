@@ -4,6 +4,7 @@
 //   scan TYPE HEX       open_by_handle_at against every mount point: "escaped via MP: CONTENT" or "no escape"
 //   caps                effective and permitted capabilities of this process (run it setuid to test bounding)
 //   probe               privileged system calls: mount, unshare, init_module, keyctl, open_by_handle_at
+//   session-keyring     the id of this process's session keyring
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -78,12 +79,20 @@ static int probe(void) {
     return 0;
 }
 
+static int session_keyring(void) {
+    long id = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0);
+    if (id < 0) { perror("keyctl"); return 1; }
+    printf("%ld\n", id);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc == 3 && !strcmp(argv[1], "handle")) return handle(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "scan")) return scan(argv[2], argv[3]);
     if (argc == 2 && !strcmp(argv[1], "caps")) return caps();
     if (argc == 2 && !strcmp(argv[1], "probe")) return probe();
+    if (argc == 2 && !strcmp(argv[1], "session-keyring")) return session_keyring();
     fprintf(stderr, "usage: probe handle PATH | scan TYPE HEX | caps | probe\n");
     return 2;
 }
