@@ -102,6 +102,11 @@ struct ConfinementUnitTests {
         try Data([1, 2, 3, 4, 5]).write(to: URL(fileURLWithPath: path))
         #expect(try SeccompProgramCache.program(for: .dockerDefault, capabilities: .dockerDefault, directory: directory) == first)
         #expect(FileManager.default.contents(atPath: path) == Data(first.instructions))
+        // An entry others could have written is not trusted.
+        chmod(path, 0o666)
+        try Data(repeating: 0, count: 16).write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o666)
+        #expect(try SeccompProgramCache.program(for: .dockerDefault, capabilities: .dockerDefault, directory: directory) == first)
         // Other capabilities (other rules apply) are another entry.
         let admin = try Capabilities.adjusting(add: ["SYS_ADMIN"], drop: [], privileged: false)
         let second = try SeccompProgramCache.program(for: .dockerDefault, capabilities: admin, directory: directory)

@@ -11,15 +11,36 @@ enum SeccompProgramCache {
     static func program(for profile: SeccompProfile, capabilities: Capabilities, directory: String?) throws -> SeccompProgram {
         guard let directory else { return try SeccompProgram.compile(profile, capabilities: capabilities) }
         let path = directory + "/" + key(profile, capabilities).encoded + ".bpf"
-        if let data = FileManager.default.contents(atPath: path), data.count % 8 == 0, data.count >= 8,
-           data.count <= 4096 * 8 {
-            return SeccompProgram(instructions: [UInt8](data))
+        if let bytes = trustedContents(path), bytes.count % 8 == 0, bytes.count >= 8, bytes.count <= 4096 * 8 {
+            return SeccompProgram(instructions: bytes)
         }
         let program = try SeccompProgram.compile(profile, capabilities: capabilities)
         store(program, at: path, in: directory)
         return program
     }
 
+    /// The file's bytes if it is a regular file (not followed through a symlink) owned by this user and writable by
+    /// no one else: a filter is a security boundary, so a file anyone else could have written is not used.
+    static func trustedContents(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == geteuid(),
+              info.st_mode & 0o022 == 0, info.st_size <= 4096 * 8 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var got = 0
+        while got < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, $0.count - got) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            got += n
+        }
+        return bytes
+    }
+
+    /// Bump the version below whenever SeccompFilter's compilation or SeccompProfile's resolution changes: the
+    /// key covers the inputs, not the compiler.
     static func key(_ profile: SeccompProfile, _ capabilities: Capabilities) -> Digest {
         let version = seccomp_version().map { "\($0.pointee.major).\($0.pointee.minor).\($0.pointee.micro)" } ?? "?"
         let kernel = SeccompProgram.runningKernel
