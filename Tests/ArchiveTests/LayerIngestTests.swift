@@ -124,16 +124,9 @@ import Testing
         #expect(result.blobDigest == result.diffID)
     }
 
-    @Test func contentSizeMatchesDockerForTheBusyboxRootfs() throws {
-        let path = "/tmp/peers/busybox-rootfs.tar"
-        guard FileManager.default.fileExists(atPath: path) else { return }
-        let fd = open(path, O_RDONLY)
-        defer { close(fd) }
-        let result = try LayerIngest.ingest(from: fd, to: nil)
-        // Values reported by dockerd 20.10 (overlay2) for `docker import` of this file.
-        #expect(result.diffID == "sha256:006c572623c657f0c5be1f97efaa782c63ea429aa21b905e73f90b0ba433a4d3")
-        #expect(result.contentSize == 1_984_241)
-    }
+    // docker's size of a real rootfs is checked against dockerd itself by the integration suite ("inspect: same
+    // JSON keys and types as docker, equal Size"); a digest hard-coded here for a file another script makes in
+    // /tmp went stale when that script changed.
 
     @Test func contentSizeCountsFilesSymlinkTargetsAndLastWriteOfAPath() throws {
         var tar: [UInt8] = []

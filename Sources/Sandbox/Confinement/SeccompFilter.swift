@@ -6,6 +6,7 @@
 // from) instead of the default EPERM. Compiled programs are cached per profile, capabilities, architecture, kernel.
 import CSeccomp
 import Foundation
+import OCI
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -23,26 +24,8 @@ public struct SeccompProgram: Sendable, Hashable {
         self.count = instructions.count / 8
     }
 
-    /// The GOARCH docker would run as on this machine ("amd64" on x86_64, "arm64" on aarch64).
-    public static let hostGoArch: String = {
-        #if arch(x86_64)
-        return "amd64"
-        #elseif arch(arm64)
-        return "arm64"
-        #elseif arch(i386)
-        return "386"
-        #elseif arch(arm)
-        return "arm"
-        #elseif arch(powerpc64le)
-        return "ppc64le"
-        #elseif arch(s390x)
-        return "s390x"
-        #elseif arch(riscv64)
-        return "riscv64"
-        #else
-        return ""
-        #endif
-    }()
+    /// The GOARCH docker would run as on this machine ("amd64" on x86_64, "arm64" on aarch64): OCI's host platform.
+    public static let hostGoArch: String = Platform.host.architecture
 
     /// The running kernel's version and major revision from uname(2) (`6.1.0-18-amd64` is (6, 1)); (0, 0) when
     /// unreadable, which no `minKernel` is satisfied by.
