@@ -14,7 +14,7 @@ public struct LayerSnapshots: Sendable {
         self.store = store
     }
 
-    public var directory: String { store.root.path + "/snapshots" }
+    public var directory: String { store.root.snapshotsDirectory }
 
     /// The snapshot of `layers` (an image's layers, bottom first), created if missing. An empty
     /// list gives an empty directory.

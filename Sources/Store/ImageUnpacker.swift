@@ -45,7 +45,7 @@ public struct ImageUnpacker: Sendable {
     /// Writes `image`'s flattened filesystem as a tar to `output` (not closed): the layers are applied
     /// into a scratch directory under the store root, which is streamed and then removed.
     public func export(_ image: StoredImage, to output: Int32) throws {
-        let scratchParent = store.root.path + "/tmp"
+        let scratchParent = store.root.temporaryDirectory
         try FileManager.default.createDirectory(atPath: scratchParent, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let scratch = scratchParent + "/export-" + UUID().uuidString.lowercased()

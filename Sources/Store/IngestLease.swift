@@ -39,7 +39,7 @@ public struct IngestLease: Sendable {
 }
 
 extension ImageStore {
-    public var ingestLease: IngestLease { IngestLease(path: root.path + "/gc.lock") }
+    public var ingestLease: IngestLease { IngestLease(path: root.gcLockPath) }
 }
 
 /// A shared hold on the ingest lease; released by `release()` or when dropped.

@@ -22,7 +22,26 @@ public struct StoreRoot: Sendable, Equatable {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
+    // Every path under the root is named here, and nowhere else.
     public var blobsDirectory: String { path + "/blobs" }
     public var ingestDirectory: String { path + "/ingest" }
     public var databasePath: String { path + "/metadata.db" }
+    /// The lock that orders garbage collection against ingests.
+    public var gcLockPath: String { path + "/gc.lock" }
+    /// Scratch for store operations (image unpack).
+    public var temporaryDirectory: String { path + "/tmp" }
+    /// Unpacked layers, one tree per chain ID (overlay lowers for `run` and `FROM`).
+    public var snapshotsDirectory: String { path + "/snapshots" }
+    /// The build's own layer trees.
+    public var buildSnapshotsDirectory: String { path + "/snapshots/layers" }
+    /// Lock-owned build scratch sessions (swept after kill -9).
+    public var buildScratchDirectory: String { path + "/build-tmp" }
+    /// `RUN --mount=type=cache` directories.
+    public var buildCacheMountsDirectory: String { path + "/build-cache-mounts" }
+    /// The build context's stat cache.
+    public var buildContextStatCacheDirectory: String { path + "/build-cache-stat" }
+    /// Lock-owned container directories (`run`).
+    public var containersDirectory: String { path + "/containers" }
+    /// Compiled seccomp filters.
+    public var seccompCacheDirectory: String { path + "/cache/seccomp" }
 }

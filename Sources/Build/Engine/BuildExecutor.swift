@@ -35,7 +35,7 @@ public struct BuildExecutor: Sendable {
             throw BuildFailure("failed to solve: security.insecure is not allowed")
         }
         let globalScope = document.globalScope(buildArgs: request.buildArgs, platformValues: platformValues)
-        let session = try ScratchSession.begin(root: store.root.path + "/build-tmp")
+        let session = try ScratchSession.begin(root: store.root.buildScratchDirectory)
         defer { withExtendedLifetime(session) {} }
         let directories = LayerDirectories(store: store, kind: request.snapshotter, scratchRoot: session.path)
         let views = FilesystemViews(directories: directories)

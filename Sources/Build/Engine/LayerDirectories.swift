@@ -17,14 +17,14 @@ struct LayerDirectories: Sendable {
     /// One fill of a placeholder tree at a time (stages build concurrently).
     let fillLock = NSLock()
 
-    var root: String { store.root.path + "/snapshots/layers" }
+    var root: String { store.root.buildSnapshotsDirectory }
     /// Where `newScratch` makes its directories: the build's `ScratchSession`.
     var scratchRoot: String
 
     init(store: ImageStore, kind: SnapshotterKind, scratchRoot: String? = nil) {
         self.store = store
         self.kind = kind
-        self.scratchRoot = scratchRoot ?? store.root.path + "/build-tmp"
+        self.scratchRoot = scratchRoot ?? store.root.buildScratchDirectory
     }
 
     func path(for diffID: Digest) -> String { root + "/" + diffID.encoded }

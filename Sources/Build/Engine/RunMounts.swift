@@ -31,7 +31,7 @@ extension StageBuilder {
                 let target = absolute(rawTarget)
                 let id = mount.id ?? target
                 let name = Self.key([id]).dropFirst("sha256:".count)
-                let directory = environment.store.root.path + "/build-cache-mounts/" + name
+                let directory = environment.store.root.buildCacheMountsDirectory + "/" + name
                 if access(directory, F_OK) != 0 {
                     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                     chmod(directory, mode_t(mount.mode ?? 0o755))

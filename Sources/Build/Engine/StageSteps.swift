@@ -169,7 +169,7 @@ extension StageBuilder {
         // security.insecure entitlement, checked before the build starts) runs it privileged.
         let insecure = run.security == "insecure"
         let security: SandboxSecurity = insecure ? .privileged : .docker
-        let seccompCache = environment.store.root.path + "/cache/seccomp"
+        let seccompCache = environment.store.root.seccompCacheDirectory
         var keyParts = ["RUN"] + arguments + ["env"] + runEnv + ["user", user, "dir", workdir, "net", network.rawValue]
         if insecure { keyParts += ["security", "insecure"] }
         keyParts += mounts.keyParts

@@ -49,18 +49,18 @@ struct BuildCommand: AsyncParsableCommand {
         let context: BuildContext
         do {
             if contextArgument == "-" {
-                context = try BuildContext.open(tarStream: STDIN_FILENO, scratchDirectory: store.root.path + "/build-tmp",
+                context = try BuildContext.open(tarStream: STDIN_FILENO, scratchDirectory: store.root.buildScratchDirectory,
                                                 dockerfilePath: file)
             } else if file == "-" {
-                let temporary = store.root.path + "/build-tmp/Dockerfile-" + UUID().uuidString
-                try FileManager.default.createDirectory(atPath: store.root.path + "/build-tmp", withIntermediateDirectories: true)
+                let temporary = store.root.buildScratchDirectory + "/Dockerfile-" + UUID().uuidString
+                try FileManager.default.createDirectory(atPath: store.root.buildScratchDirectory, withIntermediateDirectories: true)
                 try FileHandle.standardInput.readDataToEndOfFile().write(to: URL(fileURLWithPath: temporary))
                 defer { unlink(temporary) }
                 context = try BuildContext.open(directory: contextArgument, dockerfilePath: temporary,
-                                                cacheDirectory: store.root.path + "/build-cache-stat")
+                                                cacheDirectory: store.root.buildContextStatCacheDirectory)
             } else {
                 context = try BuildContext.open(directory: contextArgument, dockerfilePath: file,
-                                                cacheDirectory: store.root.path + "/build-cache-stat")
+                                                cacheDirectory: store.root.buildContextStatCacheDirectory)
             }
         } catch {
             throw CLIError(message: "\(error)")

@@ -97,7 +97,7 @@ struct RunCommand: AsyncParsableCommand {
         // `run` unmounts, and removes (--rm) or keeps as a stopped container's files.
         let session: ScratchSession
         do {
-            session = try ScratchSession.begin(root: store.root.path + "/containers", name: containerID,
+            session = try ScratchSession.begin(root: store.root.containersDirectory, name: containerID,
                                                whenAbandoned: remove ? .remove : .keepFiles)
             let lower = try snapshots.snapshot(of: image)
             rootfs = try RootfsSnapshot.prepare(lowerDirs: [lower], scratch: session.path)
@@ -139,7 +139,7 @@ struct RunCommand: AsyncParsableCommand {
                 workingDirectory: workingDirectory.hasPrefix("/") ? workingDirectory : "/" + workingDirectory,
                 user: containerUser, hostname: host, network: options.network == .none ? .none : .host,
                 hostsFile: hosts, resolvConf: ContainerFiles.resolvConf(), mounts: volumes + options.mounts,
-                security: options.security, seccompCacheDirectory: store.root.path + "/cache/seccomp",
+                security: options.security, seccompCacheDirectory: store.root.seccompCacheDirectory,
                 stdin: interactive ? STDIN_FILENO : -1, tty: tty, forwardSignals: true)
             do { status = try await SandboxProcess.run(spec) } catch let error as SandboxError {
                 throw Self.startError(error)
