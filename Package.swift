@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "CSandbox"),
         // libseccomp: compiles docker's seccomp profile format into the BPF filter the sandbox installs.
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
-        .target(name: "Sandbox", dependencies: ["CSandbox", "CSeccomp", "OCI", "Archive", "Store"]),
+        .target(name: "Sandbox", dependencies: ["CSandbox", "CSeccomp", "OCI", "Archive"]),
         .target(name: "Build", dependencies: [
             "OCI", "GoText", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry", "CXattr",
             .product(name: "Crypto", package: "swift-crypto"),

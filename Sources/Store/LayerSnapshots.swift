@@ -1,9 +1,8 @@
 import Archive
 import Foundation
 import OCI
-import Store
 
-/// Read-only unpacked filesystems kept under the store root, `snapshots/<chainID hex>/`: the image's
+/// The snapshotter: read-only unpacked filesystems kept under the store root, `snapshots/<chainID hex>/`: the image's
 /// layers up to and including that chain ID, flattened (whiteouts applied). Made on demand into a
 /// temporary directory and renamed into place, so a snapshot is either complete or absent; two
 /// processes racing make it twice and one rename wins.
@@ -27,7 +26,7 @@ public struct LayerSnapshots: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let temporary = directory + "/tmp-" + UUID().uuidString.lowercased()
-        guard mkdir(temporary, 0o755) == 0 else { throw SandboxError.system("mkdir \(temporary)", errno) }
+        guard mkdir(temporary, 0o755) == 0 else { throw StoreError.system("mkdir \(temporary)", errno: errno) }
         do {
             try store.ingestLease.shared {
                 let applier = try LayerApplier(directory: temporary)
@@ -42,7 +41,7 @@ public struct LayerSnapshots: Sendable {
         if rename(temporary, path) != 0 {
             let saved = errno
             try? LayerTreeRemoval.removeTree(atPath: temporary)
-            guard saved == EEXIST || saved == ENOTEMPTY else { throw SandboxError.system("rename \(path)", saved) }
+            guard saved == EEXIST || saved == ENOTEMPTY else { throw StoreError.system("rename \(path)", errno: saved) }
         }
         return path
     }
