@@ -61,7 +61,6 @@ let package = Package(
             "OCI", "GoText", "Archive", "Store", "Format", "Dockerfile", "DockerViews", "Transport", "Registry",
             "Sandbox", "Build",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "GoText"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),

@@ -26,7 +26,7 @@ extension ImageStore {
     /// The cached result of a step, marking it used now; nil on a miss, or when its layer blob has gone.
     public func cachedBuildStep(key: String) throws -> BuildCacheEntry? {
         let now = Date().timeIntervalSince1970
-        let entry = try database.pool.write { db -> BuildCacheEntry? in
+        let entry = try database.write { db -> BuildCacheEntry? in
             try db.execute(sql: "UPDATE build_cache SET last_used = ?, usage_count = usage_count + 1 WHERE key = ?",
                            arguments: [now, key])
             guard let row = try Row.fetchOne(db, sql: """
@@ -42,7 +42,7 @@ extension ImageStore {
     /// Records a step's result; `layer`'s blob must already be in the blob store.
     public func recordBuildStep(key: String, layer: StoredLayer?, description: String) throws {
         let now = Date().timeIntervalSince1970
-        try database.pool.write { db in
+        try database.write { db in
             if let layer {
                 try Self.insertLayer(db, layer)
             }
@@ -55,7 +55,7 @@ extension ImageStore {
 
     /// Every cache entry, most recently used first.
     public func buildCacheEntries() throws -> [BuildCacheEntry] {
-        try database.pool.read { db in
+        try database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT c.*, l.diff_id, l.media_type, l.blob_size, l.content_size, l.uncompressed_size, l.verified
                 FROM build_cache c LEFT JOIN layers l ON l.blob_digest = c.blob_digest ORDER BY c.last_used DESC
@@ -68,7 +68,7 @@ extension ImageStore {
     /// still uses are kept (they cost nothing), as BuildKit keeps records that are in use.
     public func pruneBuildCache(all: Bool, unusedSince: Date? = nil) throws -> BuildCachePruneResult {
         var result = BuildCachePruneResult()
-        let freed = try database.pool.write { db -> Set<String> in
+        let freed = try database.write { db -> Set<String> in
             var freed = Set<String>()
             var sql = "SELECT key, blob_digest, size FROM build_cache"
             var arguments: StatementArguments = []

@@ -8,7 +8,7 @@ extension ImageStore {
     /// that was its last name; an ID deletes the image, refusing (without `force`) when several
     /// repositories still name it.
     public func remove(_ nameOrID: String, force: Bool) throws -> [RemovalRecord] {
-        let outcome = try database.pool.write { db -> (records: [RemovalRecord], freed: Set<String>) in
+        let outcome = try database.write { db -> (records: [RemovalRecord], freed: Set<String>) in
             let image = try Self.resolve(db, nameOrID)
             return try Self.remove(db, image: image, given: nameOrID, force: force)
         }
@@ -31,7 +31,7 @@ extension ImageStore {
             let sizes = Dictionary(try layers(of: image.id).map { ($0.blobDigest.description, $0.contentSize ?? $0.blobSize) },
                                    uniquingKeysWith: { a, _ in a })
             do {
-                let outcome = try database.pool.write { db -> (records: [RemovalRecord], freed: Set<String>) in
+                let outcome = try database.write { db -> (records: [RemovalRecord], freed: Set<String>) in
                     guard let current = try Self.loadImages(db, whereSQL: "id = ?", arguments: [image.id.description]).first else {
                         return ([], [])
                     }
@@ -137,7 +137,7 @@ extension ImageStore {
 
     /// Every blob digest that metadata names: configs, manifests and layers.
     func referencedBlobs() throws -> Set<String> {
-        try database.pool.read { db -> Set<String> in
+        try database.read { db -> Set<String> in
             var set = Set<String>()
             for row in try Row.fetchAll(db, sql: "SELECT id, manifest_digest FROM images") {
                 set.insert(row["id"]); set.insert(row["manifest_digest"])

@@ -22,21 +22,21 @@ public final class ImageStore: Sendable {
     // MARK: Reading
 
     public func images() throws -> [StoredImage] {
-        try database.pool.read { db in try Self.loadImages(db, whereSQL: nil, arguments: []) }
+        try database.read { db in try Self.loadImages(db, whereSQL: nil, arguments: []) }
     }
 
     public func image(id: Digest) throws -> StoredImage? {
-        try database.pool.read { db in try Self.loadImages(db, whereSQL: "id = ?", arguments: [id.description]).first }
+        try database.read { db in try Self.loadImages(db, whereSQL: "id = ?", arguments: [id.description]).first }
     }
 
     public func layers(of imageID: Digest) throws -> [StoredLayer] {
-        try database.pool.read { db in try Self.loadLayers(db, imageID: imageID.description) }
+        try database.read { db in try Self.loadLayers(db, imageID: imageID.description) }
     }
 
     /// A stored layer proven to have this diffID, so an import or pull can skip writing it again. A pending layer's
     /// diffID is only its config's claim, and reusing it for another image would spread a lie.
     public func layer(diffID: Digest) throws -> StoredLayer? {
-        try database.pool.read { db in
+        try database.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM layers WHERE diff_id = ? AND verified = 1 LIMIT 1",
                              arguments: [diffID.description])
                 .flatMap(Self.layer(from:))
@@ -45,7 +45,7 @@ public final class ImageStore: Sendable {
 
     /// The stored layer whose blob has this digest.
     public func layer(blobDigest: Digest) throws -> StoredLayer? {
-        try database.pool.read { db in
+        try database.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM layers WHERE blob_digest = ?", arguments: [blobDigest.description])
                 .flatMap(Self.layer(from:))
         }
@@ -54,7 +54,7 @@ public final class ImageStore: Sendable {
     /// Resolves a name, a full ID or a unique ID prefix the way dockerd's image lookup does:
     /// a `sha256:` digest first, then a tag or digest reference, then an ID prefix.
     public func resolve(_ nameOrID: String) throws -> StoredImage {
-        try database.pool.read { db in try Self.resolve(db, nameOrID) }
+        try database.read { db in try Self.resolve(db, nameOrID) }
     }
 
     static func resolve(_ db: Database, _ nameOrID: String) throws -> StoredImage {
@@ -111,7 +111,7 @@ public final class ImageStore: Sendable {
         let summary = ConfigSummary(json: config)
         let now = Date()
         let tagTime = rfc3339Nano(now)
-        try database.pool.write { db in
+        try database.write { db in
             for layer in layers {
                 guard blobs.contains(layer.blobDigest) else {
                     throw StoreError.conflict("layer \(layer.blobDigest) was removed while the image was being written; try again")
@@ -189,7 +189,7 @@ public final class ImageStore: Sendable {
 
     /// Remembers a layer's decompressed size once something has measured it.
     public func recordUncompressedSize(_ size: Int64, blobDigest: Digest) throws {
-        try database.pool.write { db in
+        try database.write { db in
             try db.execute(sql: "UPDATE layers SET uncompressed_size = ? WHERE blob_digest = ?",
                            arguments: [size, blobDigest.description])
         }
@@ -197,7 +197,7 @@ public final class ImageStore: Sendable {
 
     /// The image a name (tag or digest reference; the default tag applied) points at, if any.
     public func imageID(named reference: ImageReference) throws -> Digest? {
-        try database.pool.read { db in
+        try database.read { db in
             let id: String?
             if let digest = reference.digest {
                 id = try String.fetchOne(db, sql: "SELECT image_id FROM repo_digests WHERE reference = ?",
@@ -212,7 +212,7 @@ public final class ImageStore: Sendable {
 
     /// Every tag in `repository` (a normalized name such as `docker.io/library/busybox`), with its image.
     public func tags(inRepository repository: String) throws -> [(reference: ImageReference, imageID: Digest)] {
-        try database.pool.read { db in
+        try database.read { db in
             try Row.fetchAll(db, sql: "SELECT reference, image_id FROM tags WHERE repository = ? ORDER BY reference",
                              arguments: [repository]).compactMap { row in
                 guard let ref = try? ImageReference(row["reference"] as String),
@@ -224,7 +224,7 @@ public final class ImageStore: Sendable {
 
     /// Points `reference` at the image, as `docker tag` does. The previous holder keeps its other names.
     public func tag(_ image: StoredImage, as reference: ImageReference) throws {
-        try database.pool.write { db in
+        try database.write { db in
             try Self.setTag(db, reference.withDefaultTag(), imageID: image.id.description, time: rfc3339Nano(Date()))
         }
     }
@@ -267,11 +267,11 @@ public final class ImageStore: Sendable {
 
     /// Appends an event that no other store change carries (for example `save` or `push`).
     public func log(action: String, actorID: String, attributes: [String: String]) throws {
-        try database.pool.write { db in try Self.logEvent(db, action: action, actorID: actorID, attributes: attributes) }
+        try database.write { db in try Self.logEvent(db, action: action, actorID: actorID, attributes: attributes) }
     }
 
     public func events(after sequence: Int64 = 0, sinceNano: Int64? = nil, untilNano: Int64? = nil) throws -> [ImageEvent] {
-        try database.pool.read { db in
+        try database.read { db in
             var sql = "SELECT * FROM events WHERE id > ?"
             var arguments: StatementArguments = [sequence]
             if let sinceNano { sql += " AND time_nano >= ?"; arguments += [sinceNano] }

@@ -45,6 +45,16 @@ struct MetadataDatabase: Sendable {
         }
     }
 
+    /// A read transaction; SQLite's errors leave the Store as `StoreError.database` (GRDB stays inside Store).
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DatabaseError { throw StoreError(error) }
+    }
+
+    /// A write transaction; SQLite's errors leave the Store as `StoreError.database`.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as DatabaseError { throw StoreError(error) }
+    }
+
     /// Listing and inspecting still work on a read-only root; any write fails with SQLite's read-only error.
     private static func openReadOnly(path: String, configuration: Configuration) throws -> DatabaseQueue {
         var configuration = configuration
@@ -135,5 +145,13 @@ struct MetadataDatabase: Sendable {
             try db.execute(sql: "ALTER TABLE layers ADD COLUMN verified INTEGER NOT NULL DEFAULT 1")
         }
         return migrator
+    }
+}
+
+extension StoreError {
+    /// SQLite's reason without GRDB's SQL dump.
+    init(_ error: DatabaseError) {
+        let reason = error.message ?? "SQLite error \(error.resultCode.rawValue)"
+        self = .database(reason, readOnly: reason.contains("readonly"))
     }
 }

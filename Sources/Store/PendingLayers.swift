@@ -11,7 +11,7 @@ import OCI
 extension ImageStore {
     /// The pending layers of these images (every image when nil), each once.
     public func pendingLayers(ofImages ids: [Digest]? = nil) throws -> [StoredLayer] {
-        try database.pool.read { db in
+        try database.read { db in
             var sql = """
                 SELECT DISTINCT layers.* FROM layers JOIN image_layers USING (blob_digest) WHERE layers.verified = 0
                 """
@@ -119,7 +119,7 @@ extension ImageStore {
 
     /// The row describes the blob: a measurement replaces whatever diffID it was stored under.
     private func recordMeasurement(of blob: Digest, _ measurement: LayerApplier.Measurement) throws {
-        try database.pool.write { db in
+        try database.write { db in
             try db.execute(sql: """
                 UPDATE layers SET diff_id = ?, content_size = ?, uncompressed_size = ?, verified = 1 WHERE blob_digest = ?
                 """, arguments: [measurement.diffID, measurement.contentSize, measurement.uncompressedSize, blob.description])

@@ -17,7 +17,7 @@ extension ImageStore {
     /// every name, and SQLite itself.
     public func check() throws -> StoreCheckReport {
         var report = StoreCheckReport()
-        let integrity = try database.pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        let integrity = try database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
         if integrity != ["ok"] { report.damage.append("metadata database: \(integrity.joined(separator: "; "))") }
 
         var present = Set<String>()
@@ -32,7 +32,7 @@ extension ImageStore {
             report.blobsVerified += 1
         }
 
-        let (images, layerRows, danglingNames) = try database.pool.read { db in
+        let (images, layerRows, danglingNames) = try database.read { db in
             (try Self.loadImages(db, whereSQL: nil, arguments: []),
              try Row.fetchAll(db, sql: "SELECT blob_digest FROM layers").map { $0["blob_digest"] as String },
              try String.fetchAll(db, sql: """

@@ -10,6 +10,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case corrupt(String)
     case conflict(String)
     case invalid(String)
+    /// The metadata database refused (SQLite's reason; `readOnly` when the root cannot be written).
+    case database(String, readOnly: Bool)
     /// A layer whose tar does not hash to the diffID its image config claims.
     case layerMismatch(blob: String, claimed: String, actual: String)
 
@@ -23,6 +25,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .corrupt(let what): return "store is damaged: \(what)"
         case .conflict(let what): return what
         case .invalid(let what): return what
+        case .database(let reason, let readOnly): return readOnly ? "the image store is read-only (\(reason))" : reason
         case .layerMismatch(let blob, let claimed, let actual):
             return "layer \(blob) does not match its image: its tar has diffID \(actual), the image config says \(claimed)"
         }
