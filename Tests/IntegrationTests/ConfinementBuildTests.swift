@@ -27,14 +27,18 @@ struct ConfinementBuildTests {
             RUN grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status > /status
             RUN /probe probe > /probe.txt 2>&1
             RUN chmod 4755 /probe && mkdir -m 1777 /out
+            RUN ip link add strata-b0 type dummy > /out/ip.txt 2>&1; ip addr add 192.0.2.7/32 dev lo 2>> /out/ip.txt; \
+                echo 1 > /proc/sysrq-trigger 2>> /out/ip.txt; touch /sys/kernel/x 2>> /out/ip.txt; \
+                unshare -m true 2>> /out/ip.txt; true
+            RUN --mount=type=bind,target=/ctx mount -o remount,rw /ctx 2>> /out/ip.txt; touch /ctx/x 2>> /out/ip.txt; true
             USER nobody
             RUN /probe caps > /out/caps.txt; grep -E '^(Cap|Seccomp)' /proc/self/status >> /out/caps.txt
-            RUN ip link add strata-b0 type dummy > /out/ip.txt 2>&1; echo 1 > /proc/sysrq-trigger 2>> /out/ip.txt; true
 
             """)
         defer { try? FileManager.default.removeItem(at: directory) }
         let tag = DockerPeer.uniqueRepository("confined")
-        let theirs = try await docker.run(["build", "-q", "-t", tag, directory.path])
+        let theirs = try await docker.run(["build", "--network", "host", "-q", "-t", tag, directory.path],
+                                         environment: ["DOCKER_BUILDKIT": "1"])
         try #require(theirs.status == 0, "docker build: \(theirs)")
         defer { Task { await docker.remove([tag]) } }
         let ours = try await strata.run(["build", "-q", "-t", tag, directory.path])

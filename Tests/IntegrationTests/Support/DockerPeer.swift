@@ -46,10 +46,12 @@ struct DockerPeer: Sendable {
 
     /// `docker args…` against the peer.
     @discardableResult
-    func run(_ args: [String], stdinFile: String? = nil, timeout: Duration = .seconds(120)) async throws -> CommandResult {
+    func run(_ args: [String], stdinFile: String? = nil, timeout: Duration = .seconds(120),
+             environment extra: [String: String] = [:]) async throws -> CommandResult {
         var env = TestEnvironment.processEnvironment
         env["DOCKER_HOST"] = host
         env["TZ"] = "UTC"
+        env.merge(extra) { _, new in new }
         return try await ProcessRunner.run(Self.client, args, environment: env, stdinFile: stdinFile, timeout: timeout)
     }
 
