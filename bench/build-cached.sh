@@ -14,8 +14,9 @@ setup() {
 }
 run_strata() { strata build -q -t bench/build-cached:latest ctx >/dev/null; }
 run_peer()   { DOCKER_BUILDKIT=1 dk build --network host -q -t bench/build-cached:latest ctx >/dev/null; }
-# A fully cached build runs no RUN step, so confinement costs it nothing; the cost of one uncached RUN step is
-# shown as a confined step against the same step with --security=insecure (privileged, no filter).
+# A fully cached build runs no RUN step, so confinement costs it nothing; one uncached RUN step is shown confined
+# and with --security=insecure (privileged: no filter, no masks, every capability, but also every host device
+# node copied into its /dev, so "unconfined" is the dearer of the two).
 report() {
   buildah_compare bench/build-cached:latest ctx 5 --layers
   mkdir -p run-step
