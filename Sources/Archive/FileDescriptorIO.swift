@@ -5,10 +5,11 @@ import Darwin
 #endif
 
 /// Thin retrying wrappers over read(2)/write(2); the ingest path works on raw descriptors so that
-/// pipes (stdin) and files behave the same and no Foundation buffering sits in the hot loop.
-enum FileDescriptorIO {
+/// pipes (stdin) and files behave the same and no Foundation buffering sits in the hot loop. The one copy of
+/// these loops for every module above Archive.
+public enum FileDescriptorIO {
     /// Reads up to `buffer.count` bytes; returns 0 only at end of input.
-    static func readSome(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    public static func readSome(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let count = read(fd, buffer.baseAddress, buffer.count)
             if count >= 0 { return count }
@@ -18,7 +19,7 @@ enum FileDescriptorIO {
     }
 
     /// Fills `buffer` unless input ends first; returns the number of bytes read.
-    static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    public static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var filled = 0
         while filled < buffer.count {
             let count = try readSome(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
@@ -28,7 +29,7 @@ enum FileDescriptorIO {
         return filled
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
             let count = write(fd, bytes.baseAddress! + offset, bytes.count - offset)

@@ -1,10 +1,12 @@
 import Foundation
+import Synchronization
 
 /// Relays the signals a terminal or CI runner sends (`docker run`'s --sig-proxy) to the command.
+/// `@unchecked Sendable`: the dispatch sources are created in init and only cancelled in `stop`; the target PID is
+/// behind a Mutex.
 final class SignalForwarder: @unchecked Sendable {
     private static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
-    private let lock = NSLock()
-    private var pid: pid_t = 0
+    private let pid = Mutex<pid_t>(0)
     private var sources: [DispatchSourceSignal] = []
 
     init() {
@@ -18,15 +20,11 @@ final class SignalForwarder: @unchecked Sendable {
     }
 
     func target(_ pid: pid_t) {
-        lock.lock()
-        self.pid = pid
-        lock.unlock()
+        self.pid.withLock { $0 = pid }
     }
 
     private func deliver(_ sig: Int32) {
-        lock.lock()
-        let pid = self.pid
-        lock.unlock()
+        let pid = self.pid.withLock { $0 }
         if pid > 0 { kill(pid, sig) }
     }
 

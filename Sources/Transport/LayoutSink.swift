@@ -93,7 +93,7 @@ public final class DirectorySink: LayoutSink {
     public func writeFile(_ path: String, data: Data) throws {
         let (fd, temporary) = try openTemporary(for: path)
         do {
-            try data.withUnsafeBytes { try Self.writeAll(fd, $0) }
+            try data.withUnsafeBytes { try FileDescriptorIO.writeAll(fd, $0) }
             try place(fd, temporary, path)
         } catch {
             close(fd); unlink(temporary)
@@ -109,7 +109,7 @@ public final class DirectorySink: LayoutSink {
             while true {
                 let count = try await reader.read(into: buffer)
                 if count == 0 { break }
-                try Self.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                try FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             }
             try reader.finish()
             try place(fd, temporary, path)
@@ -139,17 +139,5 @@ public final class DirectorySink: LayoutSink {
     private func place(_ fd: Int32, _ temporary: String, _ path: String) throws {
         guard close(fd) == 0 else { throw ArchiveError.systemCall("close \(temporary)", errno: errno) }
         guard rename(temporary, fullPath(path)) == 0 else { throw ArchiveError.systemCall("rename \(temporary)", errno: errno) }
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let count = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw ArchiveError.systemCall("write", errno: errno)
-            }
-            offset += count
-        }
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Archive
 import Foundation
 
 /// A failed system call, worded like Go's `*PathError` ("open /x: no such file or directory").
@@ -142,11 +143,8 @@ enum FileSystemCalls {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, display: String) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("write", display, code: errno) }
-            offset += n
+        do { try FileDescriptorIO.writeAll(fd, bytes) } catch ArchiveError.systemCall(_, let code) {
+            throw FileSystemError("write", display, code: code)
         }
     }
 }
