@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import OCI
 
 /// A pull source of byte chunks; each chunk stays valid until the next `nextChunk` or `stop`.
 protocol ChunkSource: AnyObject {
@@ -37,21 +38,21 @@ final class DirectChunkSource: ChunkSource {
 /// consumes it anyway.
 final class MeasuringChunkSource: ChunkSource {
     private let base: ChunkSource
-    private var digester = Sha256Digester()
+    private var digester = SHA256Hasher()
     private(set) var byteCount: Int64 = 0
 
     init(_ base: ChunkSource) { self.base = base }
 
     func nextChunk() throws -> UnsafeRawBufferPointer? {
         guard let chunk = try base.nextChunk() else { return nil }
-        digester.update(chunk)
+        digester.update(bufferPointer: chunk)
         byteCount += Int64(chunk.count)
         return chunk
     }
 
     func stop() { base.stop() }
 
-    func finalizeDiffID() -> String { digester.finalizeDigestString() }
+    func finalizeDiffID() -> Digest { digester.finalize() }
 }
 
 /// Runs a decoder on a thread of its own, keeping up to `depth` chunks decoded ahead of the reader, so

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import OCI
 #if os(Linux)
 import CXattr
 #endif
@@ -59,13 +60,13 @@ public final class LayerApplier {
 
     /// What a measuring apply learnt of the decoded layer: the numbers `LayerIngest` gives, from the same pass.
     public struct Measurement: Sendable, Equatable {
-        public var diffID: String
+        public var diffID: Digest
         /// Bytes of the decoded tar.
         public var uncompressedSize: Int64
         /// Docker's layer size.
         public var contentSize: Int64
 
-        public init(diffID: String, uncompressedSize: Int64, contentSize: Int64) {
+        public init(diffID: Digest, uncompressedSize: Int64, contentSize: Int64) {
             self.diffID = diffID
             self.uncompressedSize = uncompressedSize
             self.contentSize = contentSize

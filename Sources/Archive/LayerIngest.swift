@@ -52,10 +52,10 @@ public enum LayerIngest {
 
     /// Digests and sizes of one ingested layer.
     public struct Result: Sendable, Equatable {
-        /// "sha256:<hex>" of the decompressed tar stream (the layer's diffID).
-        public var diffID: String
-        /// "sha256:<hex>" of the blob written to the destination.
-        public var blobDigest: String
+        /// The digest of the decompressed tar stream (the layer's diffID).
+        public var diffID: Digest
+        /// The digest of the blob written to the destination.
+        public var blobDigest: Digest
         /// Bytes written to the destination.
         public var blobSize: Int64
         /// Bytes of the decompressed tar stream.
@@ -83,7 +83,7 @@ public enum LayerIngest {
         defer { ahead?.stop() }
         let source: ByteSource = ahead ?? decoder
         let validator = TarStreamValidator()
-        var diffDigester = Sha256Digester()
+        var diffDigester = SHA256Hasher()
         var total: Int64 = 0
 
         var encoder: ParallelChunkEncoder?
@@ -121,7 +121,7 @@ public enum LayerIngest {
                 filled += count
             }
             let bytes = UnsafeRawBufferPointer(rebasing: chunk[0..<filled])
-            diffDigester.update(bytes)
+            diffDigester.update(bufferPointer: bytes)
             try validator.consume(bytes)
             total += Int64(filled)
             if let encoder {
@@ -131,7 +131,7 @@ public enum LayerIngest {
             }
         }
         let summary = try validator.finish()
-        let diffID = diffDigester.finalizeDigestString()
+        let diffID = diffDigester.finalize()
         var blobDigest = diffID
         var blobSize = total
         if let encoder { (blobDigest, blobSize) = try encoder.finish() }

@@ -1,3 +1,4 @@
+import OCI
 import Dispatch
 
 /// Compresses one chunk into a self-contained unit (a gzip member, a zstd frame), so that units
@@ -49,7 +50,7 @@ final class ParallelChunkEncoder {
     private let queue = DispatchQueue(label: "strata.archive.compress", qos: .userInitiated, attributes: .concurrent)
     private var nextSlot = 0
     private var submittedAny = false
-    private var digester = Sha256Digester()
+    private var digester = SHA256Hasher()
     private(set) var writtenCount: Int64 = 0
 
     /// `makeCompressor` is called once per slot; `formatName` prefixes error messages.
@@ -90,13 +91,13 @@ final class ParallelChunkEncoder {
     }
 
     /// Writes every outstanding unit in order; returns the digest and size of all output.
-    func finish() throws -> (digest: String, size: Int64) {
+    func finish() throws -> (digest: Digest, size: Int64) {
         if !submittedAny {
             _ = try nextInputBuffer()
             submit(byteCount: 0)  // an empty stream still needs one (empty) unit to be a valid file
         }
         for step in 0..<slots.count { try drain(slots[(nextSlot + step) % slots.count]) }
-        return (digester.finalizeDigestString(), writtenCount)
+        return (digester.finalize(), writtenCount)
     }
 
     /// Waits for every in-flight chunk without writing, so buffers are not freed under a worker.
@@ -113,7 +114,7 @@ final class ParallelChunkEncoder {
         slot.busy = false
         guard let count = slot.outputCount else { throw ArchiveError.invalidArgument("\(formatName): compression failed") }
         let unit = UnsafeRawBufferPointer(rebasing: slot.output[0..<count])
-        digester.update(unit)
+        digester.update(bufferPointer: unit)
         try FileDescriptorIO.writeAll(destination, unit)
         writtenCount += Int64(unit.count)
     }

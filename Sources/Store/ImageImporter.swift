@@ -28,12 +28,12 @@ public struct ImageImporter: Sendable {
             do {
                 result = try LayerIngest.ingest(from: input, to: ingest.fd)
                 try pipe?.waitForWriter()
-                try ingest.commit(as: try Digest(result.blobDigest))
+                try ingest.commit(as: result.blobDigest)
             } catch {
                 ingest.abort()
                 throw error
             }
-            let layer = StoredLayer(blobDigest: try Digest(result.blobDigest), diffID: try Digest(result.diffID),
+            let layer = StoredLayer(blobDigest: result.blobDigest, diffID: result.diffID,
                                     mediaType: MediaType.ociLayerGzip, blobSize: result.blobSize,
                                     contentSize: result.contentSize, uncompressedSize: result.uncompressedSize)
             let now = Timestamp.now()

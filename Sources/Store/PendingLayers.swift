@@ -108,9 +108,9 @@ extension ImageStore {
     /// throws `layerMismatch` when the tar is not the diffID the image claims.
     @discardableResult
     public func recordProof(of layer: StoredLayer, _ measurement: LayerApplier.Measurement) throws -> StoredLayer {
-        guard measurement.diffID == layer.diffID.description else {
+        guard measurement.diffID == layer.diffID else {
             throw StoreError.layerMismatch(blob: layer.blobDigest.description, claimed: layer.diffID.description,
-                                           actual: measurement.diffID)
+                                           actual: measurement.diffID.description)
         }
         try recordMeasurement(of: layer.blobDigest, measurement)
         return StoredLayer(blobDigest: layer.blobDigest, diffID: layer.diffID, mediaType: layer.mediaType, blobSize: layer.blobSize,
@@ -122,7 +122,7 @@ extension ImageStore {
         try database.write { db in
             try db.execute(sql: """
                 UPDATE layers SET diff_id = ?, content_size = ?, uncompressed_size = ?, verified = 1 WHERE blob_digest = ?
-                """, arguments: [measurement.diffID, measurement.contentSize, measurement.uncompressedSize, blob.description])
+                """, arguments: [measurement.diffID.description, measurement.contentSize, measurement.uncompressedSize, blob.description])
             try Self.refreshSizes(db, ofImagesUsing: blob)
         }
     }

@@ -148,7 +148,7 @@ final class ArchiveStager {
             ingest.abort()
             throw Self.describe(error, path: path)
         }
-        let stored = StoredLayer(blobDigest: digest, diffID: try Digest(result.diffID),
+        let stored = StoredLayer(blobDigest: digest, diffID: result.diffID,
                                  mediaType: format == .zstd ? MediaType.ociLayerZstd : MediaType.ociLayerGzip,
                                  blobSize: size, contentSize: result.contentSize, uncompressedSize: result.uncompressedSize)
         return StagedLayer(stored: stored, archiveDigest: digest, keptAsIs: true)
@@ -186,18 +186,18 @@ final class ArchiveStager {
         let archiveDigest: Digest
         do {
             result = try pipe.finish()
-            archiveDigest = try hasher?.finalize() ?? Digest(result.diffID)
+            archiveDigest = hasher?.finalize() ?? result.diffID
             if let expected { try Self.check(archiveDigest, expected, path) }
         } catch {
             ingest.abort()
             throw Self.describe(error, path: path)
         }
-        let diffID = try Digest(result.diffID)
+        let diffID = result.diffID
         if let known = try store.layer(diffID: diffID) {
             ingest.abort()
             return StagedLayer(stored: known, archiveDigest: archiveDigest, keptAsIs: known.blobDigest == archiveDigest)
         }
-        let blobDigest = try Digest(result.blobDigest)
+        let blobDigest = result.blobDigest
         let existed = store.blobs.contains(blobDigest)
         do {
             try ingest.commit(as: blobDigest)

@@ -91,11 +91,11 @@ public final class RecompressingSource: ImageSource, @unchecked Sendable {
         defer { Glibc.close(outFD) }
         let encoding: LayerIngest.OutputEncoding = format == .gzip ? .gzip(level: 6) : .zstd(level: 3)
         let result = try await LayerIngest.ingest(from: inFD, to: outFD, options: .init(encoding: encoding))
-        guard result.diffID == layer.diffID.description else {
+        guard result.diffID == layer.diffID else {
             throw TransportError.digestMismatch(what: "layer \(layer.blob.digest) content", expected: layer.diffID.description,
-                                                actual: result.diffID)
+                                                actual: result.diffID.description)
         }
-        let digest = try Digest(result.blobDigest)
+        let digest = result.blobDigest
         let mediaType: String = switch format {
         case .zstd: MediaType.ociLayerZstd
         case .gzip: layer.blob.mediaType.hasPrefix("application/vnd.docker.") ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip

@@ -66,7 +66,7 @@ import Testing
         let result = try await LayerIngest.ingest(from: pipe.fileDescriptor, to: nil)
         close(pipe.fileDescriptor)
         try pipe.waitForWriter()
-        #expect(result.diffID == TestSupport.sha256(expected))
+        #expect(result.diffID.description == TestSupport.sha256(expected))
         #expect(result.entryCount == 8)
         #expect(result.contentSize == 3000 + Int64("../b/sub/data".utf8.count))
     }

@@ -36,7 +36,7 @@ import Testing
         defer { close(inFD); close(outFD) }
         let result = try LayerIngest.ingest(from: inFD, to: outFD, options: .init(encoding: .gzip(level: 6)))
         let digest = try fixture.store.blobs.write(try Data(contentsOf: URL(fileURLWithPath: output)))
-        #expect(digest.description == result.blobDigest)
+        #expect(digest == result.blobDigest)
         return (digest, result.blobSize)
     }
 

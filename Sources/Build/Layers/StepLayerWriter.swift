@@ -67,9 +67,9 @@ public struct StepLayerWriter: Sendable {
                 ingest.abort()
                 return nil
             }
-            let digest = try Digest(result.blobDigest)
+            let digest = result.blobDigest
             try ingest.commit(as: digest)
-            return StoredLayer(blobDigest: digest, diffID: try Digest(result.diffID), mediaType: encoding.ociMediaType,
+            return StoredLayer(blobDigest: digest, diffID: result.diffID, mediaType: encoding.ociMediaType,
                                blobSize: result.blobSize, contentSize: result.contentSize,
                                uncompressedSize: result.uncompressedSize)
         } catch {
