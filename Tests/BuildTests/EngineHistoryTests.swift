@@ -51,6 +51,10 @@ import Testing
     @Test func goQuoting() {
         #expect(GoFormatting.quote("a\"b\n") == "\"a\\\"b\\n\"")
         #expect(GoFormatting.quoteRune(65) == "'A'")
+        #expect(GoFormatting.quoteRune(0) == "'\\x00'")
+        #expect(GoFormatting.quoteRune(3) == "'\\x03'")
+        #expect(GoFormatting.quoteRune(10) == "'\\n'")
+        #expect(GoFormatting.quoteRune(39) == "'\\''")
     }
 
     @Test func historyTiming() {

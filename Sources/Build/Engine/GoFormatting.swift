@@ -9,23 +9,9 @@ public enum GoFormatting {
     /// `strconv.Quote`: the OCI module's Go quoting (docker echoes references with the same function).
     public static func quote(_ text: String) -> String { GoQuote.quote(text) }
 
-    /// `%q` of an int: `strconv.QuoteRune` (`'\x00'`, `'\x03'`, `'A'`).
+    /// `%q` of an int: `strconv.QuoteRune` (`'\x00'`, `'\x03'`, `'A'`); an invalid rune is U+FFFD, as in Go.
     public static func quoteRune(_ value: Int) -> String {
-        switch value {
-        case 7: return "'\\a'"
-        case 8: return "'\\b'"
-        case 9: return "'\\t'"
-        case 10: return "'\\n'"
-        case 11: return "'\\v'"
-        case 12: return "'\\f'"
-        case 13: return "'\\r'"
-        case 39: return "'\\''"
-        case 92: return "'\\\\'"
-        default:
-            if value < 0x20 || value == 0x7f { return "'\\x" + hex(UInt32(value), width: 2) + "'" }
-            if let scalar = Unicode.Scalar(value) { return "'" + String(Character(scalar)) + "'" }
-            return "'\\ufffd'"
-        }
+        GoQuote.quoteRune(Unicode.Scalar(UInt32(clamping: max(0, value))) ?? "\u{FFFD}")
     }
 
     /// `%q` of a `[]string`: `["a" "b"]`.
@@ -84,10 +70,5 @@ public enum GoFormatting {
         digits = String(repeating: "0", count: width - digits.count) + digits
         while digits.hasSuffix("0") { digits.removeLast() }
         return String(whole) + "." + digits
-    }
-
-    private static func hex(_ value: UInt32, width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }
