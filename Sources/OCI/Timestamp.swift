@@ -90,6 +90,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// Go's zero `time.Time` as docker prints it.
     public static let goZero = Timestamp(seconds: -62_135_596_800)
 
+    /// Seconds since the Unix epoch, fraction included.
+    public var secondsSince1970: Double { Double(seconds) + Double(nanoseconds) / 1e9 }
+
     public var date: Date { Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1e9) }
     public var description: String { rawValue }
 

@@ -110,7 +110,7 @@ public final class ImageStore: Sendable {
         let manifestDigest = try blobs.write(manifestData)
         let summary = ConfigSummary(json: config)
         let now = Date()
-        let tagTime = rfc3339Nano(now)
+        let tagTime = Timestamp(now).description
         try database.write { db in
             for layer in layers {
                 guard blobs.contains(layer.blobDigest) else {
@@ -225,7 +225,7 @@ public final class ImageStore: Sendable {
     /// Points `reference` at the image, as `docker tag` does. The previous holder keeps its other names.
     public func tag(_ image: StoredImage, as reference: ImageReference) throws {
         try database.write { db in
-            try Self.setTag(db, reference.withDefaultTag(), imageID: image.id.description, time: rfc3339Nano(Date()))
+            try Self.setTag(db, reference.withDefaultTag(), imageID: image.id.description, time: Timestamp.now().description)
         }
     }
 
@@ -353,25 +353,4 @@ public struct ImageManifestBytes: Sendable, Hashable {
         self.data = data
         self.mediaType = mediaType
     }
-}
-
-/// Go's `time.RFC3339Nano` rendering in UTC: fractional seconds with trailing zeros trimmed.
-public func rfc3339Nano(_ date: Date) -> String {
-    let seconds = floor(date.timeIntervalSince1970)
-    let nanos = Int((date.timeIntervalSince1970 - seconds) * 1_000_000_000)
-    return rfc3339Nano(seconds: Int64(seconds), nanoseconds: nanos)
-}
-
-public func rfc3339Nano(seconds: Int64, nanoseconds: Int) -> String {
-    var time = time_t(seconds)
-    var parts = tm()
-    gmtime_r(&time, &parts)
-    var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
-    if nanoseconds > 0 {
-        var fraction = String(format: "%09d", nanoseconds)
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        text += "." + fraction
-    }
-    return text + "Z"
 }
