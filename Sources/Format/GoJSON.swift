@@ -263,22 +263,6 @@ enum GoJSON {
     }
 
     static func appendString(_ s: String, escapeHTML: Bool, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<", ">", "&":
-                if escapeHTML { out += "\\u00" + GoQuote.hex(scalar.value, width: 2) } else { out.unicodeScalars.append(scalar) }
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 { out += "\\u00" + GoQuote.hex(scalar.value, width: 2) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        out += "\""
+        out += GoJSONString.quoted(s, escapeHTML: escapeHTML)
     }
 }

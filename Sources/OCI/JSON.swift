@@ -1,6 +1,7 @@
 // A small ordered JSON tree and writer, hand-written because Foundation's JSONEncoder neither keeps key
 // order nor escapes like Go, and image IDs are hashes of the exact bytes dockerd wrote.
 import Foundation
+import GoText
 
 /// A JSON value whose objects keep their member order, so output can match Go's `encoding/json` byte for byte.
 public indirect enum JSONValue: Sendable, Hashable, Codable {
@@ -118,32 +119,7 @@ public enum GoJSON {
     }
 
     private static func writeString(_ s: String, into out: inout [UInt8], escapeHTML: Bool) {
-        let hex = Array("0123456789abcdef".utf8)
-        out.append(UInt8(ascii: "\""))
-        let bytes = Array(s.utf8)
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-            case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
-            case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
-            case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
-            case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
-                guard escapeHTML else { out.append(b); break }
-                out.append(contentsOf: #"\u00"#.utf8); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)])
-            case 0..<0x20:
-                out.append(contentsOf: #"\u00"#.utf8); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)])
-            case 0xE2 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
-                // U+2028 / U+2029, which Go always escapes.
-                out.append(contentsOf: (bytes[i + 2] == 0xA8 ? #"\u2028"# : #"\u2029"#).utf8)
-                i += 2
-            default: out.append(b)
-            }
-            i += 1
-        }
-        out.append(UInt8(ascii: "\""))
+        GoJSONString.append(s, escapeHTML: escapeHTML, to: &out)
     }
 
     /// Go's float formatting ('f' for moderate exponents, 'e' otherwise); integers print without a point.

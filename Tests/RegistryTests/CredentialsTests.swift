@@ -59,6 +59,13 @@ struct DockerConfigFileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: configDir) == ["config.json"])
     }
 
+    /// docker writes config.json with json.MarshalIndent: `<`, `>`, `&` come back as \u003c, \u003e, \u0026.
+    @Test func rewriteEscapesStringsAsDockerDoes() throws {
+        let config = try DockerConfig(data: Data(#"{"psFormat": "table {{.ID}} <&>", "detachKeys": "ctrl-p,ctrl-q"}"#.utf8))
+        let text = String(decoding: config.serialized(), as: UTF8.self)
+        #expect(text.contains(#""psFormat": "table {{.ID}} \u003c\u0026\u003e""#), "\(text)")
+    }
+
     @Test func createsTheDirectoryWithMode0700() throws {
         let dir = try credentialsTempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

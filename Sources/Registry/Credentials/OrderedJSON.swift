@@ -1,6 +1,7 @@
 // Hand-written JSON reader/writer: Foundation's JSONSerialization loses key order and number spelling, and
 // config.json must come back with every key we do not own exactly as the user (or docker) wrote it.
 import Foundation
+import GoText
 
 /// A JSON document that keeps object key order and the literal text of numbers, so rewriting a file
 /// changes only what was edited.
@@ -260,21 +261,8 @@ extension OrderedJSON {
         }
     }
 
+    /// As docker's json.MarshalIndent writes config.json: HTML characters and U+2028/U+2029 escaped too.
     private static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out += GoJSONString.quoted(s, escapeHTML: true)
     }
 }
