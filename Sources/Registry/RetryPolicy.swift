@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import AsyncHTTPClient
 import NIOCore
 import NIOSSL
@@ -52,28 +53,27 @@ struct RetryPolicy: Sendable {
 /// Retries left to one client, shared by every level that retries (a request, an upload restart, a resumed
 /// download) so that they cannot multiply into a storm against a registry that fails for good. Each retry
 /// spends one; a successful transfer (a 2xx answer to anything but HEAD) earns one back, up to the start.
-final class RetryBudget: @unchecked Sendable {
-    private let lock = NSLock()
+final class RetryBudget: Sendable {
     private let capacity: Int
-    private var left: Int
+    private let left: Mutex<Int>
 
     init(capacity: Int) {
         self.capacity = max(capacity, 0)
-        left = self.capacity
+        left = Mutex(self.capacity)
     }
 
     /// Takes one retry; false when none is left.
     func spend() -> Bool {
-        lock.withLock {
+        left.withLock { left in
             guard left > 0 else { return false }
             left -= 1
             return true
         }
     }
 
-    func earn() { lock.withLock { left = min(left + 1, capacity) } }
+    func earn() { left.withLock { $0 = min($0 + 1, capacity) } }
 
-    var isSpent: Bool { lock.withLock { left == 0 } }
+    var isSpent: Bool { left.withLock { $0 == 0 } }
 }
 
 /// RFC 8288 `Link` header: the target of `rel="next"`, as registries paginate tag lists.

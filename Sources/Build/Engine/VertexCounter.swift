@@ -1,10 +1,10 @@
 import Foundation
-import Crypto
+import OCI
+import Synchronization
 
 /// Numbers vertices (`#N`) and forwards their events to the renderer's sink; shared by parallel stages.
-final class VertexCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 1
+final class VertexCounter: Sendable {
+    private let next = Mutex(1)
     let sink: BuildEventSink
 
     init(sink: @escaping BuildEventSink) {
@@ -13,11 +13,11 @@ final class VertexCounter: @unchecked Sendable {
 
     /// Starts a vertex; `digest` defaults to a hash of the name (internal steps).
     func start(_ name: String, digest: String? = nil) -> Vertex {
-        lock.lock()
-        let id = next
-        next += 1
-        lock.unlock()
-        let shown = digest ?? "sha256:" + SHA256.hash(data: Data(name.utf8)).map { String(format: "%02x", $0) }.joined()
+        let id = next.withLock { value in
+            defer { value += 1 }
+            return value
+        }
+        let shown = digest ?? Digest.sha256(Array(name.utf8)).description
         sink(.started(id: id, name: name, digest: shown))
         return Vertex(id: id, started: ContinuousClock.now, sink: sink)
     }
