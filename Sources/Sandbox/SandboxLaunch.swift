@@ -7,7 +7,6 @@ struct Confinement: Sendable {
     var security: SandboxSecurity
     var seccomp: SeccompProgram?
     var devices: [HostDevice]
-    var capLast: Int32
 
     init(_ security: SandboxSecurity, cacheDirectory: String? = nil) throws {
         var security = security
@@ -24,9 +23,6 @@ struct Confinement: Sendable {
                 : try SeccompProgramCache.program(for: profile, capabilities: security.capabilities, directory: cacheDirectory)
         }
         devices = security.hostDevices ? HostDevice.all() : []
-        let last = (try? String(contentsOfFile: "/proc/sys/kernel/cap_last_cap", encoding: .utf8))
-            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        capLast = last ?? 40
     }
 
     /// This process's permitted capability set (`CapPrm` of /proc/self/status).
@@ -180,7 +176,6 @@ struct Launch: Sendable {
                                 cSpec.new_network = spec.network == .none ? 1 : 0
                                 cSpec.mount_proc_dev_sys = 1
                                 cSpec.capabilities = security.capabilities.mask
-                                cSpec.cap_last = confinement.capLast
                                 cSpec.no_new_privs = security.noNewPrivileges ? 1 : 0
                                 if let program = confinement.seccomp, program.count > 0 {
                                     cSpec.seccomp_filter = filter.baseAddress

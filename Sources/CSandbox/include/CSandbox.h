@@ -60,7 +60,6 @@ struct csandbox_spec {
 
     // Confinement (docker's defaults unless the caller relaxes them).
     uint64_t capabilities;     // bounding, permitted and effective set (bit n = capability n)
-    int cap_last;              // highest capability the kernel knows (/proc/sys/kernel/cap_last_cap)
     int no_new_privs;          // PR_SET_NO_NEW_PRIVS before execve
     const void *seccomp_filter; // struct sock_filter[seccomp_length]; NULL: unconfined
     unsigned short seccomp_length;
