@@ -13,13 +13,14 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a command in a new container",
         usage: "strata run [OPTIONS] IMAGE [COMMAND] [ARG...]",
         discussion: """
-            Every container is confined as docker confines it: docker's 14 default capabilities, docker's default
-            seccomp profile, masked /proc paths and a read-only /sys; --privileged, --cap-add, --cap-drop and
-            --security-opt relax or tighten that as in docker. The container shares the host's network (which it
-            cannot reconfigure without --cap-add NET_ADMIN) unless --network none. Without --rm its writable layer
-            is kept in <root>/containers/<id>/ (there is no `strata ps` or `strata rm`: remove that directory).
-            Each VOLUME of the image gets an anonymous volume there, a copy of the image's content at that path,
-            as docker run does; --rm removes it with the container.
+            Every container is confined as docker confines it: docker's 14 default capabilities, docker's default \
+            seccomp profile, masked /proc paths and a read-only /sys; --privileged, --cap-add, --cap-drop and \
+            --security-opt relax or tighten that as in docker. The container shares the host's network (which it \
+            cannot reconfigure without --cap-add NET_ADMIN) unless --network none.
+
+            Without --rm its writable layer is kept in <root>/containers/<id>/ (there is no `strata ps` or \
+            `strata rm`: remove that directory). Each VOLUME of the image gets an anonymous volume there, a copy \
+            of the image's content at that path, as docker run does; --rm removes it with the container.
 
             Examples:
               strata run --rm busybox echo hello
@@ -27,7 +28,8 @@ struct RunCommand: AsyncParsableCommand {
               strata run --rm -v "$PWD:/src:ro" --network none busybox ls /src
               strata run --rm -it busybox sh
               strata run --rm --cap-drop ALL --security-opt no-new-privileges busybox id
-              strata run --rm --network none --cap-add NET_ADMIN busybox ip link add dummy0 type dummy
+              strata run --rm --security-opt seccomp=profile.json busybox true
+              strata run --rm --privileged busybox ls /dev
             """)
 
     @Flag(name: .customLong("rm"), help: "Automatically remove the container when it exits") var remove = false
