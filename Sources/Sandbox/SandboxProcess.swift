@@ -31,14 +31,10 @@ public enum SandboxProcess {
             created += try ScopedPath.makeDirectories(directory, in: spec.rootfs).created
         }
         let etcFiles = [("/etc/resolv.conf", spec.resolvConf), ("/etc/hostname", spec.hostnameFile), ("/etc/hosts", spec.hostsFile)]
-        for (path, content) in etcFiles {
-            guard let content else { continue }
-            let target = try ScopedPath.makeMountTarget(path, in: spec.rootfs, file: true)
-            created += target.created
-            files.append(PreparedFile(target: target.hostPath, file: SandboxFile(
-                contents: Array(content.utf8), destination: path, readOnly: spec.etcFilesReadOnly)))
-        }
-        for file in spec.files {
+            .compactMap { path, content in
+                content.map { SandboxFile(contents: Array($0.utf8), destination: path, readOnly: spec.etcFilesReadOnly) }
+            }
+        for file in etcFiles + spec.files {
             let target = try ScopedPath.makeMountTarget(file.destination, in: spec.rootfs, file: true)
             created += target.created
             files.append(PreparedFile(target: target.hostPath, file: file))
