@@ -54,6 +54,9 @@ public struct ImageListView: Sendable {
                 if image.repoTags.isEmpty && image.repoDigests.isEmpty { continue }
             }
             if let dangling, dangling != image.isDangling { continue }
+            // The other platforms of a multi-platform image are listed through its names (the entry for this host),
+            // like intermediate images: only with -a.
+            if image.isIndexEntry && image.repoTags.isEmpty && image.repoDigests.isEmpty && !options.all { continue }
             rows += expand(image, showDigests: options.showDigests)
         }
         return rows
@@ -68,7 +71,9 @@ public struct ImageListView: Sendable {
     }
 
     static func expand(_ image: StoredImage, showDigests: Bool) -> [Row] {
-        if image.isDangling { return [Row(image: image, repository: "<none>", tag: "<none>", digest: "<none>")] }
+        if image.repoTags.isEmpty && image.repoDigests.isEmpty {
+            return [Row(image: image, repository: "<none>", tag: "<none>", digest: "<none>")]
+        }
         var tagsByRepository: [String: [String]] = [:]
         for reference in image.repoTags { tagsByRepository[reference.familiarName, default: []].append(reference.tag ?? "latest") }
         var digestsByRepository: [String: [String]] = [:]

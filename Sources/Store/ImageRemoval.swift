@@ -10,7 +10,9 @@ extension ImageStore {
     public func remove(_ nameOrID: String, force: Bool) throws -> [RemovalRecord] {
         let outcome = try database.write { db -> (records: [RemovalRecord], freed: Set<String>) in
             let image = try Self.resolve(db, nameOrID)
-            return try Self.remove(db, image: image, given: nameOrID, force: force)
+            let removed = try Self.remove(db, image: image, given: nameOrID, force: force)
+            let dropped = try Self.dropUnheld(db)
+            return (removed.records + dropped.records, removed.freed.union(dropped.freed))
         }
         collectBlobs(outcome.freed)
         return outcome.records
@@ -44,6 +46,9 @@ extension ImageStore {
                 continue
             }
         }
+        let dropped = try database.write { db in try Self.dropUnheld(db) }
+        result.records += dropped.records
+        freed.formUnion(dropped.freed)
         collectBlobs(freed.union(try orphanBlobs()))
         return result
     }
@@ -77,11 +82,15 @@ extension ImageStore {
         if !references.isEmpty {
             throw StoreError.conflict("conflict: unable to delete \(image.id.shortID) (must be forced) - image is referenced in multiple repositories")
         }
+        if !force, let index = try namedIndex(db, holding: id) {
+            throw StoreError.conflict("conflict: unable to delete \(image.id.shortID) (must be forced) - image is a platform of the multi-platform image \(index)")
+        }
         let layers = try loadLayers(db, imageID: id)
+        var freed: Set<String> = [id, image.manifestDigest.description]
+        freed.formUnion(try String.fetchAll(db, sql: "SELECT digest FROM image_manifests WHERE image_id = ?", arguments: [id]))
         try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [id])
         try logEvent(db, action: "delete", actorID: id, attributes: ["name": id])
         records.append(.deleted(id))
-        var freed: Set<String> = [id, image.manifestDigest.description]
         let chains = chainIDs(of: layers.map(\.diffID))
         for (index, layer) in layers.enumerated().reversed() {
             let stillUsed = try Bool.fetchOne(db, sql: """
@@ -93,6 +102,18 @@ extension ImageStore {
             records.append(.deleted(chains[index].description))
         }
         return (records, freed)
+    }
+
+    /// An index some name still points at that lists one of the image's manifests.
+    static func namedIndex(_ db: Database, holding imageID: String) throws -> String? {
+        try String.fetchOne(db, sql: """
+            SELECT index_entries.index_digest FROM index_entries
+            JOIN image_manifests ON image_manifests.digest = index_entries.manifest_digest
+            WHERE image_manifests.image_id = ?1 AND (
+                index_entries.index_digest IN (SELECT target FROM tags WHERE target IS NOT NULL)
+                OR index_entries.index_digest IN (SELECT target FROM repo_digests WHERE target IS NOT NULL))
+            LIMIT 1
+            """, arguments: [imageID])
     }
 
     private static func untag(_ db: Database, _ reference: ImageReference, imageID: String) throws {
@@ -142,7 +163,10 @@ extension ImageStore {
             for row in try Row.fetchAll(db, sql: "SELECT id, manifest_digest FROM images") {
                 set.insert(row["id"]); set.insert(row["manifest_digest"])
             }
-            for digest in try String.fetchAll(db, sql: "SELECT blob_digest FROM layers") { set.insert(digest) }
+            set.formUnion(try String.fetchAll(db, sql: """
+                SELECT blob_digest FROM layers UNION ALL SELECT digest FROM image_manifests UNION ALL SELECT digest FROM indexes
+                UNION ALL SELECT digest FROM artifacts UNION ALL SELECT blob_digest FROM artifact_blobs
+                """))
             return set
         }
     }

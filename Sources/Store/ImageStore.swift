@@ -132,6 +132,8 @@ public final class ImageStore: Sendable {
                                    arguments: [configDigest.description, position, layer.blobDigest.description])
                 }
             }
+            try db.execute(sql: "INSERT OR IGNORE INTO image_manifests (digest, image_id, media_type) VALUES (?, ?, ?)",
+                           arguments: [manifestDigest.description, configDigest.description, manifestMediaType])
             // dockerd logs the tag events before the import (or load) event.
             for tag in tags {
                 try Self.setTag(db, tag, imageID: configDigest.description, time: tagTime, logEvent: logTagEvents)
@@ -223,21 +225,24 @@ public final class ImageStore: Sendable {
     }
 
     /// Points `reference` at the image, as `docker tag` does. The previous holder keeps its other names.
-    public func tag(_ image: StoredImage, as reference: ImageReference) throws {
+    /// `index`: the multi-platform index the name stands for (the image is its entry for this host), so a push or
+    /// save of the name carries every platform.
+    public func tag(_ image: StoredImage, as reference: ImageReference, index: Digest? = nil) throws {
         try database.write { db in
-            try Self.setTag(db, reference.withDefaultTag(), imageID: image.id.description, time: Timestamp.now().description)
+            try Self.setTag(db, reference.digest == nil ? reference.withDefaultTag() : reference, imageID: image.id.description,
+                            time: Timestamp.now().description, target: index?.description)
         }
     }
 
     static func setTag(_ db: Database, _ reference: ImageReference, imageID: String, time: String,
-                       logEvent shouldLog: Bool = true) throws {
+                       logEvent shouldLog: Bool = true, target: String? = nil) throws {
         if let digest = reference.digest {
-            try db.execute(sql: "INSERT OR REPLACE INTO repo_digests (reference, repository, image_id) VALUES (?, ?, ?)",
-                           arguments: ["\(reference.name)@\(digest)", reference.name, imageID])
+            try db.execute(sql: "INSERT OR REPLACE INTO repo_digests (reference, repository, image_id, target) VALUES (?, ?, ?, ?)",
+                           arguments: ["\(reference.name)@\(digest)", reference.name, imageID, target])
         } else {
             let full = reference.withDefaultTag()
-            try db.execute(sql: "INSERT OR REPLACE INTO tags (reference, repository, tag, image_id) VALUES (?, ?, ?, ?)",
-                           arguments: [full.description, full.name, full.tag ?? "latest", imageID])
+            try db.execute(sql: "INSERT OR REPLACE INTO tags (reference, repository, tag, image_id, target) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [full.description, full.name, full.tag ?? "latest", imageID, target])
             try db.execute(sql: "UPDATE images SET last_tag_time = ? WHERE id = ?", arguments: [time, imageID])
             guard shouldLog else { return }
             try logEvent(db, action: "tag", actorID: imageID,
@@ -303,6 +308,10 @@ public final class ImageStore: Sendable {
         for row in try Row.fetchAll(db, sql: "SELECT reference, image_id FROM repo_digests\(restrict)", arguments: arguments) {
             if let ref = try? ImageReference(row["reference"] as String) { digests[row["image_id"], default: []].append(ref) }
         }
+        let entries = Set(try String.fetchAll(db, sql: """
+            SELECT DISTINCT image_manifests.image_id FROM index_entries
+            JOIN image_manifests ON image_manifests.digest = index_entries.manifest_digest
+            """))
         return rows.compactMap { row in
             guard let id = try? Digest(row["id"] as String),
                   let manifest = try? Digest(row["manifest_digest"] as String) else { return nil }
@@ -313,7 +322,8 @@ public final class ImageStore: Sendable {
                 created: row["created"], createdUnix: row["created_unix"], size: row["size"], labels: labels,
                 lastTagTime: row["last_tag_time"],
                 repoTags: sortedFamiliar(tags[id.description] ?? []),
-                repoDigests: sortedFamiliar(digests[id.description] ?? []))
+                repoDigests: sortedFamiliar(digests[id.description] ?? []),
+                isIndexEntry: entries.contains(id.description))
         }
     }
 

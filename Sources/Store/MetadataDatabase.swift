@@ -18,7 +18,12 @@ struct MetadataDatabase: Sendable {
         configuration.journalMode = .wal
         // One connection is enough for a command-line process; SQLite's file locks order the processes.
         if access(path, W_OK) != 0 && errno == EROFS {
-            pool = try Self.openReadOnly(path: path, configuration: configuration)
+            let queue = try Self.openReadOnly(path: path, configuration: configuration)
+            pool = queue
+            // An older root cannot be upgraded here, and this code would query tables it lacks.
+            if (try? queue.read({ try Self.migrator.hasCompletedMigrations($0) })) != true {
+                throw StoreError.invalid("open \(path): written by an older Strata; open it once on writable media to upgrade it")
+            }
             return
         }
         do {
@@ -143,6 +148,58 @@ struct MetadataDatabase: Sendable {
         // use. 0 marks such a pending layer, whose content_size means nothing yet.
         migrator.registerMigration("v4") { db in
             try db.execute(sql: "ALTER TABLE layers ADD COLUMN verified INTEGER NOT NULL DEFAULT 1")
+        }
+        // The store holds descriptors, not only images: every manifest of an image (an index names entries by
+        // manifest digest, and one config may arrive under several manifests), multi-platform indexes kept whole,
+        // and artifacts that refer to a subject (signatures, SBOMs, attestations). A name may point at an index
+        // (`target`); its `image_id` stays the entry for this host, so listing and running are unchanged.
+        migrator.registerMigration("v5") { db in
+            try db.execute(sql: """
+                CREATE TABLE image_manifests (
+                    digest TEXT PRIMARY KEY NOT NULL,
+                    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+                    media_type TEXT NOT NULL
+                );
+                CREATE INDEX image_manifests_by_image ON image_manifests(image_id);
+                INSERT INTO image_manifests (digest, image_id, media_type)
+                    SELECT manifest_digest, id, manifest_media_type FROM images;
+                CREATE TABLE indexes (
+                    digest TEXT PRIMARY KEY NOT NULL,
+                    media_type TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    added_at REAL NOT NULL
+                );
+                CREATE TABLE index_entries (
+                    index_digest TEXT NOT NULL REFERENCES indexes(digest) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    manifest_digest TEXT NOT NULL,
+                    media_type TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    platform TEXT NOT NULL,
+                    PRIMARY KEY (index_digest, position)
+                );
+                CREATE INDEX index_entries_by_manifest ON index_entries(manifest_digest);
+                CREATE TABLE artifacts (
+                    digest TEXT PRIMARY KEY NOT NULL,
+                    media_type TEXT NOT NULL,
+                    artifact_type TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    subject TEXT NOT NULL,
+                    annotations TEXT NOT NULL DEFAULT '{}',
+                    added_at REAL NOT NULL
+                );
+                CREATE INDEX artifacts_by_subject ON artifacts(subject);
+                CREATE TABLE artifact_blobs (
+                    artifact_digest TEXT NOT NULL REFERENCES artifacts(digest) ON DELETE CASCADE,
+                    blob_digest TEXT NOT NULL,
+                    PRIMARY KEY (artifact_digest, blob_digest)
+                );
+                CREATE INDEX artifact_blobs_by_blob ON artifact_blobs(blob_digest);
+                ALTER TABLE tags ADD COLUMN target TEXT;
+                ALTER TABLE repo_digests ADD COLUMN target TEXT;
+                CREATE INDEX tags_by_target ON tags(target);
+                CREATE INDEX repo_digests_by_target ON repo_digests(target);
+                """)
         }
         return migrator
     }

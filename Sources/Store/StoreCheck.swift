@@ -48,6 +48,7 @@ extension ImageStore {
         for layer in layerRows where !present.contains(layer) { report.damage.append("layer blob \(layer) is missing") }
 
         var referenced = Set(layerRows)
+        try checkDescriptors(present: present, referenced: &referenced, into: &report)
         for image in images {
             report.imagesChecked += 1
             referenced.insert(image.id.description)
@@ -59,6 +60,29 @@ extension ImageStore {
             report.notes.append("\(orphans.count) blob(s) no image references (reclaimed by `strata image prune`)")
         }
         return report
+    }
+
+    /// Indexes, extra manifests and artifacts: their blobs present, names pointing at indexes that exist, every
+    /// artifact's blobs present. An index entry the store lacks is a note (a partial copy is allowed).
+    private func checkDescriptors(present: Set<String>, referenced: inout Set<String>, into report: inout StoreCheckReport) throws {
+        let (manifests, indexes, artifactBlobs, badTargets) = try database.read { db in
+            (try String.fetchAll(db, sql: "SELECT digest FROM image_manifests UNION ALL SELECT digest FROM artifacts"),
+             try String.fetchAll(db, sql: "SELECT digest FROM indexes"),
+             try String.fetchAll(db, sql: "SELECT blob_digest FROM artifact_blobs"),
+             try String.fetchAll(db, sql: """
+                SELECT reference FROM tags WHERE target IS NOT NULL AND target NOT IN (SELECT digest FROM indexes)
+                UNION ALL SELECT reference FROM repo_digests WHERE target IS NOT NULL AND target NOT IN (SELECT digest FROM indexes)
+                """))
+        }
+        for name in badTargets { report.damage.append("name \(name) points at a missing index") }
+        for digest in manifests + indexes + artifactBlobs where !present.contains(digest) {
+            report.damage.append("blob \(digest) is recorded but missing")
+        }
+        referenced.formUnion(manifests + indexes + artifactBlobs)
+        for index in try self.indexes() {
+            let missing = index.entries.filter { $0.imageID == nil }.count
+            if missing > 0 { report.notes.append("index \(index.digest): \(missing) of \(index.entries.count) platform(s) not stored") }
+        }
     }
 
     private func checkImage(_ image: StoredImage, present: Set<String>, into report: inout StoreCheckReport) {

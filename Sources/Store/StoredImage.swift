@@ -18,11 +18,16 @@ public struct StoredImage: Sendable, Hashable {
     public var repoTags: [ImageReference]
     public var repoDigests: [ImageReference]
 
-    public var isDangling: Bool { repoTags.isEmpty && repoDigests.isEmpty }
+    /// The image is a platform of a multi-platform index the store keeps: the index's names stand for it (through
+    /// the entry for this host), so without names of its own it is neither dangling nor listed by default.
+    public var isIndexEntry: Bool
+
+    public var isDangling: Bool { repoTags.isEmpty && repoDigests.isEmpty && !isIndexEntry }
 
     public init(id: Digest, manifestDigest: Digest, manifestMediaType: String, created: String, createdUnix: Double,
                 size: Int64, labels: [String: String], lastTagTime: String?, repoTags: [ImageReference],
-                repoDigests: [ImageReference]) {
+                repoDigests: [ImageReference], isIndexEntry: Bool = false) {
+        self.isIndexEntry = isIndexEntry
         self.id = id
         self.manifestDigest = manifestDigest
         self.manifestMediaType = manifestMediaType

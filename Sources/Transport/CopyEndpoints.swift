@@ -43,7 +43,12 @@ public final class CopyEndpoints {
             }
             return try staged(images, describing: path, wanted: wanted.map { "\($0)" })
         case .store(let text):
-            return try StoreSource(store: openStore(), names: [text])
+            let store = try openStore()
+            // `--all` copies a name that stands for a multi-platform index whole.
+            if allPlatforms, let reference = try? ImageReference(text), let index = try store.target(named: reference)?.indexDigest {
+                return try StoreSource(store: store, index: index, names: [])
+            }
+            return try StoreSource(store: store, names: [text])
         }
     }
 

@@ -24,8 +24,6 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
     private let lock = NSLock()
     private var layersPutStorage: [Digest: StoredLayer] = [:]
     private var committedStorage: [Committed] = []
-    /// Images put in this copy by manifest digest, so an index can name the entry for this host.
-    private var byManifestDigest: [Digest: StoredImage] = [:]
     private var onCommitStorage: ((Committed) -> Void)?
 
     /// The images committed so far, in order.
@@ -107,29 +105,26 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
                                       action: action, logTagEvents: logTagEvents)
         let entry = Committed(image: stored, names: image.names, renamed: renamed)
         let callback = lock.withLock {
-            if let manifest = image.manifest { byManifestDigest[Digest.sha256(manifest)] = stored }
             committedStorage.append(entry)
             return onCommitStorage
         }
         callback?(entry)
     }
 
-    /// The store keeps images, not indexes: every entry is stored, and the index's names (its tag and
-    /// `repo@index-digest`) go to the entry for `platform`, as a single-platform pull would have named it.
+    /// The index is kept whole over the entries already put, and its names (its tag and `repo@index-digest`) point
+    /// at it; through it they resolve to the entry for `indexPlatform`, as a single-platform pull would have named it.
     public func putIndex(_ index: TransportIndex) async throws {
-        guard let list = try? JSONDecoder().decode(ImageIndex.self, from: index.data),
-              let chosen = indexPlatform.best(in: list.manifests),
-              let image = lock.withLock({ byManifestDigest[chosen.digest] }) else { return }
-        for name in index.names {
-            if name.digest == nil, let previous = try store.imageID(named: name), previous != image.id {
-                lock.withLock { if !committedStorage.isEmpty { committedStorage[committedStorage.count - 1].renamed.append((name, previous)) } }
-            }
-            try store.tag(image, as: name)
+        var previous: [(name: ImageReference, previousID: Digest)] = []
+        for name in index.names where name.digest == nil {
+            if let id = try store.imageID(named: name) { previous.append((name, id)) }
         }
+        try store.commitIndex(index.data, mediaType: index.mediaType, names: index.names, platform: indexPlatform,
+                              logTagEvents: logTagEvents)
+        guard let named = index.names.first, let chosen = try store.imageID(named: named) else { return }
         lock.withLock {
-            if let position = committedStorage.firstIndex(where: { $0.image.id == image.id }) {
-                committedStorage[position].names += index.names
-            }
+            guard let position = committedStorage.firstIndex(where: { $0.image.id == chosen }) else { return }
+            committedStorage[position].names += index.names
+            committedStorage[position].renamed += previous.filter { $0.previousID != chosen }
         }
     }
 

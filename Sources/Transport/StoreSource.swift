@@ -3,12 +3,40 @@ import Foundation
 import OCI
 import Store
 
-/// The local store as an `ImageSource`: the images `docker save` would pick for the given names.
-public struct StoreSource: ImageSource {
+/// The local store as an `ImageSource`: the images `docker save` would pick for the given names, or a
+/// multi-platform index kept whole with every platform it lists.
+public struct StoreSource: IndexedImageSource {
     public let store: ImageStore
     /// Each chosen image with the tags to carry, in the order first named.
     public let selection: [(image: StoredImage, tags: [ImageReference])]
     public var measureUncompressedSize = true
+    /// The index the images are the entries of, when the source is one.
+    private var selectedIndex: TransportIndex?
+    /// The manifest each index entry is listed by (an image may be stored under several manifests).
+    private var entryManifests: [Digest: Digest] = [:]
+
+    /// A stored index and all its platforms, to push or copy it whole under `names`. Every platform must be stored.
+    public init(store: ImageStore, index digest: Digest, names: [ImageReference]) throws {
+        guard let index = try store.index(digest: digest), let manifest = try store.manifest(digest: digest) else {
+            throw StoreError.noSuchImage(digest.description)
+        }
+        var images: [(image: StoredImage, tags: [ImageReference])] = []
+        for entry in index.entries {
+            guard let id = entry.imageID, let image = try store.image(id: id) else {
+                let platform = entry.descriptor.platform?.description ?? entry.descriptor.digest.description
+                throw TransportError.unsupported(
+                    "the multi-platform image \(digest) lacks its \(platform) platform here; pull it with --all-platforms")
+            }
+            if !images.contains(where: { $0.image.id == id }) { images.append((image, [])) }
+            entryManifests[id] = entry.descriptor.digest
+        }
+        self.store = store
+        selection = images
+        measureUncompressedSize = false
+        selectedIndex = TransportIndex(data: manifest.data, mediaType: manifest.mediaType, names: names)
+    }
+
+    public func index() async throws -> TransportIndex? { selectedIndex }
 
     /// Resolves names as `docker save` does: `repo` takes every tag in the repository, `repo:tag` that tag,
     /// an ID or digest reference the image without a name. Errors are dockerd's.
@@ -61,7 +89,9 @@ public struct StoreSource: ImageSource {
     public func images() async throws -> [TransportImage] {
         try selection.map { entry in
             let config = try store.blobs.read(entry.image.id)
-            let manifest = try store.blobs.read(entry.image.manifestDigest)
+            let manifestDigest = entryManifests[entry.image.id] ?? entry.image.manifestDigest
+            let manifest = try store.blobs.read(manifestDigest)
+            let manifestMediaType = try store.manifest(digest: manifestDigest)?.mediaType ?? entry.image.manifestMediaType
             var stored = try store.layers(of: entry.image.id)
             // An archive names layers by diffID and holds them decoded: prove pending ones first (all at once).
             if measureUncompressedSize { stored = try store.verifyPendingLayers(stored) }
@@ -71,8 +101,8 @@ public struct StoreSource: ImageSource {
                                uncompressedSize: measureUncompressedSize ? try uncompressedSize(of: layer) : layer.uncompressedSize,
                                contentSize: layer.contentSize)
             }
-            return TransportImage(config: config, manifest: manifest, manifestMediaType: entry.image.manifestMediaType,
-                                  layers: layers, names: entry.tags)
+            return TransportImage(config: config, manifest: manifest, manifestMediaType: manifestMediaType,
+                                  layers: layers, names: entry.tags, isIndexEntry: selectedIndex != nil)
         }
     }
 

@@ -89,7 +89,10 @@ struct PushCommand: AsyncParsableCommand {
 
     private func push(_ image: StoredImage, as reference: ImageReference, client: RegistryClient, store: ImageStore,
                       copier: ImageCopier, progress: TransferProgress) async throws {
-        let source = StoreSource(store: store, images: [(image, [reference])], measureUncompressedSize: false)
+        // A name that stands for a multi-platform index pushes the index whole, every platform first.
+        let index = try store.target(named: reference)?.indexDigest
+        let source = try index.map { try StoreSource(store: store, index: $0, names: [reference]) }
+            ?? StoreSource(store: store, images: [(image, [reference])], measureUncompressedSize: false)
         let layers = try store.layers(of: image.id)
         for layer in layers.reversed() {
             progress.status(TransportLayer(blob: Descriptor(mediaType: layer.mediaType, digest: layer.blobDigest, size: layer.blobSize),
@@ -100,9 +103,10 @@ struct PushCommand: AsyncParsableCommand {
             if case .mounted(let from) = outcome { progress.markMounted(layer, from: from) }
         }
         try await copier.copy(from: source, to: destination, progress: progress.handler)
-        for pushed in destination.pushed {
+        // For an index, the platforms went by digest; the line and the RepoDigest are the index's.
+        for pushed in index == nil ? destination.pushed : destination.pushed.suffix(1) {
             progress.line(PullProgressLines.pushed(tag: reference.tag ?? pushed.reference, digest: pushed.digest, size: pushed.size))
-            try? store.tag(image, as: reference.repository.withDigest(pushed.digest))
+            try? store.tag(image, as: reference.repository.withDigest(pushed.digest), index: index)
         }
         try? store.log(action: "push", actorID: reference.description, attributes: ["name": reference.description])
     }

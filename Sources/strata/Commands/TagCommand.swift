@@ -27,7 +27,9 @@ struct TagCommand: AsyncParsableCommand {
         }
         let store = try GlobalOptions.openStore()
         let image = try store.resolveForDaemon(source)
-        try store.tag(image, as: targetReference)
+        // A name that stands for a multi-platform index passes the index on.
+        let index = (try? ImageReference(source)).flatMap { try? store.target(named: $0)?.indexDigest }
+        try store.tag(image, as: targetReference, index: index)
     }
 }
 
