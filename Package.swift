@@ -64,7 +64,7 @@ let package = Package(
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "GoText"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Archive", "OCI"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Archive", "OCI", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "FormatTests", dependencies: ["Format"]),
         .testTarget(name: "DockerfileTests", dependencies: ["Dockerfile"]),
         .testTarget(name: "DockerViewsTests", dependencies: ["DockerViews", "Format", "OCI", "Store"]),
