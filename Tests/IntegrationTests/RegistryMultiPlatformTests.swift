@@ -59,6 +59,68 @@ struct RegistryMultiPlatformTests {
             try await w.expectCheckIsGreen()
         }
     }
+
+    @Test("a pulled index is kept whole: listed once, pushed back with the same digest, removed with its name")
+    func pulledIndexRoundTrip() async throws {
+        let w = try RegistryWorkspace()
+        defer { w.remove() }
+        let built = try await MultiPlatformLayout.make(in: w.directory)
+        try await RegistryFixture.with(.open) { registry in
+            let repository = "\(registry.host)/multi/kept"
+            let seeded = try await Skopeo.run(["--insecure-policy", "copy", "--all", "--preserve-digests", "--dest-tls-verify=false",
+                                               "oci:\(built.layout):\(built.tag)", "docker://\(repository):1"])
+            #expect(seeded.status == 0, "\(seeded)")
+            let pull = try await w.strata.run(["pull", "--all-platforms", "--platform", "linux/amd64", "\(repository):1"])
+            #expect(pull.status == 0, "\(pull)")
+            let amd = try #require(built.imageIDs["linux/amd64"])
+            // One row for the name: the platform it resolves to, with that platform's size.
+            let listed = try await w.strata.run(["images", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"])
+            #expect(listed.stdout.lines == ["\(repository):1 \(amd)"], "\(listed)")
+
+            // Pushed under another name, the index keeps its digest (every platform went first).
+            let tagged = try await w.strata.run(["tag", "\(repository):1", "\(registry.host)/multi/again:2"])
+            #expect(tagged.status == 0, "\(tagged)")
+            let push = try await w.strata.run(["push", "\(registry.host)/multi/again:2"])
+            #expect(push.status == 0, "\(push)")
+            #expect(push.stdout.contains("2: digest: \(built.indexDigest)"), "\(push)")
+            #expect(try await Skopeo.manifestDigest("docker://\(registry.host)/multi/again:2") == built.indexDigest)
+            let inspected = try await Skopeo.run(["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/multi/again:2"])
+            #expect(inspected.status == 0, "\(inspected)")
+
+            // Its last name gone, every platform goes.
+            _ = try await w.strata.run(["rmi", "\(registry.host)/multi/again:2"])
+            let removed = try await w.strata.run(["rmi", "\(repository):1"])
+            #expect(removed.status == 0, "\(removed)")
+            let left = try await w.strata.run(["images", "-a", "-q"])
+            #expect(left.stdout.isEmpty, "\(left)")
+            try await w.expectCheckIsGreen()
+        }
+    }
+
+    @Test("copy --all into the store and back out keeps the index digest")
+    func copyAllThroughTheStore() async throws {
+        let w = try RegistryWorkspace()
+        defer { w.remove() }
+        let built = try await MultiPlatformLayout.make(in: w.directory)
+        try await RegistryFixture.with(.open) { registry in
+            let into = try await w.strata.run(["copy", "--all", "oci:\(built.layout):\(built.tag)", "strata:multi/stored:1"])
+            #expect(into.status == 0, "\(into)")
+            let out = "docker://\(registry.host)/multi/from-store:1"
+            let pushed = try await w.strata.run(["copy", "--all", "strata:multi/stored:1", out])
+            #expect(pushed.status == 0, "\(pushed)")
+            #expect(try await Skopeo.manifestDigest(out) == built.indexDigest)
+            let layout = w.path("from-store-layout")
+            let written = try await w.strata.run(["copy", "--all", "strata:multi/stored:1", "oci:\(layout):x"])
+            #expect(written.status == 0, "\(written)")
+            #expect(try await Skopeo.manifestDigest("oci:\(layout):x") == built.indexDigest)
+            // Without --all only this host's platform leaves the store.
+            let single = "docker://\(registry.host)/multi/from-store-single:1"
+            let one = try await w.strata.run(["copy", "strata:multi/stored:1", single])
+            #expect(one.status == 0, "\(one)")
+            #expect(try await Skopeo.configDigest(single) == built.imageIDs["linux/amd64"])
+            try await w.expectCheckIsGreen()
+        }
+    }
 }
 
 /// kill -9 and Ctrl-C in the middle of a pull: the store stays consistent, and the next pull completes.
