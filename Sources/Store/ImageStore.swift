@@ -311,6 +311,8 @@ public final class ImageStore: Sendable {
         let entries = Set(try String.fetchAll(db, sql: """
             SELECT DISTINCT image_manifests.image_id FROM index_entries
             JOIN image_manifests ON image_manifests.digest = index_entries.manifest_digest
+            WHERE index_entries.index_digest IN (SELECT target FROM tags WHERE target IS NOT NULL
+                                                 UNION SELECT target FROM repo_digests WHERE target IS NOT NULL)
             """))
         return rows.compactMap { row in
             guard let id = try? Digest(row["id"] as String),

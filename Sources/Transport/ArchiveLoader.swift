@@ -36,7 +36,8 @@ public struct ArchiveLoader {
             case .directory(let path):
                 try stager.stage(directory: path)
             }
-            let source = StagedArchiveSource(store: store, images: try ArchiveResolver(stager: stager).images())
+            let resolved = try ArchiveResolver(stager: stager, keepIndexes: true).resolve()
+            let source = StagedArchiveSource(store: store, images: resolved.images, indexes: resolved.indexes)
             try await ImageCopier().copy(from: source, to: destination)
         } catch {
             if destination.committed.isEmpty { stager.discardCreatedBlobs() }
@@ -46,17 +47,24 @@ public struct ArchiveLoader {
     }
 }
 
-/// The images of a staged archive; their layers already sit in the store.
-struct StagedArchiveSource: ImageSource {
+/// The images of a staged archive, and the indexes kept whole over some of them; their layers already sit in the
+/// store.
+struct StagedArchiveSource: IndexedImageSource {
     let store: ImageStore
     let resolved: [TransportImage]
+    let resolvedIndexes: [TransportIndex]
 
-    init(store: ImageStore, images: [TransportImage]) {
+    init(store: ImageStore, images: [TransportImage], indexes: [TransportIndex] = []) {
         self.store = store
         resolved = images
+        resolvedIndexes = indexes
     }
 
     func images() async throws -> [TransportImage] { resolved }
+
+    func index() async throws -> TransportIndex? { resolvedIndexes.first }
+
+    func indexes() async throws -> [TransportIndex] { resolvedIndexes }
 
     func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader {
         let path = store.blobs.path(for: layer.blob.digest)

@@ -10,14 +10,22 @@ struct ArchiveResolver {
     /// For an OCI layout: only the index entries with this `org.opencontainers.image.ref.name`.
     var refName: String?
 
-    init(stager: ArchiveStager, refName: String? = nil) {
+    /// For an OCI layout: a named entry that is a multi-platform index is kept whole (every platform, then the
+    /// index) when all its platforms resolve; otherwise, and always when false, only this machine's platform.
+    var keepIndexes = false
+
+    init(stager: ArchiveStager, refName: String? = nil, keepIndexes: Bool = false) {
         self.stager = stager
         self.refName = refName
+        self.keepIndexes = keepIndexes
     }
 
-    func images() throws -> [TransportImage] {
+    func images() throws -> [TransportImage] { try resolve().images }
+
+    /// The images, and the indexes kept whole over some of them (put after all images).
+    func resolve() throws -> (images: [TransportImage], indexes: [TransportIndex]) {
         if let manifest = file("manifest.json") {
-            return try dockerArchiveImages(manifest)
+            return (try dockerArchiveImages(manifest), [])
         }
         if let index = file("index.json") {
             return try layoutImages(index)
@@ -61,48 +69,78 @@ struct ArchiveResolver {
 
     // MARK: OCI layout
 
-    private func layoutImages(_ data: Data) throws -> [TransportImage] {
+    private func layoutImages(_ data: Data) throws -> (images: [TransportImage], indexes: [TransportIndex]) {
         guard let index = try? JSONDecoder().decode(ImageIndex.self, from: data) else {
             throw TransportError.invalidArchive("index.json cannot be parsed")
         }
         var images: [TransportImage] = []
+        var indexes: [TransportIndex] = []
         var byManifest: [Digest: Int] = [:]
+        func add(_ image: TransportImage, manifest: Digest) {
+            if let existing = byManifest[manifest] {
+                images[existing].names += image.names.filter { !images[existing].names.contains($0) }
+                images[existing].isIndexEntry = images[existing].isIndexEntry || image.isIndexEntry
+                return
+            }
+            byManifest[manifest] = images.count
+            images.append(image)
+        }
         for descriptor in index.manifests where refName == nil || descriptor.annotations?[Descriptor.refNameAnnotation] == refName {
-            let manifestDescriptor = try platformManifest(descriptor)
             let names = Self.names(from: descriptor.annotations)
-            if let existing = byManifest[manifestDescriptor.digest] {
-                images[existing].names += names.filter { !images[existing].names.contains($0) }
+            if keepIndexes, !names.isEmpty, MediaType.isIndex(descriptor.mediaType), let whole = try? wholeIndex(descriptor) {
+                for (manifest, image) in whole.entries { add(image, manifest: manifest) }
+                indexes.append(TransportIndex(data: whole.data, mediaType: descriptor.mediaType, names: names))
                 continue
             }
-            let manifestData = try blob(manifestDescriptor)
-            guard let manifest = try? JSONDecoder().decode(ImageManifest.self, from: manifestData) else {
-                throw TransportError.invalidArchive("manifest \(manifestDescriptor.digest) cannot be parsed")
-            }
-            let config = try blob(manifest.config)
-            let diffIDs = try Self.diffIDs(config)
-            guard diffIDs.count == manifest.layers.count else {
-                throw TransportError.invalidArchive(
-                    "invalid manifest, layers length mismatch: expected \(diffIDs.count), got \(manifest.layers.count)")
-            }
-            var keptAll = true
-            let layers = try manifest.layers.enumerated().map { index, descriptor in
-                let path = DockerArchiveDestination.blobPath(descriptor.digest)
-                guard let staged = layer(path) else { throw TransportError.missingFile(path) }
-                guard staged.stored.diffID == diffIDs[index] else {
-                    throw TransportError.invalidArchive(
-                        "invalid diffID for layer \(index): expected \"\(diffIDs[index])\", got \"\(staged.stored.diffID)\"")
-                }
-                keptAll = keptAll && staged.keptAsIs && staged.stored.blobDigest == descriptor.digest
-                return Self.transportLayer(staged)
-            }
-            byManifest[manifestDescriptor.digest] = images.count
-            // The original manifest stays only while every blob it names is stored as it was.
-            images.append(TransportImage(
-                config: config, manifest: keptAll ? manifestData : nil,
-                manifestMediaType: keptAll ? (manifest.mediaType ?? manifestDescriptor.mediaType) : nil,
-                layers: layers, names: names))
+            let manifestDescriptor = try platformManifest(descriptor)
+            var image = try image(manifestDescriptor)
+            image.names = names
+            add(image, manifest: manifestDescriptor.digest)
         }
-        return images
+        return (images, indexes)
+    }
+
+    /// Every platform of an index whose entries are all image manifests that resolve.
+    private func wholeIndex(_ descriptor: Descriptor) throws -> (data: Data, entries: [(Digest, TransportImage)]) {
+        let data = try blob(descriptor)
+        let nested = try JSONDecoder().decode(ImageIndex.self, from: data)
+        let entries = try nested.manifests.map { entry -> (Digest, TransportImage) in
+            guard MediaType.isManifest(entry.mediaType) else { throw TransportError.unsupported("nested index") }
+            var image = try image(entry)
+            image.isIndexEntry = true
+            return (entry.digest, image)
+        }
+        return (data, entries)
+    }
+
+    /// One image manifest of the layout, checked against its config and staged layers.
+    private func image(_ manifestDescriptor: Descriptor) throws -> TransportImage {
+        let manifestData = try blob(manifestDescriptor)
+        guard let manifest = try? JSONDecoder().decode(ImageManifest.self, from: manifestData) else {
+            throw TransportError.invalidArchive("manifest \(manifestDescriptor.digest) cannot be parsed")
+        }
+        let config = try blob(manifest.config)
+        let diffIDs = try Self.diffIDs(config)
+        guard diffIDs.count == manifest.layers.count else {
+            throw TransportError.invalidArchive(
+                "invalid manifest, layers length mismatch: expected \(diffIDs.count), got \(manifest.layers.count)")
+        }
+        var keptAll = true
+        let layers = try manifest.layers.enumerated().map { index, descriptor in
+            let path = DockerArchiveDestination.blobPath(descriptor.digest)
+            guard let staged = layer(path) else { throw TransportError.missingFile(path) }
+            guard staged.stored.diffID == diffIDs[index] else {
+                throw TransportError.invalidArchive(
+                    "invalid diffID for layer \(index): expected \"\(diffIDs[index])\", got \"\(staged.stored.diffID)\"")
+            }
+            keptAll = keptAll && staged.keptAsIs && staged.stored.blobDigest == descriptor.digest
+            return Self.transportLayer(staged)
+        }
+        // The original manifest stays only while every blob it names is stored as it was.
+        return TransportImage(
+            config: config, manifest: keptAll ? manifestData : nil,
+            manifestMediaType: keptAll ? (manifest.mediaType ?? manifestDescriptor.mediaType) : nil,
+            layers: layers)
     }
 
     /// An index entry may itself be an index: take the manifest for this machine's platform.

@@ -67,9 +67,8 @@ public struct ImageCopier: Sendable {
                 try await destination.putImage(image)
                 progress?(.imageDone(image))
             }
-            if let indexed = source as? any IndexedImageSource, let index = try await indexed.index(),
-               let target = destination as? any IndexDestination {
-                try await target.putIndex(index)
+            if let indexed = source as? any IndexedImageSource, let target = destination as? any IndexDestination {
+                for index in try await indexed.indexes() { try await target.putIndex(index) }
             }
             try await destination.commit()
             return images

@@ -69,6 +69,12 @@ public struct TransportIndex: Sendable, Hashable {
 /// `images()` is an entry of it (`isIndexEntry`), and the copier puts the index after them.
 public protocol IndexedImageSource: ImageSource {
     func index() async throws -> TransportIndex?
+    /// Every index the source offers (an archive may hold several), each over some of its images.
+    func indexes() async throws -> [TransportIndex]
+}
+
+extension IndexedImageSource {
+    public func indexes() async throws -> [TransportIndex] { try await index().map { [$0] } ?? [] }
 }
 
 /// A destination that can record an index over images it has received (registry, OCI layout, the store).

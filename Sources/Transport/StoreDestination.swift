@@ -108,7 +108,8 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
             committedStorage.append(entry)
             return onCommitStorage
         }
-        callback?(entry)
+        // A platform of an index is reported with the index, under its names.
+        if !(image.isIndexEntry && image.names.isEmpty) { callback?(entry) }
     }
 
     /// The index is kept whole over the entries already put, and its names (its tag and `repo@index-digest`) point
@@ -120,12 +121,18 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
         }
         try store.commitIndex(index.data, mediaType: index.mediaType, names: index.names, platform: indexPlatform,
                               logTagEvents: logTagEvents)
-        guard let named = index.names.first, let chosen = try store.imageID(named: named) else { return }
-        lock.withLock {
-            guard let position = committedStorage.firstIndex(where: { $0.image.id == chosen }) else { return }
-            committedStorage[position].names += index.names
-            committedStorage[position].renamed += previous.filter { $0.previousID != chosen }
+        guard let named = index.names.first, let chosen = try store.imageID(named: named),
+              let image = try store.image(id: chosen) else { return }
+        let entry = Committed(image: image, names: index.names.filter { $0.digest == nil },
+                              renamed: previous.filter { $0.previousID != chosen })
+        let callback = lock.withLock {
+            if let position = committedStorage.firstIndex(where: { $0.image.id == chosen }) {
+                committedStorage[position].names += index.names
+                committedStorage[position].renamed += entry.renamed
+            }
+            return onCommitStorage
         }
+        callback?(entry)
     }
 
     /// Which entry of a copied index takes its names (default: this host).

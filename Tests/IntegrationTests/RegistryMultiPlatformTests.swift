@@ -97,6 +97,34 @@ struct RegistryMultiPlatformTests {
         }
     }
 
+    @Test("save --format oci and load keep a multi-platform index whole")
+    func saveAndLoadKeepTheIndex() async throws {
+        let w = try RegistryWorkspace()
+        defer { w.remove() }
+        let built = try await MultiPlatformLayout.make(in: w.directory)
+        let into = try await w.strata.run(["copy", "--all", "oci:\(built.layout):\(built.tag)", "strata:multi/saved:1"])
+        #expect(into.status == 0, "\(into)")
+        let archive = w.path("saved.tar")
+        let saved = try await w.strata.run(["save", "--format", "oci", "-o", archive, "multi/saved:1"])
+        #expect(saved.status == 0, "\(saved)")
+        #expect(try await Skopeo.manifestDigest("oci-archive:\(archive)") == built.indexDigest)
+
+        let fresh = try RegistryWorkspace()
+        defer { fresh.remove() }
+        let loaded = try await fresh.strata.run(["load", "-i", archive])
+        #expect(loaded.status == 0, "\(loaded)")
+        #expect(loaded.stdout.lines == ["Loaded image: multi/saved:1"], "\(loaded)")
+        let listed = try await fresh.strata.run(["images", "--format", "{{.Repository}}:{{.Tag}}"])
+        #expect(listed.stdout.lines == ["multi/saved:1"], "\(listed)")
+        let all = try await fresh.strata.run(["images", "-a", "-q", "--no-trunc"])
+        #expect(Set(all.stdout.lines) == Set(built.imageIDs.values), "\(all)")
+        let layout = w.path("reloaded-layout")
+        let out = try await fresh.strata.run(["copy", "--all", "strata:multi/saved:1", "oci:\(layout):r"])
+        #expect(out.status == 0, "\(out)")
+        #expect(try await Skopeo.manifestDigest("oci:\(layout):r") == built.indexDigest)
+        try await fresh.expectCheckIsGreen()
+    }
+
     @Test("copy --all into the store and back out keeps the index digest")
     func copyAllThroughTheStore() async throws {
         let w = try RegistryWorkspace()

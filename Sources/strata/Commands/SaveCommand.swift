@@ -35,7 +35,13 @@ struct SaveCommand: AsyncParsableCommand {
         let store = try GlobalOptions.openStore()
         let source: StoreSource
         do {
-            source = try StoreSource(store: store, names: images)
+            // An OCI layout can hold a multi-platform index: a single name standing for one is saved whole.
+            if format != "docker-archive", images.count == 1, let reference = try? ImageReference(images[0]),
+               let index = try store.target(named: reference)?.indexDigest {
+                source = try StoreSource(store: store, index: index, names: [reference.withDefaultTag()])
+            } else {
+                source = try StoreSource(store: store, names: images)
+            }
         } catch StoreError.noSuchImage(let name) {
             throw CLIError(message: "Error response from daemon: No such image: \(name)")
         } catch {
