@@ -63,7 +63,7 @@ public final class DockerArchiveDestination: ImageDestination {
         try await sink.writeFile(Self.blobPath(layer.diffID), size: size, from: replay)
     }
 
-    public func putImage(_ image: TransportImage) async throws {
+    public func putImage(_ image: TransportImage) async throws -> Digest? {
         let id = image.id
         let configPath = Self.blobPath(id)
         if !sink.hasFile(configPath) { try sink.writeFile(configPath, data: image.config) }
@@ -109,6 +109,7 @@ public final class DockerArchiveDestination: ImageDestination {
             manifest: Descriptor(mediaType: MediaType.ociManifest, digest: manifestDigest, size: Int64(manifestData.count),
                                  platform: platform),
             names: tagged)
+        return manifestDigest
     }
 
     public func commit() async throws {

@@ -28,6 +28,26 @@ public enum CopyEvent: Sendable, Hashable {
     case imageDone(TransportImage)
 }
 
+/// What one copy did: every image with the manifest digest written for it, the indexes put, the layers sent (and
+/// their bytes) and those skipped because the destination already had them.
+public struct CopyReport: Sendable {
+    public var images: [TransportImage] = []
+    /// The manifest digest written for each image, in image order (nil where the destination writes none).
+    public var manifests: [Digest?] = []
+    public var indexes: [Digest] = []
+    public var layersSent: [Digest] = []
+    public var layersSkipped: [Digest] = []
+    /// Layer bytes sent, in the form the destination receives them.
+    public var bytesSent: Int64 = 0
+    /// Artifacts copied with `copyReferrers` (signatures, SBOMs, attestations), in copy order.
+    public var referrers: [Descriptor] = []
+
+    public init() {}
+
+    /// Every manifest, index and artifact digest written.
+    public var digestsWritten: [Digest] { manifests.compactMap { $0 } + indexes + referrers.map(\.digest) }
+}
+
 /// Moves images from any `ImageSource` to any `ImageDestination`, the one path `save`, `load`, `pull`, `push`
 /// and `copy` share. Layer bytes stream through a digest check; a layer shared by several images, or already at
 /// the destination, is sent once. On any failure the destination is aborted and layers still in flight are
@@ -50,28 +70,38 @@ public struct ImageCopier: Sendable {
         self.progressInterval = progressInterval
     }
 
-    /// Copies every image the source offers; returns them as they were put.
+    /// Copies every image the source offers (then its indexes); reports what was written and what was skipped.
     @discardableResult
     public func copy(from source: some ImageSource, to destination: some ImageDestination,
-                     progress: Progress? = nil) async throws -> [TransportImage] {
+                     progress: Progress? = nil) async throws -> CopyReport {
         let concurrent = destination as? any ConcurrentImageDestination
         var present = Set<Digest>()
+        var report = CopyReport()
         do {
             let images = try await source.images()
             for image in images {
                 try Task.checkCancellation()
                 progress?(.imageStarted(image))
-                try await copyLayers(of: image, from: source, to: destination, concurrent: concurrent, present: present,
-                                     progress: progress)
+                let moved = try await copyLayers(of: image, from: source, to: destination, concurrent: concurrent, present: present,
+                                                 progress: progress)
+                report.layersSent += moved.sent.map(\.blob.digest)
+                report.layersSkipped += moved.skipped.map(\.blob.digest)
+                report.bytesSent += moved.sent.reduce(0) {
+                    $0 + (destination.layerDelivery == .asStored ? $1.blob.size : $1.uncompressedSize ?? 0)
+                }
                 present.formUnion(image.layers.map { Self.key($0, destination.layerDelivery) })
-                try await destination.putImage(image)
+                report.manifests.append(try await destination.putImage(image))
+                report.images.append(image)
                 progress?(.imageDone(image))
             }
             if let indexed = source as? any IndexedImageSource, let target = destination as? any IndexDestination {
-                for index in try await indexed.indexes() { try await target.putIndex(index) }
+                for index in try await indexed.indexes() {
+                    try await target.putIndex(index)
+                    report.indexes.append(index.digest)
+                }
             }
             try await destination.commit()
-            return images
+            return report
         } catch {
             await destination.abort()
             throw error
@@ -82,7 +112,7 @@ public struct ImageCopier: Sendable {
     /// asked about, reported as skipped or waiting (in image order), and the missing ones are sent.
     private func copyLayers(of image: TransportImage, from source: some ImageSource, to destination: some ImageDestination,
                             concurrent: (any ConcurrentImageDestination)?, present: Set<Digest>,
-                            progress: Progress?) async throws {
+                            progress: Progress?) async throws -> (sent: [TransportLayer], skipped: [TransportLayer]) {
         var unique: [TransportLayer] = []
         var seen = Set<Digest>()
         for layer in image.layers where seen.insert(Self.key(layer, destination.layerDelivery)).inserted { unique.append(layer) }
@@ -95,9 +125,12 @@ public struct ImageCopier: Sendable {
             for index in unknown { exists[index] = try await destination.hasLayer(unique[index]) }
         }
         var toSend: [TransportLayer] = []
+        var skipped: [TransportLayer] = []
         for (layer, isPresent) in zip(unique, exists) {
             progress?(isPresent ? .layerSkipped(layer) : .layerWaiting(layer))
             if !isPresent { toSend.append(layer) }
+            // Already at the destination before this copy (not merely sent for an earlier image of it).
+            if isPresent && !present.contains(Self.key(layer, destination.layerDelivery)) { skipped.append(layer) }
         }
         for layer in toSend.dropFirst(concurrent == nil ? 1 : maxConcurrentLayers) { progress?(.layerQueued(layer)) }
         if let concurrent {
@@ -108,6 +141,7 @@ public struct ImageCopier: Sendable {
                 try await Self.send(layer, from: source, to: destination, interval: progressInterval, progress: progress)
             }
         }
+        return (toSend, skipped)
     }
 
     /// The digest a destination knows a layer by in the form it receives it.

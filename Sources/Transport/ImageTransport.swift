@@ -125,8 +125,10 @@ public protocol ImageDestination {
     /// Stores one layer from `reader`, which yields `layerDelivery` bytes. A destination that makes the layer
     /// durable calls `reader.finish()` first: it throws unless the bytes had the expected digest and size.
     func putLayer(_ layer: TransportLayer, from reader: VerifyingBlobReader) async throws
-    /// Records an image whose layers are all present.
-    func putImage(_ image: TransportImage) async throws
+    /// Records an image whose layers are all present; returns the digest of the manifest written for it, when the
+    /// destination writes one.
+    @discardableResult
+    func putImage(_ image: TransportImage) async throws -> Digest?
     func commit() async throws
     func abort() async
 }

@@ -34,7 +34,7 @@ public final class OCILayoutDestination: IndexDestination {
         try await sink.writeFile(DockerArchiveDestination.blobPath(layer.blob.digest), size: layer.blob.size, from: reader)
     }
 
-    public func putImage(_ image: TransportImage) async throws {
+    public func putImage(_ image: TransportImage) async throws -> Digest? {
         let configPath = DockerArchiveDestination.blobPath(image.id)
         if !sink.hasFile(configPath) { try sink.writeFile(configPath, data: image.config) }
         // An index entry keeps its manifest bytes (the index names them by digest) and is reachable through the
@@ -42,7 +42,7 @@ public final class OCILayoutDestination: IndexDestination {
         if image.isIndexEntry, let manifest = image.manifest {
             let path = DockerArchiveDestination.blobPath(Digest.sha256(manifest))
             if !sink.hasFile(path) { try sink.writeFile(path, data: manifest) }
-            return
+            return Digest.sha256(manifest)
         }
         // skopeo and umoci only see OCI-typed entries in a layout, so a Docker schema 2 manifest is rewritten with
         // OCI media types, as skopeo does; config and layer bytes (so the image ID and diffIDs) stay the same.
@@ -63,6 +63,7 @@ public final class OCILayoutDestination: IndexDestination {
         let manifestEntry = Descriptor(mediaType: mediaType, digest: manifestDigest, size: Int64(manifestData.count),
                                        platform: platform)
         addEntries(for: manifestEntry, tagged: tagged)
+        return manifestDigest
     }
 
     /// Names `entry` in index.json (under `refName`, or the given tags); a name now saved replaces its old holder.

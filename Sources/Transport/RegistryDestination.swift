@@ -53,7 +53,7 @@ public final class RegistryDestination: ConcurrentImageDestination, @unchecked S
         }
     }
 
-    public func putImage(_ image: TransportImage) async throws {
+    public func putImage(_ image: TransportImage) async throws -> Digest? {
         let configDigest = Digest.sha256(image.config)
         let configMediaType: String
         let manifestData: Data
@@ -79,6 +79,7 @@ public final class RegistryDestination: ConcurrentImageDestination, @unchecked S
         let target = image.isIndexEntry ? Digest.sha256(manifestData).description : tag ?? Digest.sha256(manifestData).description
         let digest = try await client.putManifest(repository, reference: target, data: manifestData, mediaType: manifestMediaType)
         lock.withLock { pushed.append((target, digest, manifestData.count)) }
+        return digest
     }
 
     public func commit() async throws {}

@@ -77,7 +77,7 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
         lock.withLock { layersPutStorage[layer.blob.digest] = stored }
     }
 
-    public func putImage(_ image: TransportImage) async throws {
+    public func putImage(_ image: TransportImage) async throws -> Digest? {
         let layersPut = lock.withLock { layersPutStorage }
         let layers = try image.layers.map { layer -> StoredLayer in
             if let put = layersPut[layer.blob.digest] { return put }
@@ -110,6 +110,7 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
         }
         // A platform of an index is reported with the index, under its names.
         if !(image.isIndexEntry && image.names.isEmpty) { callback?(entry) }
+        return image.manifest.map(Digest.sha256) ?? stored.manifestDigest
     }
 
     /// The index is kept whole over the entries already put, and its names (its tag and `repo@index-digest`) point

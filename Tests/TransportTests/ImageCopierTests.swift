@@ -123,7 +123,7 @@ private final class RecordingDestination: ConcurrentImageDestination, @unchecked
         }
     }
 
-    func putImage(_ image: TransportImage) async throws {
+    func putImage(_ image: TransportImage) async throws -> Digest? {
         lock.withLock {
             for layer in image.layers where !stored.contains(layer.blob.digest) && !existing.contains(layer.blob.digest) {
                 violations.append("image before layer \(layer.blob.digest)")
@@ -131,6 +131,7 @@ private final class RecordingDestination: ConcurrentImageDestination, @unchecked
             if inFlight != 0 { violations.append("image while layers in flight") }
             images.append(image.id)
         }
+        return nil
     }
 
     func commit() async throws { committed = true }
@@ -143,7 +144,7 @@ private final class SerialDestination: ImageDestination {
     var layerDelivery: LayerDelivery { .asStored }
     func hasLayer(_ layer: TransportLayer) async throws -> Bool { try await inner.hasLayer(layer) }
     func putLayer(_ layer: TransportLayer, from reader: VerifyingBlobReader) async throws { try await inner.putLayer(layer, from: reader) }
-    func putImage(_ image: TransportImage) async throws { try await inner.putImage(image) }
+    func putImage(_ image: TransportImage) async throws -> Digest? { try await inner.putImage(image) }
     func commit() async throws { try await inner.commit() }
     func abort() async { await inner.abort() }
 }
@@ -204,11 +205,15 @@ private final class EventLog: @unchecked Sendable {
         source.offered = [Self.image([layers[0], layers[1]], "a"), Self.image([layers[1], layers[2], layers[2], layers[0]], "b")]
         let destination = RecordingDestination()
         let log = EventLog()
-        let images = try await ImageCopier().copy(from: source, to: destination, progress: log.record)
-        #expect(images.count == 2)
+        let report = try await ImageCopier().copy(from: source, to: destination, progress: log.record)
+        #expect(report.images.count == 2)
         #expect(Set(destination.stored) == Set(layers.map(\.blob.digest)))
         #expect(destination.stored.count == 3)
-        #expect(destination.images == images.map(\.id))
+        #expect(destination.images == report.images.map(\.id))
+        // The report counts each blob sent once; a blob sent for an earlier image of this copy is not "already there".
+        #expect(report.layersSent == [layers[0].blob.digest, layers[1].blob.digest, layers[2].blob.digest])
+        #expect(report.layersSkipped.isEmpty)
+        #expect(report.bytesSent == layers.reduce(0) { $0 + $1.blob.size })
         #expect(destination.violations.isEmpty)
         let skipped = log.events.compactMap { if case .layerSkipped(let l) = $0 { l.blob.digest } else { nil } }
         #expect(skipped == [layers[1].blob.digest, layers[0].blob.digest])
@@ -219,7 +224,9 @@ private final class EventLog: @unchecked Sendable {
         let destination = RecordingDestination()
         destination.existing = [layers[1].blob.digest]
         let log = EventLog()
-        try await ImageCopier().copy(from: source, to: destination, progress: log.record)
+        let report = try await ImageCopier().copy(from: source, to: destination, progress: log.record)
+        #expect(report.layersSkipped == [layers[1].blob.digest])
+        #expect(Set(report.layersSent) == [layers[0].blob.digest, layers[2].blob.digest])
         let head = log.events.prefix(4)
         #expect(Array(head) == [.imageStarted(source.offered[0]), .layerWaiting(layers[0]), .layerSkipped(layers[1]),
                                 .layerWaiting(layers[2])])

@@ -37,7 +37,7 @@ import Testing
         let destination = try OCILayoutDestination(directory: copyLayout)
         destination.refName = "again"
         let images = try await ImageCopier().copy(from: OCILayoutSource(root: built.layout, reference: "multi", allPlatforms: true),
-                                                  to: destination)
+                                                  to: destination).images
         #expect(images.count == 2 && images.allSatisfy(\.isIndexEntry))
         let index = try JSONDecoder().decode(ImageIndex.self, from: Data(contentsOf: URL(fileURLWithPath: copyLayout + "/index.json")))
         #expect(index.manifests.count == 1)
@@ -77,7 +77,7 @@ import Testing
                                              temporaryDirectory: fixture.directory)
         let destination = try OCILayoutDestination(directory: zstdLayout)
         destination.refName = "z"
-        let zstdImages = try await ImageCopier().copy(from: toZstd, to: destination)
+        let zstdImages = try await ImageCopier().copy(from: toZstd, to: destination).images
         #expect(zstdImages.first?.layers.map(\.blob.mediaType) == [MediaType.ociLayerZstd])
         #expect(zstdImages.first?.id == image.id)
 

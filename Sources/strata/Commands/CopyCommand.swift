@@ -61,30 +61,34 @@ struct CopyCommand: AsyncParsableCommand {
                 let to = try endpoints.destination(destination)
                 if !quiet { FileHandle.standardError.write(Data("Copying \(source) to \(destination)\n".utf8)) }
                 let renamed = CopyEndpoints.names(for: destination).map { RenamedSource(from, names: $0) }
-                let images = if let renamed {
+                let report = if let renamed {
                     try await copier.copy(from: renamed, to: to)
                 } else {
                     try await copier.copy(from: from, to: to)
                 }
                 try endpoints.finish()
-                if !quiet, let image = images.first {
-                    if images.count > 1 || image.isIndexEntry {
-                        let index = try await (from as? any IndexedImageSource)?.index()
-                        let digest = (to as? RegistryDestination)?.pushed.last?.digest ?? index?.digest
-                        FileHandle.standardError.write(Data("Wrote index \(digest?.description ?? "-") (\(images.count) images)\n".utf8))
-                    } else {
-                        if let digest = (to as? RegistryDestination)?.pushed.last?.digest ?? image.manifest.map(Digest.sha256) {
-                            FileHandle.standardError.write(Data("Wrote manifest \(digest) (image \(image.id))\n".utf8))
-                        } else {
-                            FileHandle.standardError.write(Data("Wrote image \(image.id)\n".utf8))
-                        }
-                    }
-                }
+                if !quiet { FileHandle.standardError.write(Data(Self.summary(report).utf8)) }
             }
         } catch let error as CLIError {
             throw error
         } catch {
             throw CLIError(message: "copying image: \(RuntimeErrorText.describe(error))")
         }
+    }
+
+    /// What was written (the index, or the image's manifest) and what moved.
+    static func summary(_ report: CopyReport) -> String {
+        var text = ""
+        if let index = report.indexes.last {
+            text += "Wrote index \(index) (\(report.images.count) images)\n"
+        } else if let image = report.images.last {
+            if let digest = report.manifests.last ?? nil {
+                text += "Wrote manifest \(digest) (image \(image.id))\n"
+            } else {
+                text += "Wrote image \(image.id)\n"
+            }
+        }
+        text += "Copied \(report.layersSent.count) layer(s), \(report.bytesSent) bytes; \(report.layersSkipped.count) already there\n"
+        return text
     }
 }

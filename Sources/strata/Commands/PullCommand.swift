@@ -106,7 +106,7 @@ struct PullCommand: AsyncParsableCommand {
         progress.line(id: header.id, header.text)
         let previous = reference.digest == nil ? try store.imageID(named: reference) : nil
         let destination = StoreDestination(store: store, action: "pull")
-        let images = try await copier.copy(from: source, to: destination, progress: progress.handler)
+        let images = try await copier.copy(from: source, to: destination, progress: progress.handler).images
         let digest = source.resolvedDigest ?? Digest.sha256(images.first?.manifest ?? Data())
         progress.line(PullProgressLines.digest(digest))
         progress.line(PullProgressLines.status(reference, downloaded: previous != images.first?.id))
