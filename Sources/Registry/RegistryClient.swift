@@ -116,6 +116,12 @@ public final class RegistryClient: Sendable {
     /// PUT a manifest under a tag or digest; returns its digest (the registry's `Docker-Content-Digest` is
     /// checked against the bytes sent).
     public func putManifest(_ repo: RegistryRepository, reference: String, data: Data, mediaType: String) async throws -> Digest {
+        try await putManifestAnswering(repo, reference: reference, data: data, mediaType: mediaType).digest
+    }
+
+    /// PUT a manifest; also says whether the registry took note of its `subject` (the `OCI-Subject` header).
+    private func putManifestAnswering(_ repo: RegistryRepository, reference: String, data: Data, mediaType: String) async throws
+        -> (digest: Digest, subjectNoted: Bool) {
         var request = try await self.request(.PUT, repo, "manifests/" + reference, scopes: [repo.scope("pull,push")])
         request.headers.add(name: "Content-Type", value: mediaType)
         request.body = .bytes(data)
@@ -129,6 +135,25 @@ public final class RegistryClient: Sendable {
            ContentHasher.digest(of: data, algorithm: sent.algorithm) != sent {
             throw RegistryError.manifestDigestMismatch(expected: sent)
         }
+        return (digest, response.headers.first(name: "OCI-Subject") != nil)
+    }
+
+    /// PUT an artifact manifest that refers to `subject`, by digest. A registry without the referrers API does not
+    /// answer with `OCI-Subject`; then, as the distribution spec asks of clients, the `<alg>-<hex>` tag of the
+    /// subject is updated to an index that lists the artifact too.
+    public func putReferrer(_ repo: RegistryRepository, data: Data, mediaType: String, artifactType: String?,
+                            annotations: [String: String]?, subject: Digest) async throws -> Digest {
+        let digest = Digest.sha256(data)
+        let answer = try await putManifestAnswering(repo, reference: digest.description, data: data, mediaType: mediaType)
+        guard !answer.subjectNoted else { return answer.digest }
+        let entry = Descriptor(mediaType: mediaType, digest: digest, size: Int64(data.count), annotations: annotations,
+                               artifactType: artifactType)
+        var listed = try await referrersByTag(repo, digest: subject, artifactType: nil).manifests
+        guard !listed.contains(where: { $0.digest == digest }) else { return digest }
+        listed.append(entry)
+        let tag = subject.algorithm + "-" + subject.encoded
+        _ = try await putManifestAnswering(repo, reference: tag, data: GoJSON.encode(ImageIndex(manifests: listed)),
+                                           mediaType: MediaType.ociIndex)
         return digest
     }
 

@@ -65,6 +65,10 @@ public struct ImageCopier: Sendable {
     /// The shortest time between two byte-count events of one layer (docker redraws at about this rate).
     public var progressInterval: Duration
 
+    /// Also copy the artifacts that refer to what was written (signatures, SBOMs, attestations), transitively; both
+    /// ends must be descriptor-level (``DescriptorSource``, ``DescriptorDestination``).
+    public var copiesReferrers = false
+
     public init(maxConcurrentLayers: Int = 3, progressInterval: Duration = .milliseconds(100)) {
         self.maxConcurrentLayers = max(1, maxConcurrentLayers)
         self.progressInterval = progressInterval
@@ -99,6 +103,15 @@ public struct ImageCopier: Sendable {
                     try await target.putIndex(index)
                     report.indexes.append(index.digest)
                 }
+            }
+            if copiesReferrers {
+                guard let from = source as? any DescriptorSource, let to = destination as? any DescriptorDestination else {
+                    throw TransportError.unsupported("referrers can only be copied between registries and the store")
+                }
+                // Referrers name the source's digests: only those written unchanged can have their referrers follow.
+                let written = Set(report.digestsWritten)
+                let subjects = (report.images.compactMap { $0.manifest.map(Digest.sha256) } + report.indexes).filter(written.contains)
+                report.referrers = try await copyReferrers(of: subjects, from: from, to: to)
             }
             try await destination.commit()
             return report

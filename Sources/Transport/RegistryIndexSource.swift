@@ -6,7 +6,7 @@ import Registry
 /// every entry is an image of its own (by digest) and the index travels byte for byte after them. A reference
 /// to a single manifest behaves as ``RegistrySource``.
 public final class RegistryIndexSource: IndexedImageSource, @unchecked Sendable {
-    private let single: RegistrySource
+    let single: RegistrySource
     private var resolved: (images: [TransportImage], index: TransportIndex?)?
     private let lock = NSLock()
 

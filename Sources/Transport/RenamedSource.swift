@@ -30,3 +30,20 @@ public struct RenamedSource: IndexedImageSource {
         try await base.openLayer(layer, as: delivery)
     }
 }
+
+extension RenamedSource: DescriptorSource {
+    public func manifest(_ reference: String) async throws -> TransportManifest? {
+        try await descriptorBase().manifest(reference)
+    }
+    public func openBlob(_ descriptor: Descriptor) async throws -> any BlobReader { try await descriptorBase().openBlob(descriptor) }
+    public func referrers(of digest: Digest, artifactType: String?) async throws -> [Descriptor] {
+        try await descriptorBase().referrers(of: digest, artifactType: artifactType)
+    }
+
+    private func descriptorBase() throws -> any DescriptorSource {
+        guard let base = base as? any DescriptorSource else {
+            throw TransportError.unsupported("this source cannot list referrers")
+        }
+        return base
+    }
+}

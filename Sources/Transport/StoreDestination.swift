@@ -55,6 +55,16 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
     /// not decoded here: the layer is stored pending, and its diffID and sizes are proven on first use
     /// (`ImageStore.verifyPendingLayers`), so a pull costs what the transfer costs.
     public func putLayer(_ layer: TransportLayer, from reader: VerifyingBlobReader) async throws {
+        try await ingest(reader, as: layer.blob.digest)
+        // A source that knows the sizes (an archive it decoded itself) has proven the diffID already.
+        let stored = StoredLayer(
+            blobDigest: layer.blob.digest, diffID: layer.diffID, mediaType: layer.blob.mediaType, blobSize: layer.blob.size,
+            contentSize: layer.contentSize, uncompressedSize: layer.uncompressedSize)
+        lock.withLock { layersPutStorage[layer.blob.digest] = stored }
+    }
+
+    /// Streams a blob into an ingest file, named only once its digest (and size) checked.
+    func ingest(_ reader: VerifyingBlobReader, as digest: Digest) async throws {
         let ingest = try BlobIngest.begin(in: store.blobs)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
@@ -65,16 +75,11 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
                 try ingest.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             }
             try reader.finish()
-            try ingest.commit(as: layer.blob.digest)
+            try ingest.commit(as: digest)
         } catch {
             ingest.abort()
             throw error
         }
-        // A source that knows the sizes (an archive it decoded itself) has proven the diffID already.
-        let stored = StoredLayer(
-            blobDigest: layer.blob.digest, diffID: layer.diffID, mediaType: layer.blob.mediaType, blobSize: layer.blob.size,
-            contentSize: layer.contentSize, uncompressedSize: layer.uncompressedSize)
-        lock.withLock { layersPutStorage[layer.blob.digest] = stored }
     }
 
     public func putImage(_ image: TransportImage) async throws -> Digest? {

@@ -20,10 +20,16 @@ struct CopyCommand: AsyncParsableCommand {
               strata copy busybox:latest docker-archive:busybox.tar:busybox:latest
               strata copy --all docker://127.0.0.1:5000/tools/multi:1 oci:./multi-layout:1
               strata copy --dest-compress-format zstd busybox:latest oci:./busybox-zstd:latest
+              strata copy --referrers docker://127.0.0.1:5000/tools/signed:1 strata:tools/signed:1
+
+            --referrers also copies the artifacts that refer to what was copied (signatures, SBOMs, attestations,
+            found through the registry's referrers API or its sha256-<hex> tag), between registries and the store.
             """)
 
     @Option(help: "Platform to pick from a multi-platform source (default: this host)") var platform: String?
     @Flag(name: [.customShort("a"), .customLong("all")], help: "Copy every platform of a multi-platform image and its index") var all = false
+    @Flag(name: .customLong("referrers"), help: "Also copy the artifacts that refer to the image (signatures, SBOMs, attestations)")
+    var referrers = false
     @Option(name: .customLong("dest-compress-format"), help: "Re-encode layers as gzip or zstd (changes their digests)") var destCompressFormat: String?
     @Option(name: .customLong("max-concurrent-layers"), help: "Layers copied at once (default 3)") var maxConcurrentLayers: Int?
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print nothing but errors") var quiet = false
@@ -50,7 +56,8 @@ struct CopyCommand: AsyncParsableCommand {
             throw CLIError(message: "--all cannot be combined with --dest-compress-format: the index would name the old manifests")
         }
         let settings = try RegistrySettings.load()
-        let copier = ImageCopier(maxConcurrentLayers: maxConcurrentLayers ?? settings.maxConcurrentDownloads)
+        var copier = ImageCopier(maxConcurrentLayers: maxConcurrentLayers ?? settings.maxConcurrentDownloads)
+        copier.copiesReferrers = referrers
         do {
             try await RegistryAccess.with(verbose: verbose) { client in
                 let endpoints = CopyEndpoints(client: client, platform: matcher, openStore: { try GlobalOptions.openStore() })
@@ -89,6 +96,9 @@ struct CopyCommand: AsyncParsableCommand {
             }
         }
         text += "Copied \(report.layersSent.count) layer(s), \(report.bytesSent) bytes; \(report.layersSkipped.count) already there\n"
+        for referrer in report.referrers {
+            text += "Copied referrer \(referrer.digest) (\(referrer.artifactType ?? referrer.mediaType))\n"
+        }
         return text
     }
 }
