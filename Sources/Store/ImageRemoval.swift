@@ -50,6 +50,8 @@ extension ImageStore {
         result.records += dropped.records
         freed.formUnion(dropped.freed)
         collectBlobs(freed.union(try orphanBlobs()))
+        // Uploads nobody resumed for a day are abandoned.
+        blobs.sweepSessions(untouchedSince: Date().addingTimeInterval(-86_400))
         return result
     }
 

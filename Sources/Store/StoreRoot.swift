@@ -25,6 +25,8 @@ public struct StoreRoot: Sendable, Equatable {
     // Every path under the root is named here, and nowhere else.
     public var blobsDirectory: String { path + "/blobs" }
     public var ingestDirectory: String { path + "/ingest" }
+    /// Named ingest sessions another process can resume (`ContentStore.writer(session:)`).
+    public var ingestSessionsDirectory: String { path + "/ingest-sessions" }
     public var databasePath: String { path + "/metadata.db" }
     /// The lock that orders garbage collection against ingests.
     public var gcLockPath: String { path + "/gc.lock" }
