@@ -11,7 +11,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Format", targets: ["Format"]),
         .library(name: "Registry", targets: ["Registry"]),
-        .library(name: "Build", targets: ["Build"]),
+        .library(name: "ImageBuilder", targets: ["ImageBuilder"]),
         .library(name: "Dockerfile", targets: ["Dockerfile"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
     ],
@@ -51,7 +51,7 @@ let package = Package(
         // libseccomp: compiles docker's seccomp profile format into the BPF filter the sandbox installs.
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "Sandbox", dependencies: ["CSandbox", "CSeccomp", "OCI", "Archive"]),
-        .target(name: "Build", dependencies: [
+        .target(name: "ImageBuilder", dependencies: [
             "OCI", "GoText", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry", "CXattr",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "DockerViews", dependencies: ["OCI", "Store", "Format"]),
         .executableTarget(name: "strata", dependencies: [
             "OCI", "GoText", "Archive", "Store", "Format", "Dockerfile", "DockerViews", "Transport", "Registry",
-            "Sandbox", "Build",
+            "Sandbox", "ImageBuilder",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "GoText"]),
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "OCI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "OCI"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "BuildTests", dependencies: ["Build", "Dockerfile", "Store", "Archive", "OCI"]),
+        .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Dockerfile", "Store", "Archive", "OCI"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCI"], exclude: ["Fixtures", "BuildOracle"]),
     ]
 )

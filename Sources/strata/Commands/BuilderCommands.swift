@@ -1,5 +1,5 @@
 import ArgumentParser
-import Build
+import ImageBuilder
 import DockerViews
 import Format
 import Foundation

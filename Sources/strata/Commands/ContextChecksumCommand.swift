@@ -1,5 +1,5 @@
 import ArgumentParser
-import Build
+import ImageBuilder
 import Foundation
 
 /// Hidden diagnostic: the content digest a COPY of SOURCES from a context would use in its cache key

@@ -3,7 +3,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import Build
+@testable import ImageBuilder
 
 /// ADD of http URLs against a local python http.server. docker (BuildKit 20.10, same server):
 ///   ADD http://…/dir/file.txt /u/      → /u/file.txt 600 0:0, mtime = Last-Modified
