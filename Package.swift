@@ -56,10 +56,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        .target(name: "BuildProgressViews", dependencies: ["ImageBuilder"]),
         .target(name: "DockerViews", dependencies: ["OCI", "Store", "Format"]),
         .executableTarget(name: "strata", dependencies: [
             "OCI", "GoText", "Archive", "Store", "Format", "Dockerfile", "DockerViews", "Transport", "Registry",
-            "Sandbox", "ImageBuilder",
+            "Sandbox", "ImageBuilder", "BuildProgressViews",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "GoText"]),
@@ -72,6 +73,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "OCI"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Dockerfile", "Store", "Archive", "OCI"]),
+        .testTarget(name: "BuildProgressViewsTests", dependencies: ["BuildProgressViews", "ImageBuilder"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCI"], exclude: ["Fixtures", "BuildOracle"]),
     ]
 )

@@ -1,7 +1,8 @@
 import ArgumentParser
-import ImageBuilder
+import BuildProgressViews
 import Dockerfile
 import Foundation
+import ImageBuilder
 import OCI
 import Registry
 import Sandbox

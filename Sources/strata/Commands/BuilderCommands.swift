@@ -1,8 +1,8 @@
 import ArgumentParser
-import ImageBuilder
 import DockerViews
 import Format
 import Foundation
+import ImageBuilder
 import OCI
 import Store
 
