@@ -54,7 +54,6 @@ let package = Package(
         .target(name: "ImageBuilder", dependencies: [
             "OCI", "GoText", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry", "CXattr",
             .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .target(name: "BuildProgressViews", dependencies: ["ImageBuilder"]),
         .target(name: "DockerViews", dependencies: ["OCI", "Store", "Format"]),
@@ -72,7 +71,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "OCI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "OCI"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Dockerfile", "Store", "Archive", "OCI"]),
+        .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Registry", "Dockerfile", "Store", "Archive", "OCI"]),
         .testTarget(name: "BuildProgressViewsTests", dependencies: ["BuildProgressViews", "ImageBuilder"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCI"], exclude: ["Fixtures", "BuildOracle"]),
     ]

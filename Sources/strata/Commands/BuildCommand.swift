@@ -103,6 +103,7 @@ struct BuildCommand: AsyncParsableCommand {
         request.noCache = noCache
         request.pull = pull
         request.squash = squash
+        request.urlFetcher = HTTPFetcher(options: try RegistryAccess.options())
         switch network ?? "default" {
         case "default", "host": request.network = .host
         case "none": request.network = .none
