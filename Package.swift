@@ -32,9 +32,7 @@ let package = Package(
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXattr"),
-        .target(name: "Archive", dependencies: [
-            "OCI", "CIsal", "CBzip2", "CLzma", "CZstd", "CXattr", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(name: "Archive", dependencies: ["OCI", "CIsal", "CBzip2", "CLzma", "CZstd", "CXattr"]),
         .target(name: "Store", dependencies: ["OCI", "Archive", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Format", dependencies: ["GoText"]),
         .target(name: "Dockerfile", dependencies: ["OCI", "GoText"]),
@@ -52,7 +50,7 @@ let package = Package(
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "Sandbox", dependencies: ["CSandbox", "CSeccomp", "OCI", "Archive"]),
         .target(name: "ImageBuilder", dependencies: [
-            "OCI", "GoText", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry", "CXattr",
+            "OCI", "GoText", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BuildProgressViews", dependencies: ["ImageBuilder"]),
@@ -71,7 +69,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "OCI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "OCI"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Registry", "Dockerfile", "Store", "Archive", "OCI"]),
+        .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Registry", "Store", "Archive", "OCI"]),
         .testTarget(name: "BuildProgressViewsTests", dependencies: ["BuildProgressViews", "ImageBuilder"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCI"], exclude: ["Fixtures", "BuildOracle"]),
     ]
