@@ -12,13 +12,19 @@ import Registry
 ///   ADD --chown=7:8 http://…/file /u3/ → /u3 755 7:8, /u3/file.txt 600 7:8
 ///   ADD http://…/dir/ /u4/             → /u4/dir (the listing), mtime 0 (no Last-Modified)
 @Suite(.serialized) struct AddURLTests {
+    /// A directory for a server to serve, holding `dir/file.txt` with the text `file` and the mtime `modified`.
+    static func servedDirectory(in scratch: Scratch, file: String, modified: Int) -> String {
+        let served = scratch.sub("srv")
+        write(served + "/dir/file.txt", file)
+        var times = [timespec(tv_sec: modified, tv_nsec: 0), timespec(tv_sec: modified, tv_nsec: 0)]
+        _ = utimensat(AT_FDCWD, served + "/dir/file.txt", &times, 0)
+        return served
+    }
+
     @Test func fetchesLikeBuildKit() async throws {
         guard geteuid() == 0 else { return }
         let scratch = Scratch()
-        let served = scratch.sub("srv")
-        write(served + "/dir/file.txt", "payload\n")
-        var times = [timespec(tv_sec: 1_577_934_245, tv_nsec: 0), timespec(tv_sec: 1_577_934_245, tv_nsec: 0)]
-        _ = utimensat(AT_FDCWD, served + "/dir/file.txt", &times, 0)
+        let served = Self.servedDirectory(in: scratch, file: "payload\n", modified: 1_577_934_245)
         let port = 18_000 + Int(getpid() % 1000)
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
@@ -66,10 +72,7 @@ import Registry
     @Test func fetchesThroughTheProxySetting() async throws {
         guard geteuid() == 0 else { return }
         let scratch = Scratch()
-        let served = scratch.sub("srv")
-        write(served + "/dir/file.txt", "through the proxy\n")
-        var times = [timespec(tv_sec: 1_600_000_000, tv_nsec: 0), timespec(tv_sec: 1_600_000_000, tv_nsec: 0)]
-        _ = utimensat(AT_FDCWD, served + "/dir/file.txt", &times, 0)
+        let served = Self.servedDirectory(in: scratch, file: "through the proxy\n", modified: 1_600_000_000)
         let log = scratch.path + "/proxy.log"
         let proxy = try TunnellingProxy(directory: served, log: log)
         defer { proxy.stop() }
