@@ -11,7 +11,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Format", targets: ["Format"]),
         .library(name: "Registry", targets: ["Registry"]),
-        .library(name: "Build", targets: ["Build"]),
+        .library(name: "ImageBuilder", targets: ["ImageBuilder"]),
         .library(name: "Dockerfile", targets: ["Dockerfile"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
     ],
@@ -32,9 +32,7 @@ let package = Package(
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXattr"),
-        .target(name: "Archive", dependencies: [
-            "OCI", "CIsal", "CBzip2", "CLzma", "CZstd", "CXattr", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(name: "Archive", dependencies: ["OCI", "CIsal", "CBzip2", "CLzma", "CZstd", "CXattr"]),
         .target(name: "Store", dependencies: ["OCI", "Archive", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Format", dependencies: ["GoText"]),
         .target(name: "Dockerfile", dependencies: ["OCI", "GoText"]),
@@ -51,15 +49,15 @@ let package = Package(
         // libseccomp: compiles docker's seccomp profile format into the BPF filter the sandbox installs.
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "Sandbox", dependencies: ["CSandbox", "CSeccomp", "OCI", "Archive"]),
-        .target(name: "Build", dependencies: [
-            "OCI", "GoText", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry", "CXattr",
+        .target(name: "ImageBuilder", dependencies: [
+            "OCI", "GoText", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry",
             .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        .target(name: "BuildProgressViews", dependencies: ["ImageBuilder"]),
         .target(name: "DockerViews", dependencies: ["OCI", "Store", "Format"]),
         .executableTarget(name: "strata", dependencies: [
             "OCI", "GoText", "Archive", "Store", "Format", "Dockerfile", "DockerViews", "Transport", "Registry",
-            "Sandbox", "Build",
+            "Sandbox", "ImageBuilder", "BuildProgressViews",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "GoText"]),
@@ -71,7 +69,8 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "OCI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "OCI"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "BuildTests", dependencies: ["Build", "Dockerfile", "Store", "Archive", "OCI"]),
+        .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Registry", "Store", "Archive", "OCI"]),
+        .testTarget(name: "BuildProgressViewsTests", dependencies: ["BuildProgressViews", "ImageBuilder"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCI"], exclude: ["Fixtures", "BuildOracle"]),
     ]
 )

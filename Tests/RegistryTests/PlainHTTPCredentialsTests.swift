@@ -202,7 +202,8 @@ struct FixedCredentials: CredentialSource {
 /// A loopback registry double that is also the client's HTTP proxy. `challenge`: `remote-bearer` (realm
 /// `http://realm.test:PORT/token`), `local-bearer` (realm on the double's loopback address; a refresh-token
 /// POST there is redirected to realm.test) or `basic`. Authorized blob GETs are redirected to
-/// `http://cdn.test:PORT/blob`; the tag list links its next page to `http://other.test:PORT` (Basic auth).
+/// `http://cdn.test:PORT/blob` (which has a Last-Modified), as is anything on `files.test:PORT`; the tag list links
+/// its next page to `http://other.test:PORT` (Basic auth).
 /// GET /requests lists every other request as `METHOD HOST PATH AUTH` lines.
 final class RealmDouble: @unchecked Sendable {
     static let blob = "hello from the other host"
@@ -301,7 +302,10 @@ class H(http.server.BaseHTTPRequestHandler):
         if host.startswith("realm.test"):
             return self.reply(200, *token)
         if host.startswith("cdn.test"):
-            return self.reply(200, [("Content-Type", "application/octet-stream")], blob)
+            return self.reply(200, [("Content-Type", "application/octet-stream"),
+                                    ("Last-Modified", "Wed, 01 Jan 2020 03:04:05 GMT")], blob)
+        if host.startswith("files.test"):
+            return self.reply(302, [("Location", "http://cdn.test:%d/blob" % port)])
         if host.startswith("other.test"):
             if not self.headers.get("Authorization"):
                 return self.reply(401, [("WWW-Authenticate", 'Basic realm="t"')])

@@ -1,7 +1,8 @@
 import ArgumentParser
-import Build
+import BuildProgressViews
 import Dockerfile
 import Foundation
+import ImageBuilder
 import OCI
 import Registry
 import Sandbox
@@ -102,6 +103,7 @@ struct BuildCommand: AsyncParsableCommand {
         request.noCache = noCache
         request.pull = pull
         request.squash = squash
+        request.urlFetcher = HTTPFetcher(options: try RegistryAccess.options())
         switch network ?? "default" {
         case "default", "host": request.network = .host
         case "none": request.network = .none

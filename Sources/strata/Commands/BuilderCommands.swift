@@ -1,8 +1,8 @@
 import ArgumentParser
-import Build
 import DockerViews
 import Format
 import Foundation
+import ImageBuilder
 import OCI
 import Store
 

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Build
 import Foundation
+import ImageBuilder
 
 /// Hidden diagnostic: the content digest a COPY of SOURCES from a context would use in its cache key
 /// (what bench/copy-context.sh times). The stat cache lives under the store's build-cache directory.

@@ -6,13 +6,17 @@ import Registry
 /// helpers), insecure registries from `--insecure-registry` and Strata's config file, `--verbose` HTTP logging.
 enum RegistryAccess {
     static func client(verbose: Bool = false) throws -> RegistryClient {
-        let settings = try RegistrySettings.load()
-        var options = settings.clientOptions()
+        RegistryClient(options: try options(verbose: verbose), credentials: LenientCredentials(DockerCredentialStore()))
+    }
+
+    /// The HTTP settings of every network command (`ADD <url>` in a build takes them too).
+    static func options(verbose: Bool = false) throws -> RegistryClientOptions {
+        var options = try RegistrySettings.load().clientOptions()
         options.insecureRegistries += GlobalOptions.insecureRegistries
         if verbose {
             options.log = { line in FileHandle.standardError.write(Data(("> " + line + "\n").utf8)) }
         }
-        return RegistryClient(options: options, credentials: LenientCredentials(DockerCredentialStore()))
+        return options
     }
 
     /// Runs `body` with a client and always shuts it down (AHC insists).

@@ -1,4 +1,5 @@
 import Foundation
+import ImageBuilder
 
 /// The renderers' model of a build: every vertex seen so far with its pending output, built from `BuildEvent`s
 /// the way BuildKit's progress UI builds its trace from solve statuses. Not thread-safe; `BuildProgress` locks it.

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Archive
 import Foundation
+import Registry
 
 /// Carries out COPY/ADD into a rootfs directory with docker's (BuildKit 20.10's) semantics:
 ///
@@ -18,21 +19,21 @@ import Foundation
 /// - ADD extracts local tar archives (gzip, bzip2, xz or plain, sniffed by content).
 public enum FileCopier {
     /// Copies `request.sources` from `tree` into the rootfs at `rootDirectory`. URL sources (ADD only)
-    /// are fetched, so this is async; everything else is blocking file work.
+    /// are fetched through `fetcher`, so this is async; everything else is blocking file work.
     ///
     /// `deferContents` (COPY only): regular files are written as placeholders of the right size and
     /// metadata, and `CopySummary.contentSources` says where their bytes are. The layer is then read
     /// straight from the sources, and the data is copied into the tree only if a later step needs it.
     @discardableResult
     public static func copy(_ request: CopyRequest, from tree: SourceTree, into rootDirectory: String,
-                            deferContents: Bool = false) async throws -> CopySummary {
+                            deferContents: Bool = false, fetcher: HTTPFetcher = HTTPFetcher()) async throws -> CopySummary {
         var summary = CopySummary()
         let local = request.sources.filter { !(request.isAdd && CopyRequest.isURL($0)) }
         let urls = request.isAdd ? request.sources.filter(CopyRequest.isURL) : []
         try copyLocal(request, sources: local, from: tree, into: rootDirectory, summary: &summary,
                       deferContents: deferContents && !request.isAdd)
         for url in urls {
-            try await URLSourceFetcher.fetch(url, request: request, into: rootDirectory)
+            try await URLSourceFetcher.fetch(url, request: request, into: rootDirectory, fetcher: fetcher)
             summary.fetchedURLs += 1
         }
         return summary

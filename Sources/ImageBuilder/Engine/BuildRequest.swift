@@ -1,5 +1,6 @@
 import Dockerfile
 import OCI
+import Registry
 import Sandbox
 import Store
 
@@ -30,6 +31,9 @@ public struct BuildRequest: Sendable {
     public var dockerfileName = "Dockerfile"
     /// The size of the context's .dockerignore, nil when there is none.
     public var dockerignoreSize: Int?
+    /// Fetches `ADD <url>` sources; the CLI gives it the registry client's options, so downloads take the same
+    /// proxies and TLS settings as pulls.
+    public var urlFetcher = HTTPFetcher()
 
     public init(context: BuildContext, document: DockerfileDocument, platform: Platform) {
         self.context = context

@@ -1,8 +1,9 @@
 import Foundation
 
 /// What a build reports while it runs, shaped like BuildKit's solve status: numbered vertices (`#5`) with a
-/// name (`[2/4] RUN make`), log lines, status lines, and an end (done, cached or failed). Renderers turn the
-/// stream into `--progress=plain|tty|quiet` output; the executor never formats anything itself.
+/// name (`[2/4] RUN make`), log lines, status lines, and an end (done, cached or failed). The renderers of
+/// `BuildProgressViews` turn the stream into `--progress=plain|tty|quiet` output; the executor never formats
+/// anything itself.
 public enum BuildEvent: Sendable, Equatable {
     /// A vertex begins. `id` numbers vertices in the order they start (BuildKit's `#N`); `digest` is a stable
     /// identity (the step's cache key, or a hash of the name for internal steps), printed as `#N sha256:…`.

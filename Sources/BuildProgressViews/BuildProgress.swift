@@ -1,4 +1,5 @@
 import Foundation
+import ImageBuilder
 
 /// `--progress`: how a build shows its steps.
 public enum ProgressMode: String, Sendable, CaseIterable {

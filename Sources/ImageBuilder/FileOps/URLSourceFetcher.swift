@@ -3,17 +3,17 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import AsyncHTTPClient
 import Crypto
 import Foundation
 import OCI
-import NIOCore
+import Registry
 
 /// ADD of an http(s) URL, as BuildKit does it: the body becomes one file (never extracted), named after
 /// the URL path's last segment when the destination ends in "/", mode 0600, owned by `--chown` (else
 /// 0:0), its mtime taken from Last-Modified (the epoch without one); `--checksum=sha256:…` must match the body.
+/// The download goes through `fetcher`, so it takes the registry client's proxies and TLS settings.
 enum URLSourceFetcher {
-    static func fetch(_ url: String, request: CopyRequest, into rootDirectory: String) async throws {
+    static func fetch(_ url: String, request: CopyRequest, into rootDirectory: String, fetcher: HTTPFetcher) async throws {
         let (destination, isDirectory) = request.resolvedDestination
         let root = try DestinationRoot(path: rootDirectory)
         var target = destination
@@ -29,10 +29,19 @@ enum URLSourceFetcher {
             expected = bytes
         }
 
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(3600))
-        guard (200..<300).contains(response.status.code) else {
-            throw CopyError.fetchFailed("invalid response status \(response.status.code)")
+        do {
+            try await fetcher.get(url) { file in
+                try await write(file, to: target, in: root, owner: owner, expected: expected, checksum: request.checksum)
+            }
+        } catch RegistryError.unexpectedStatus(let status, _) {
+            throw CopyError.fetchFailed("invalid response status \(status)")
         }
+    }
+
+    /// Streams `file` into a temporary file beside `target`, checks it, gives it its owner, mode and mtime,
+    /// then renames it into place (a directory there is not replaced).
+    private static func write(_ file: RemoteFile, to target: String, in root: DestinationRoot, owner: CopyOwner,
+                              expected: [UInt8]?, checksum: String?) async throws {
         let (parentPath, name) = DestinationRoot.split(target)
         let parent = try root.openDirectory(parentPath, create: .init(uid: owner.uid, gid: owner.gid))
         defer { close(parent.fd) }
@@ -43,20 +52,20 @@ enum URLSourceFetcher {
         var hasher = SHA256()
         do {
             defer { close(output) }
-            for try await chunk in response.body {
-                try chunk.withUnsafeReadableBytes { bytes in
+            for try await chunk in file.body {
+                try chunk.withUnsafeBytes { bytes in
                     hasher.update(bufferPointer: bytes)
                     try FileSystemCalls.writeAll(output, bytes, display: hostPath)
                 }
             }
             let actual = Array(hasher.finalize())
             if let expected, expected != actual {
-                throw CopyError.checksumMismatch(expected: request.checksum ?? "", actual: "sha256:" + hex(actual))
+                throw CopyError.checksumMismatch(expected: checksum ?? "", actual: "sha256:" + hex(actual))
             }
             _ = fchown(output, owner.uid, owner.gid)
             _ = fchmod(output, 0o600)
             // docker: without Last-Modified the file gets the epoch as its mtime.
-            let modified = response.headers.first(name: "Last-Modified").flatMap(httpDate) ?? 0
+            let modified = file.lastModified.flatMap(httpDate) ?? 0
             var times = [timespec(tv_sec: time_t(modified), tv_nsec: 0), timespec(tv_sec: time_t(modified), tv_nsec: 0)]
             _ = futimens(output, &times)
         } catch {

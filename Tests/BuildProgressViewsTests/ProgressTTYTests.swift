@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Build
+@testable import BuildProgressViews
+import ImageBuilder
 
 /// The tty display drawn onto a tiny emulated screen: the tests compare what a user would see, not escapes.
 @Suite struct ProgressTTYTests {

@@ -69,11 +69,13 @@ extension StageBuilder {
         let keyParts = [input.isAdd ? "ADD" : "COPY", contentKey, destination, workdir, chown ?? "", chmod ?? "",
                         input.checksum ?? ""] + paths
         let sourceTree = tree
+        let fetcher = environment.request.urlFetcher
         // Heredoc files are gone once this step ends, so only lasting sources may be read later.
         let canDefer = heredocs.isEmpty
         try await layerStep(display: display, keyParts: keyParts, createdBy: createdBy) { rootfs, overlay in
             do {
-                let summary = try await FileCopier.copy(request, from: sourceTree, into: rootfs, deferContents: overlay && canDefer)
+                let summary = try await FileCopier.copy(request, from: sourceTree, into: rootfs, deferContents: overlay && canDefer,
+                                                        fetcher: fetcher)
                 return StageBuilder.StepWork(contentSources: summary.contentSources)
             } catch let error as SourceError {
                 throw BuildFailure(error.buildFailureMessage)

@@ -3,7 +3,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import Build
+@testable import ImageBuilder
 
 /// Single COPY/ADD cases; "docker:" notes give what BuildKit 20.10 did with the same instruction.
 @Suite(.serialized) struct CopySemanticsTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Build
+@testable import ImageBuilder
 
 /// `-o/--output` parsing, with the messages docker 20.10 printed for the same values (see the report).
 @Suite struct OutputSpecTests {

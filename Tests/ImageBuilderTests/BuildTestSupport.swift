@@ -2,7 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import Build
+@testable import ImageBuilder
 
 /// Scratch directories and small filesystem helpers for the context and copy tests.
 final class Scratch {

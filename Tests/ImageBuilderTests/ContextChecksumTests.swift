@@ -3,7 +3,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import Build
+@testable import ImageBuilder
 
 @Suite(.serialized) struct ContextChecksumTests {
     private func makeContext(_ ctx: String) {

@@ -3,7 +3,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import Build
+@testable import ImageBuilder
 
 /// COPY/ADD outcomes recorded from BuildKit 20.10 (`DOCKER_BUILDKIT=1 docker build` on busybox, then
 /// `stat -c "%n|%F|%a|%u|%g|%s|%N|%h"` of every path). The same context and the same instructions are

@@ -1,2 +1,2 @@
 /// Builds images from Dockerfiles: stage graph, cache keys from inputs, executor committing to the Store.
-public enum BuildModule {}
+public enum ImageBuilderModule {}

@@ -5,7 +5,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import Build
+@testable import ImageBuilder
 
 /// COPY with placeholders (`deferContents`): the layer read through `contentSources` and the tree filled later
 /// must equal a plain copy, byte for byte.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Build
+@testable import BuildProgressViews
+import ImageBuilder
 
 /// Feeds event sequences through the trace and the plain printer with a fake clock, comparing exact text.
 @Suite struct ProgressPlainTests {

@@ -3,7 +3,7 @@ import Foundation
 import OCI
 import Store
 import Testing
-@testable import Build
+@testable import ImageBuilder
 
 /// Exports a one-file image from a throw-away store to each kind of destination.
 @Suite struct OutputExporterTests {

@@ -2,7 +2,7 @@ import Foundation
 import OCI
 import Store
 import Testing
-@testable import Build
+@testable import ImageBuilder
 
 /// created_by strings and Go formatting, checked against BuildKit 20.10's history (notes/oracle/buildkit-basic.txt).
 @Suite struct EngineHistoryTests {

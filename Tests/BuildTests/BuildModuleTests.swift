@@ -1,4 +1,0 @@
-import Testing
-@testable import Build
-
-@Test func buildModuleLinks() { _ = BuildModule.self }

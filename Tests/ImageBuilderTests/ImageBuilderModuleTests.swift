@@ -1,0 +1,4 @@
+import Testing
+@testable import ImageBuilder
+
+@Test func imageBuilderModuleLinks() { _ = ImageBuilderModule.self }
