@@ -1,3 +1,4 @@
+import OCI
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -42,5 +43,12 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
         case .headerFieldTooLong(let offset): return "\(description) (at byte \(offset))"
         default: return description
         }
+    }
+}
+
+extension ArchiveError: KindedError {
+    public var kind: ErrorKind {
+        if case .systemCall = self { return .internal }
+        return .invalidArgument
     }
 }

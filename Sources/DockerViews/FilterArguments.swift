@@ -90,3 +90,7 @@ public enum TimestampArgument {
         throw FilterError(message: "failed to parse value as time or duration: \"\(value)\"")
     }
 }
+
+extension FilterError: KindedError {
+    public var kind: ErrorKind { .invalidArgument }
+}

@@ -1,3 +1,4 @@
+import OCI
 /// Where an instruction sits in its Dockerfile: the first and last physical line (1-based), including
 /// continuation lines and heredoc bodies.
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
@@ -50,4 +51,8 @@ public struct DockerfileWarning: Sendable, Hashable, CustomStringConvertible {
     public var location: SourceLocation
 
     public var description: String { message }
+}
+
+extension DockerfileError: KindedError {
+    public var kind: ErrorKind { .invalidArgument }
 }

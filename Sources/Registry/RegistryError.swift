@@ -174,3 +174,46 @@ enum ErrorResponse {
         })
     }
 }
+
+extension RegistryError: KindedError {
+    public var kind: ErrorKind {
+        switch self {
+        case .api(let status, let errors):
+            return Self.kind(code: errors.first?.code, status: status)
+        case .unexpectedResponse(let status, _, _), .unexpectedStatus(let status, _):
+            return Self.kind(code: nil, status: status)
+        case .loginFailed(_, let status, _):
+            return Self.kind(code: nil, status: status)
+        case .manifestNotFound, .repositoryNotFound: return .notFound
+        case .pullAccessDenied, .credentialsRefused: return .denied
+        case .noBasicAuthCredentials, .authorization: return .unauthorized
+        case .unsupportedManifest, .tooLarge, .certificates: return .invalidArgument
+        // A registry that sends bytes other than it promised, or drops the connection, may do better later.
+        case .manifestDigestMismatch, .blobDigestMismatch, .blobSizeMismatch, .transport, .truncated, .invalidResponse:
+            return .unavailable
+        }
+    }
+
+    /// The distribution spec's error codes first, then the HTTP status.
+    static func kind(code: String?, status: Int) -> ErrorKind {
+        switch code {
+        case "UNAUTHORIZED": return .unauthorized
+        case "DENIED": return .denied
+        case "NAME_UNKNOWN", "MANIFEST_UNKNOWN", "BLOB_UNKNOWN", "BLOB_UPLOAD_UNKNOWN": return .notFound
+        case "NAME_INVALID", "TAG_INVALID", "MANIFEST_INVALID", "MANIFEST_BLOB_UNKNOWN", "DIGEST_INVALID", "SIZE_INVALID",
+             "BLOB_UPLOAD_INVALID", "RANGE_INVALID", "MANIFEST_UNVERIFIED", "PAGINATION_NUMBER_INVALID":
+            return .invalidArgument
+        case "TOOMANYREQUESTS", "UNAVAILABLE": return .unavailable
+        default: break
+        }
+        switch status {
+        case 401: return .unauthorized
+        case 403: return .denied
+        case 404: return .notFound
+        case 409: return .conflict
+        case 429, 500...: return .unavailable
+        case 400..<500: return .invalidArgument
+        default: return .internal
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import OCI
 import Foundation
 
 /// Sandbox failures, worded as docker 20.10 reports them; `exitStatus` is what `docker run` exits with.
@@ -36,5 +37,14 @@ public enum SandboxError: Error, Equatable, Sendable, CustomStringConvertible {
         let text = String(cString: strerror(code))
         guard let first = text.first else { return text }
         return first.lowercased() + text.dropFirst()
+    }
+}
+
+extension SandboxError: KindedError {
+    public var kind: ErrorKind {
+        switch self {
+        case .userNotFound, .groupNotFound, .notADirectory, .startFailed: .invalidArgument
+        case .system, .setup: .internal
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// Failures of the local store, worded as one line for the CLI.
 public enum StoreError: Error, CustomStringConvertible, Equatable {
@@ -32,4 +33,16 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     }
 
     static func posix(_ what: String, _ code: Int32 = errno) -> StoreError { .system(what, errno: code) }
+}
+
+extension StoreError: KindedError {
+    public var kind: ErrorKind {
+        switch self {
+        case .noSuchImage, .blobMissing: .notFound
+        case .ambiguousImage, .invalid, .layerMismatch: .invalidArgument
+        case .conflict: .conflict
+        case .database(_, let readOnly): readOnly ? .denied : .internal
+        case .system, .digestMismatch, .corrupt: .internal
+        }
+    }
 }

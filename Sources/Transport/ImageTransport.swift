@@ -158,3 +158,9 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 }
+
+extension TransportError: KindedError {
+    /// Every transport failure is about the input: a digest or size that does not match, a missing or malformed
+    /// file, an unsupported combination.
+    public var kind: ErrorKind { .invalidArgument }
+}

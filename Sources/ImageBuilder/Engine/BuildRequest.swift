@@ -67,3 +67,7 @@ public struct BuildFailure: Error, Sendable, CustomStringConvertible {
 /// Fetches an image that is not in the store (or must be refreshed with `--pull`) into it; supplied by the
 /// CLI, which owns registry access and credentials.
 public typealias ImagePuller = @Sendable (_ reference: ImageReference, _ platform: Platform) async throws -> Void
+
+extension BuildFailure: KindedError {
+    public var kind: ErrorKind { .invalidArgument }
+}
