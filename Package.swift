@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Format", targets: ["Format"]),
         .library(name: "Registry", targets: ["Registry"]),
         .library(name: "ImageBuilder", targets: ["ImageBuilder"]),
+        .library(name: "ImageService", targets: ["ImageService"]),
         .library(name: "Dockerfile", targets: ["Dockerfile"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
     ],
@@ -55,13 +56,20 @@ let package = Package(
         ]),
         .target(name: "BuildProgressViews", dependencies: ["ImageBuilder"]),
         .target(name: "DockerViews", dependencies: ["OCI", "Store", "Format"]),
+        // The image operations as a library (pull, push, copy, save, load, import, tag, remove, prune, build, run):
+        // what the CLI and a server call.
+        .target(name: "ImageService", dependencies: [
+            "OCI", "Archive", "Store", "Registry", "Transport", "Sandbox", "ImageBuilder", "Dockerfile",
+        ]),
         .executableTarget(name: "strata", dependencies: [
+            "ImageService",
             "OCI", "GoText", "Archive", "Store", "Format", "Dockerfile", "DockerViews", "Transport", "Registry",
             "Sandbox", "ImageBuilder", "BuildProgressViews",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "GoText"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+        .testTarget(name: "ImageServiceTests", dependencies: ["ImageService", "Store", "Transport", "Registry", "OCI"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Archive", "OCI", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "FormatTests", dependencies: ["Format"]),
         .testTarget(name: "DockerfileTests", dependencies: ["Dockerfile"]),

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
+import ImageService
+import Registry
 import Store
+import Synchronization
 
 /// The `strata` command tree. Each command is a thin adapter over a library module.
 struct Strata: AsyncParsableCommand {
@@ -55,23 +58,48 @@ struct CLIError: Error {
 
 /// Options docker accepts anywhere, pulled out before ArgumentParser sees the arguments.
 enum GlobalOptions {
-    nonisolated(unsafe) static var root: String?
+    /// What `extract` found, and the service built from it on first use.
+    private struct State: Sendable {
+        var root: String?
+        var insecureRegistries: [String] = []
+        var commandPath = ""
+        /// Kept until the process exits: closing SQLite's last connection checkpoints the WAL with fsyncs, work a
+        /// short-lived read-only command should not pay for (the next writer does it).
+        var service: ImageService?
+    }
+
+    private static let state = Mutex(State())
+
+    static var root: String? { state.withLock { $0.root } }
     /// `--insecure-registry HOST[:PORT]` (repeatable): plain HTTP or unverified TLS allowed, as dockerd's flag.
-    nonisolated(unsafe) static var insecureRegistries: [String] = []
+    static var insecureRegistries: [String] { state.withLock { $0.insecureRegistries } }
     /// The command as typed, e.g. `image inspect`, for docker-style usage messages.
-    nonisolated(unsafe) static var commandPath = ""
+    static var commandPath: String { state.withLock { $0.commandPath } }
+
+    /// Allows one more registry plain HTTP or unverified TLS for the rest of the process (`manifest --insecure`).
+    static func allowInsecure(_ registry: String) {
+        state.withLock { state in
+            state.insecureRegistries.append(registry)
+        }
+    }
 
     static func recordCommandPath(_ arguments: [String]) {
         let words = arguments.prefix { !$0.hasPrefix("-") }
         guard let first = words.first else { return }
-        if ["image", "system", "builder", "manifest"].contains(first), words.count > 1 {
-            commandPath = "\(first) \(words[words.index(after: words.startIndex)])"
-        } else {
-            commandPath = first
-        }
+        let path = ["image", "system", "builder", "manifest"].contains(first) && words.count > 1
+            ? "\(first) \(words[words.index(after: words.startIndex)])" : first
+        state.withLock { $0.commandPath = path }
     }
 
     static func extract(_ arguments: [String]) throws -> [String] {
+        var root: String?
+        var insecureRegistries: [String] = []
+        defer {
+            state.withLock { state in
+                if let root { state.root = root }
+                state.insecureRegistries += insecureRegistries
+            }
+        }
         var rest: [String] = []
         var index = 0
         while index < arguments.count {
@@ -125,16 +153,28 @@ enum GlobalOptions {
         "--no-trunc", "-a", "--all", "-q", "--quiet", "-f", "--force", "--digests", "-v", "--verbose",
     ]
 
-    /// Kept open until the process exits: closing SQLite's last connection checkpoints the WAL with
-    /// fsyncs, work that a short-lived read-only command should not pay for (the next writer does it).
-    nonisolated(unsafe) private static var openedStore: ImageStore?
+    /// The image operations for this command line: the root, registry settings, `--insecure-registry` and docker's
+    /// logins; `verbose` logs every HTTP exchange to stderr (credentials redacted).
+    static func service(verbose: Bool = false) throws -> ImageService {
+        let registryOptions = try RegistryAccess.options(verbose: verbose)
+        let settings = try RegistrySettings.load()
+        let environment = ServiceEnvironment(
+            root: StoreRoot.resolve(explicit: root), registryOptions: registryOptions,
+            credentials: LenientCredentials(DockerCredentialStore()),
+            maxConcurrentDownloads: settings.maxConcurrentDownloads, maxConcurrentUploads: settings.maxConcurrentUploads)
+        return state.withLock { state in
+            // One store per process, whatever the registry settings of each service.
+            let service = ImageService(environment: environment, sharing: state.service)
+            if state.service == nil { state.service = service }
+            return service
+        }
+    }
 
     static func openStore() throws -> ImageStore {
-        if let openedStore { return openedStore }
         do {
-            let store = try ImageStore(root: StoreRoot.resolve(explicit: root))
-            openedStore = store
-            return store
+            return try (state.withLock { $0.service } ?? service()).store()
+        } catch let error as CLIError {
+            throw error
         } catch {
             throw CLIError(message: "Error: cannot open the image store: \(error)")
         }
@@ -186,12 +226,12 @@ enum Main {
 /// Writes to stdout with plain write(2). A reader that went away (`| head`) ends the process the way
 /// it ends docker: by SIGPIPE, silently.
 enum Output {
-    static func write(_ text: String) {
+    static func write(_ text: String, to fd: Int32 = STDOUT_FILENO) {
         var text = text
         text.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {
-                let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     if errno == EPIPE {

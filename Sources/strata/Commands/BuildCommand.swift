@@ -2,6 +2,7 @@ import ArgumentParser
 import BuildProgressViews
 import Dockerfile
 import Foundation
+import ImageService
 import ImageBuilder
 import OCI
 import Registry
@@ -103,7 +104,6 @@ struct BuildCommand: AsyncParsableCommand {
         request.noCache = noCache
         request.pull = pull
         request.squash = squash
-        request.urlFetcher = HTTPFetcher(options: try RegistryAccess.options())
         switch network ?? "default" {
         case "default", "host": request.network = .host
         case "none": request.network = .none
@@ -138,15 +138,14 @@ struct BuildCommand: AsyncParsableCommand {
         let parsedOutputs: [BuildOutput]
         do {
             parsedOutputs = try BuildOutput.parse(outputs)
-            for output in parsedOutputs { try BuildOutputExporter(store: store).checkDestination(output) }
         } catch {
             throw CLIError(message: "\(error)")
         }
         let display = BuildProgress(mode: quiet ? .quiet : mode)
-        let executor = BuildExecutor(store: store, puller: Self.puller, events: display.sink)
         let result: BuildResult
         do {
-            result = try await executor.build(request)
+            let options = BuildOptions(request: request, outputs: parsedOutputs, push: push)
+            result = try await GlobalOptions.service().build(options, events: display.sink)
         } catch let failure as BuildFailure {
             await display.finish(failed: true)
             throw CLIError(message: failure.description)
@@ -156,35 +155,7 @@ struct BuildCommand: AsyncParsableCommand {
         }
         await display.finish(failed: false)
         if let iidfile { try Data(result.image.id.description.utf8).write(to: URL(fileURLWithPath: iidfile)) }
-        do {
-            for output in parsedOutputs { try await BuildOutputExporter(store: store).export(imageID: result.image.id, to: output) }
-            if push || parsedOutputs.contains(where: \.push) {
-                for tag in request.tags { try await Self.push(tag, store: store) }
-            }
-        } catch let error as CLIError {
-            throw error
-        } catch {
-            throw CLIError(message: RuntimeErrorText.describe(error))
-        }
         if quiet { Output.write(result.image.id.description + "\n") }
-    }
-
-    /// `--push`: each tag goes to its registry as `strata push` sends it, quietly.
-    static func push(_ tag: ImageReference, store: ImageStore) async throws {
-        try await RegistryAccess.with { client in
-            let source = try StoreSource(store: store, names: [tag.description])
-            let destination = RegistryDestination(client: client, reference: tag)
-            _ = try await ImageCopier(maxConcurrentLayers: 3).copy(from: source, to: destination, progress: { _ in })
-        }
-    }
-
-    /// FROM and COPY --from images not in the store: pulled as `strata pull` does, quietly.
-    static let puller: ImagePuller = { reference, platform in
-        try await RegistryAccess.with { client in
-            let source = RegistrySource(client: client, reference: reference, platform: PlatformMatcher(for: platform))
-            let destination = StoreDestination(store: try GlobalOptions.openStore(), action: "pull")
-            _ = try await ImageCopier(maxConcurrentLayers: 3).copy(from: source, to: destination, progress: { _ in })
-        }
     }
 }
 

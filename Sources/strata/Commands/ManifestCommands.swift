@@ -56,7 +56,7 @@ struct ManifestInspectCommand: AsyncParsableCommand {
         let reference = try manifestReference(names[0])
         let local = try drafts.entries(of: reference.description)
         if !local.isEmpty { return printList(local) }
-        if insecure { GlobalOptions.insecureRegistries.append(reference.domain) }
+        if insecure { GlobalOptions.allowInsecure(reference.domain) }
         do {
             try await RegistryAccess.with { client in
                 let repository = RegistryRepository(reference)
@@ -142,7 +142,7 @@ struct ManifestCreateCommand: AsyncParsableCommand {
         for image in images where image.domain != list.domain {
             throw CLIError(message: "cannot use source images from a different registry than the target image: \(image.domain) != \(list.domain)")
         }
-        if insecure { GlobalOptions.insecureRegistries.append(list.domain) }
+        if insecure { GlobalOptions.allowInsecure(list.domain) }
         do {
             try await RegistryAccess.with { client in
                 for image in images {
@@ -212,7 +212,7 @@ struct ManifestPushCommand: AsyncParsableCommand {
         let drafts = ManifestListDrafts()
         let entries = try drafts.entries(of: list.description)
         guard !entries.isEmpty else { throw CLIError(message: "No such manifest: \(list.description)") }
-        if insecure { GlobalOptions.insecureRegistries.append(list.domain) }
+        if insecure { GlobalOptions.allowInsecure(list.domain) }
         let target = RegistryRepository(list)
         do {
             try await RegistryAccess.with { client in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DockerViews
 import Foundation
+import ImageService
 import OCI
 import Registry
 import Store
@@ -39,34 +40,25 @@ struct PushCommand: AsyncParsableCommand {
         var reference = try ImageReference(name)
         if allTags && reference.tag != nil { throw CLIError(message: "tag can't be used with --all-tags/-a") }
         if reference.digest != nil { throw CLIError(message: "cannot push a digest reference") }
-        let store = try GlobalOptions.openStore()
         let progress = TransferProgress(kind: .push, quiet: quiet)
         if !allTags && reference.tag == nil {
             progress.line(PullProgressLines.usingDefaultTag())
             reference = reference.withDefaultTag()
         }
         progress.line(PullProgressLines.pushRefersTo(reference))
-        var targets: [(reference: ImageReference, image: StoredImage)] = []
-        if allTags {
-            for entry in try store.tags(inRepository: reference.name) {
-                if let image = try store.image(id: entry.imageID) { targets.append((entry.reference, image)) }
-            }
-            if targets.isEmpty { throw CLIError(message: "An image does not exist locally with the tag: \(reference.name)") }
-        } else {
-            guard let id = try store.imageID(named: reference), let image = try store.image(id: id) else {
-                throw CLIError(message: "An image does not exist locally with the tag: \(reference.name)")
-            }
-            targets = [(reference, image)]
-        }
-        let settings = try RegistrySettings.load()
-        let copier = ImageCopier(maxConcurrentLayers: maxConcurrentUploads ?? settings.maxConcurrentUploads)
+        let options = PushOptions(reference: reference, allTags: allTags, maxConcurrentUploads: maxConcurrentUploads)
         do {
-            try await RegistryAccess.with(verbose: verbose) { client in
-                for target in targets {
-                    try await push(target.image, as: target.reference, client: client, store: store, copier: copier,
-                                   progress: progress)
+            try await GlobalOptions.service(verbose: verbose).push(options) { event in
+                switch event {
+                case .preparing(let layer): progress.status(layer, .preparing)
+                case .mounted(let layer, let from): progress.markMounted(layer, from: from)
+                case .transfer(let copyEvent): progress.handler(copyEvent)
+                case .pushed(let pushed, let digest, let size):
+                    progress.line(PullProgressLines.pushed(tag: pushed.tag ?? ImageReference.defaultTag, digest: digest, size: size))
                 }
             }
+        } catch let error as ServiceError where error.kind == .notFound {
+            throw CLIError(message: error.description)
         } catch let error as CLIError {
             throw error
         } catch {
@@ -85,29 +77,5 @@ struct PushCommand: AsyncParsableCommand {
     private struct PushFailure: Error, CustomStringConvertible {
         var text: String
         var description: String { text }
-    }
-
-    private func push(_ image: StoredImage, as reference: ImageReference, client: RegistryClient, store: ImageStore,
-                      copier: ImageCopier, progress: TransferProgress) async throws {
-        // A name that stands for a multi-platform index pushes the index whole, every platform first.
-        let index = try store.target(named: reference)?.indexDigest
-        let source = try index.map { try StoreSource(store: store, index: $0, names: [reference]) }
-            ?? StoreSource(store: store, images: [(image, [reference])], measureUncompressedSize: false)
-        let layers = try store.layers(of: image.id)
-        for layer in layers.reversed() {
-            progress.status(TransportLayer(blob: Descriptor(mediaType: layer.mediaType, digest: layer.blobDigest, size: layer.blobSize),
-                                           diffID: layer.diffID), .preparing)
-        }
-        let destination = RegistryDestination(client: client, reference: reference)
-        destination.onLayer = { layer, outcome in
-            if case .mounted(let from) = outcome { progress.markMounted(layer, from: from) }
-        }
-        try await copier.copy(from: source, to: destination, progress: progress.handler)
-        // For an index, the platforms went by digest; the line and the RepoDigest are the index's.
-        for pushed in index == nil ? destination.pushed : destination.pushed.suffix(1) {
-            progress.line(PullProgressLines.pushed(tag: reference.tag ?? pushed.reference, digest: pushed.digest, size: pushed.size))
-            try? store.tag(image, as: reference.repository.withDigest(pushed.digest), index: index)
-        }
-        try? store.log(action: "push", actorID: reference.description, attributes: ["name": reference.description])
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImageService
 import OCI
 import Sandbox
 import Store
@@ -246,18 +247,19 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw Self.daemonError(RuntimeErrorText.describe(error))
         }
-        let shown = (try? ImageReference(name))?.withDefaultTag().familiarString ?? name
-        FileHandle.standardError.write(Data("Unable to find image '\(shown)' locally\n".utf8))
-        let savedStdout = dup(STDOUT_FILENO)
-        dup2(STDERR_FILENO, STDOUT_FILENO)
-        defer { dup2(savedStdout, STDOUT_FILENO); close(savedStdout) }
-        do {
-            let pull = try PullCommand.parse([name])
-            try await pull.run()
-        } catch let error as CLIError {
-            throw CLIError(message: "strata: \(error.message).\nSee 'strata run --help'.", code: 125)
+        let reference: ImageReference
+        do { reference = try ImageReference(name).withDefaultTag() } catch {
+            throw Self.daemonError(RuntimeErrorText.describe(error))
         }
-        do { return try store.resolve(name) } catch { throw Self.daemonError(RuntimeErrorText.describe(error)) }
+        FileHandle.standardError.write(Data("Unable to find image '\(reference.familiarString)' locally\n".utf8))
+        // docker's pull progress, on stderr: stdout is the container's.
+        let progress = TransferProgress(kind: .pull, quiet: false, output: STDERR_FILENO)
+        do {
+            try await GlobalOptions.service().pull(PullOptions(reference: reference)) { event in progress.render(event) }
+            return try store.resolve(reference.description)
+        } catch {
+            throw Self.daemonError(RuntimeErrorText.describe(error))
+        }
     }
 
     /// docker adds the "See" line to errors from creating the container, not from starting it.

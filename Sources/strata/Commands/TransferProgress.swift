@@ -1,5 +1,6 @@
 import DockerViews
 import Foundation
+import ImageService
 import OCI
 import Transport
 
@@ -15,11 +16,15 @@ final class TransferProgress: @unchecked Sendable {
     /// Layers reported as mounted by the destination (push), so "Pushed" is not printed over "Mounted from".
     private var mounted: [Digest: String] = [:]
 
-    init(kind: Kind, quiet: Bool) {
+    /// Where the progress goes: stdout for pull and push, stderr for the pull `run` does first.
+    private let output: Int32
+
+    init(kind: Kind, quiet: Bool, output: Int32 = STDOUT_FILENO) {
         self.kind = kind
         self.quiet = quiet
-        let terminal = isatty(STDOUT_FILENO) == 1
-        view = PullProgressView(isTerminal: terminal, terminalWidth: terminal ? Self.terminalColumns() : 200)
+        self.output = output
+        let terminal = isatty(output) == 1
+        view = PullProgressView(isTerminal: terminal, terminalWidth: terminal ? Self.terminalColumns(output) : 200)
     }
 
     func line(_ text: String) {
@@ -40,6 +45,21 @@ final class TransferProgress: @unchecked Sendable {
 
     func markMounted(_ layer: TransportLayer, from repository: String) {
         lock.withLock { mounted[layer.blob.digest] = repository }
+    }
+
+    /// A pull's events as docker prints them: the header once the manifest is resolved, layer progress, then the
+    /// digest and status lines.
+    func render(_ event: PullEvent) {
+        switch event {
+        case .resolved(let reference):
+            let header = PullProgressLines.pullingFrom(reference)
+            line(id: header.id, header.text)
+        case .transfer(let copyEvent):
+            handle(copyEvent)
+        case .pulled(let reference, let digest, let downloaded):
+            line(PullProgressLines.digest(digest))
+            line(PullProgressLines.status(reference, downloaded: downloaded))
+        }
     }
 
     /// The copier's callback.
@@ -77,13 +97,13 @@ final class TransferProgress: @unchecked Sendable {
     private func emit(_ render: (inout PullProgressView) -> String) {
         lock.withLock {
             let text = render(&view)
-            if !text.isEmpty { Output.write(text) }
+            if !text.isEmpty { Output.write(text, to: output) }
         }
     }
 
-    private static func terminalColumns() -> Int {
+    private static func terminalColumns(_ fd: Int32) -> Int {
         var size = winsize()
-        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 200 }
+        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 200 }
         return Int(size.ws_col)
     }
 }

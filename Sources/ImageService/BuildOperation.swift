@@ -1,0 +1,42 @@
+import Foundation
+import ImageBuilder
+import OCI
+import Registry
+import Store
+
+/// `build`: the request (context, Dockerfile, arguments) plus what to do with the result.
+public struct BuildOptions: Sendable {
+    public var request: BuildRequest
+    /// `--output` destinations, checked before the build starts.
+    public var outputs: [BuildOutput]
+    /// Push every tag of the request once built (`--push`, or an output with `push=true`).
+    public var push: Bool
+
+    public init(request: BuildRequest, outputs: [BuildOutput] = [], push: Bool = false) {
+        self.request = request
+        self.outputs = outputs
+        self.push = push
+    }
+}
+
+extension ImageService {
+    /// Builds a Dockerfile as BuildKit does; FROM images not in the store are pulled through this service (quietly),
+    /// outputs are written and tags pushed afterwards. Progress is the builder's events.
+    public func build(_ options: BuildOptions, events: @escaping BuildEventSink) async throws -> BuildResult {
+        let store = try store()
+        let exporter = BuildOutputExporter(store: store)
+        for output in options.outputs { try exporter.checkDestination(output) }
+        var request = options.request
+        // ADD <url> takes the registry's proxies and TLS settings.
+        request.urlFetcher = HTTPFetcher(options: environment.registryOptions)
+        let executor = BuildExecutor(store: store, puller: { [self] reference, platform in
+            _ = try await pull(PullOptions(reference: reference, platform: PlatformMatcher(for: platform)))
+        }, events: events)
+        let result = try await executor.build(request)
+        for output in options.outputs { try await exporter.export(imageID: result.image.id, to: output) }
+        if options.push || options.outputs.contains(where: \.push) {
+            for tag in request.tags { _ = try await push(PushOptions(reference: tag)) }
+        }
+        return result
+    }
+}
