@@ -13,17 +13,21 @@ public final class RegistryDestination: ConcurrentImageDestination, @unchecked S
     public let repository: RegistryRepository
     /// Another repository of the same registry the blobs may be mounted from.
     public let mountFrom: RegistryRepository?
+    /// Per-blob repositories to mount from (a manifest list gathers platforms from several repositories).
+    public let mountSources: [Digest: RegistryRepository]
     /// Called when a layer lands, with how it got there (docker prints "Mounted from …", "Layer already exists").
     public var onLayer: (@Sendable (TransportLayer, LayerOutcome) -> Void)?
     /// (tag or digest, manifest digest, manifest size) for each manifest put.
     public private(set) var pushed: [(reference: String, digest: Digest, size: Int)] = []
     private let lock = NSLock()
 
-    public init(client: RegistryClient, reference: ImageReference, mountFrom: RegistryRepository? = nil) {
+    public init(client: RegistryClient, reference: ImageReference, mountFrom: RegistryRepository? = nil,
+                mountSources: [Digest: RegistryRepository] = [:]) {
         self.client = client
         self.reference = reference
         self.repository = RegistryRepository(reference)
         self.mountFrom = mountFrom
+        self.mountSources = mountSources
     }
 
     public var layerDelivery: LayerDelivery { .asStored }
@@ -37,6 +41,7 @@ public final class RegistryDestination: ConcurrentImageDestination, @unchecked S
     public func putLayer(_ layer: TransportLayer, from reader: VerifyingBlobReader) async throws {
         let once = OneShotUploadBody(reader)
         let outcome: BlobUploadOutcome
+        let mountFrom = mountSources[layer.blob.digest] ?? self.mountFrom
         do {
             outcome = try await client.uploadBlob(repository, digest: layer.blob.digest, size: layer.blob.size,
                                                   mountFrom: mountFrom, body: { try once.take() })

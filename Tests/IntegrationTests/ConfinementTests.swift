@@ -13,13 +13,15 @@ struct ConfinementTests {
     /// A busybox image with the probe at /probe (setuid root), built by docker and loaded into one strata store.
     actor Fixture {
         static let shared = Fixture()
+        private static let store = RunCommandTests.Fixture()
         private var ready: (StrataRunner, URL)?
 
         func prepare() async throws -> (strata: StrataRunner, probe: URL) {
             if let ready { return ready }
             guard geteuid() == 0 else { throw FixtureError("confinement tests need root") }
             let docker = try DockerPeer.require()
-            let strata = try await RunCommandTests.Fixture.shared.strata()
+            // A store of its own: RunCommandTests count the containers of theirs while this suite runs in parallel.
+            let strata = try await Self.store.strata()
             let work = try Files.tempDirectory("confinement")
             let probe = try await ConfinementTests.compileProbe(into: work)
             try FileManager.default.copyItem(at: probe, to: work.appendingPathComponent("context/probe", isDirectory: false))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImageService
 import OCI
 import Registry
 import Transport
@@ -55,27 +56,13 @@ struct CopyCommand: AsyncParsableCommand {
         if all && recompress != nil {
             throw CLIError(message: "--all cannot be combined with --dest-compress-format: the index would name the old manifests")
         }
-        let settings = try RegistrySettings.load()
-        var copier = ImageCopier(maxConcurrentLayers: maxConcurrentLayers ?? settings.maxConcurrentDownloads)
-        copier.copiesReferrers = referrers
         do {
-            try await RegistryAccess.with(verbose: verbose) { client in
-                let endpoints = CopyEndpoints(client: client, platform: matcher, openStore: { try GlobalOptions.openStore() })
-                endpoints.allPlatforms = all
-                defer { endpoints.close() }
-                var from = try await endpoints.source(source)
-                if let recompress { from = try RecompressingSource(from, format: recompress) }
-                let to = try endpoints.destination(destination)
+            let options = CopyOptions(source: source, destination: destination, platform: matcher, allPlatforms: all,
+                                      recompress: recompress, referrers: referrers, maxConcurrentLayers: maxConcurrentLayers)
+            let report = try await GlobalOptions.service(verbose: verbose).copy(options, opened: {
                 if !quiet { FileHandle.standardError.write(Data("Copying \(source) to \(destination)\n".utf8)) }
-                let renamed = CopyEndpoints.names(for: destination).map { RenamedSource(from, names: $0) }
-                let report = if let renamed {
-                    try await copier.copy(from: renamed, to: to)
-                } else {
-                    try await copier.copy(from: from, to: to)
-                }
-                try endpoints.finish()
-                if !quiet { FileHandle.standardError.write(Data(Self.summary(report).utf8)) }
-            }
+            })
+            if !quiet { FileHandle.standardError.write(Data(Self.summary(report).utf8)) }
         } catch let error as CLIError {
             throw error
         } catch {

@@ -2,6 +2,7 @@ import Archive
 import ArgumentParser
 import Dockerfile
 import Foundation
+import ImageService
 import OCI
 import Store
 
@@ -56,10 +57,10 @@ struct ImportCommand: AsyncParsableCommand {
             }
             input = isDirectory.boolValue ? .directory(source) : .file(source)
         }
-        let store = try GlobalOptions.openStore()
+        let service = try GlobalOptions.service()
         do {
-            let image = try ImageImporter(store: store).importImage(
-                from: input, config: config, message: message, reference: reference, platform: targetPlatform)
+            let image = try service.importImage(from: input, config: config, message: message, reference: reference,
+                                                platform: targetPlatform)
             Output.write("\(image.id)\n")
         } catch let error as ArchiveError {
             throw CLIError(message: "Error response from daemon: Error processing tar file(exit status 1): \(error)")

@@ -1,6 +1,7 @@
 import Archive
 import ArgumentParser
 import Foundation
+import ImageService
 import OCI
 import Store
 import Transport
@@ -43,10 +44,10 @@ struct LoadCommand: AsyncParsableCommand {
             source = .stream(fileDescriptor: STDIN_FILENO)
         }
         defer { if opened >= 0 { close(opened) } }
-        let store = try GlobalOptions.openStore()
+        let service = try GlobalOptions.service()
         do {
             // -q only hides progress, which strata does not draw; the result lines are printed either way, as docker does.
-            try await ArchiveLoader(store: store).load(source) { committed in
+            try await service.load(source) { committed in
                 var text = ""
                 for (name, previous) in committed.renamed {
                     text += "The image \(name.familiarString) already exists, renaming the old one with ID \(previous) to empty string\n"

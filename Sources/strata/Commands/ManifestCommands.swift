@@ -1,6 +1,7 @@
 import ArgumentParser
 import DockerViews
 import Foundation
+import ImageService
 import OCI
 import Registry
 
@@ -213,28 +214,9 @@ struct ManifestPushCommand: AsyncParsableCommand {
         let entries = try drafts.entries(of: list.description)
         guard !entries.isEmpty else { throw CLIError(message: "No such manifest: \(list.description)") }
         if insecure { GlobalOptions.allowInsecure(list.domain) }
-        let target = RegistryRepository(list)
         do {
-            try await RegistryAccess.with { client in
-                for entry in entries {
-                    let source = try manifestReference(entry.reference)
-                    let from = RegistryRepository(source)
-                    guard from.path != target.path else { continue }
-                    // The list may only name manifests its own repository has: mount their blobs and put them by digest.
-                    let manifest = try JSONDecoder().decode(ImageManifest.self, from: entry.manifest)
-                    for blob in [manifest.config] + manifest.layers {
-                        _ = try await client.uploadBlob(target, digest: blob.digest, size: blob.size, mountFrom: from, body: {
-                            RegistryBlobUploadBody(try await client.openBlob(from, digest: blob.digest, size: blob.size))
-                        })
-                    }
-                    _ = try await client.putManifest(target, reference: entry.descriptor.digest.description, data: entry.manifest,
-                                                     mediaType: entry.descriptor.mediaType)
-                }
-                let document = ManifestListDocument.encode(entries.map(\.descriptor))
-                let digest = try await client.putManifest(target, reference: list.tag ?? "latest", data: document,
-                                                          mediaType: MediaType.dockerManifestList)
-                Output.write(digest.description + "\n")
-            }
+            let digest = try await GlobalOptions.service().pushManifestList(list, entries: entries)
+            Output.write(digest.description + "\n")
         } catch let error as CLIError {
             throw error
         } catch {
@@ -261,11 +243,4 @@ struct ManifestRemoveCommand: AsyncParsableCommand {
             }
         }
     }
-}
-
-/// A registry blob stream as an upload body (cross-repository copy when a mount is refused).
-final class RegistryBlobUploadBody: UploadBody {
-    let stream: RegistryBlobStream
-    init(_ stream: RegistryBlobStream) { self.stream = stream }
-    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int { try await stream.read(into: buffer) }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DockerViews
 import Foundation
+import ImageService
 import Format
 import Store
 
@@ -37,9 +38,8 @@ struct ImagePruneCommand: AsyncParsableCommand {
                 return
             }
         }
-        let store = try GlobalOptions.openStore()
         let cutoff = until
-        let result = try store.prune(all: all) { image in
+        let result = try GlobalOptions.service().prune(all: all) { image in
             image.createdUnix < cutoff && filters.matchesLabels(image.labels)
         }
         var text = ""

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ImageService
 import OCI
 import Store
 
@@ -14,11 +15,11 @@ struct RmiCommand: AsyncParsableCommand {
 
     func run() async throws {
         try UsageErrors.check(images.count, .atLeast(1))
-        let store = try GlobalOptions.openStore()
+        let service = try GlobalOptions.service()
         var failures: [String] = []
         for name in images {
             do {
-                for record in try store.remove(name, force: force) { Output.write("\(record)\n") }
+                for record in try service.remove(name, force: force) { Output.write("\(record)\n") }
             } catch StoreError.noSuchImage {
                 failures.append("Error: No such image: \(name)")
             } catch let error as StoreError {

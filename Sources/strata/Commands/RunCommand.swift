@@ -52,17 +52,6 @@ struct RunCommand: AsyncParsableCommand {
     var securityOptions: [String] = []
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var arguments: [String] = []
 
-    /// What dockerd's init layer puts in every container: `/.dockerenv` and `/etc/mtab -> /proc/mounts`
-    /// (created inside the rootfs without following anything out of it).
-    static func addInitLayerFiles(_ root: String) {
-        let marker = open(root + "/.dockerenv", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o755)
-        if marker >= 0 { close(marker) }
-        var info = stat()
-        if lstat(root + "/etc", &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, lstat(root + "/etc/mtab", &info) != 0 {
-            _ = symlink("/proc/mounts", root + "/etc/mtab")
-        }
-    }
-
     func run() async throws {
         // Options end at the image name, so `--help` arrives here when it comes first.
         if let first = arguments.first, first == "--help" || first == "-h" {
@@ -79,82 +68,46 @@ struct RunCommand: AsyncParsableCommand {
                 Run a command in a new container
                 """, code: 1)
         }
-        let command = Array(arguments.dropFirst())
         let options = try validatedOptions()
-        let store = try GlobalOptions.openStore()
-        let image = try await findOrPull(imageName, store: store)
-        let config: ContainerConfig
-        do {
-            config = try JSONDecoder().decode(ImageConfig.self, from: try store.blobs.read(image.id)).config ?? ContainerConfig()
-        } catch {
-            throw Self.daemonError(RuntimeErrorText.describe(error))
+        var run = RunOptions(image: imageName)
+        run.command = Array(arguments.dropFirst())
+        run.entrypoint = entrypoint
+        run.environment = options.environment
+        run.mounts = options.mounts
+        run.network = switch options.network {
+        case .defaultNetwork: .defaultNetwork
+        case .hostNetwork: .host
+        case .none: .none
         }
-        var argv = (entrypoint.map { $0.isEmpty ? [] : [$0] } ?? config.entrypoint ?? [])
-        argv += command.isEmpty ? (entrypoint != nil ? [] : config.cmd ?? []) : command
-        guard !argv.isEmpty else { throw Self.daemonError("No command specified") }
-
-        let containerID = ContainerFiles.newContainerID()
-        let snapshots = LayerSnapshots(store: store)
-        let rootfs: PreparedRootfs
-        // Owned through a lock while it runs: a strata killed with -9 leaves a mount and a tree that the next
-        // `run` unmounts, and removes (--rm) or keeps as a stopped container's files.
-        let session: ScratchSession
-        do {
-            session = try ScratchSession.begin(root: store.root.containersDirectory, name: containerID,
-                                               whenAbandoned: remove ? .remove : .keepFiles)
-            let lower = try snapshots.snapshot(of: image)
-            rootfs = try RootfsSnapshot.prepare(lowerDirs: [lower], scratch: session.path)
-            Self.addInitLayerFiles(rootfs.mountPoint)
-        } catch {
-            throw Self.daemonError(RuntimeErrorText.describe(error))
-        }
-        let containerDirectory = session.path
+        run.security = options.security
+        run.user = user
+        run.workingDirectory = workdir
+        run.hostname = hostname
+        run.name = name
+        run.remove = remove
+        run.interactive = interactive
+        run.tty = tty
+        // docker's pull progress goes to stderr: stdout is the container's.
+        let progress = TransferProgress(kind: .pull, quiet: false, output: STDERR_FILENO)
         let status: Int32
         do {
-            // The session removes the directory when it ends (kept alive to here), unless the container is kept.
-            defer {
-                withExtendedLifetime(session) {
-                    rootfs.unmount()
-                    if !remove { session.keepFiles() }
+            status = try await GlobalOptions.service().run(run) { event in
+                switch event {
+                case .pulling(let reference):
+                    FileHandle.standardError.write(Data("Unable to find image '\(reference.familiarString)' locally\n".utf8))
+                case .pull(let pullEvent):
+                    progress.render(pullEvent)
                 }
             }
-            let containerUser: ContainerUser
-            do { containerUser = try UserResolver.resolve(user ?? config.user, rootfs: rootfs.mountPoint) } catch {
-                throw Self.daemonError("\(error)", see: false)
+        } catch let failure as RunFailure {
+            switch failure {
+            case .image(let error), .prepare(let error): throw Self.daemonError(RuntimeErrorText.describe(error))
+            case .noCommand: throw Self.daemonError("No command specified")
+            case .user(let error): throw Self.daemonError("\(error)", see: false)
+            case .start(let error): throw Self.startError(error)
             }
-            let host = hostname ?? (options.network == .hostNetwork ? ProcessInfo.processInfo.hostName : String(containerID.prefix(12)))
-            let environment = ContainerFiles.environment(imageEnv: config.env ?? [], userEnv: options.environment,
-                                                         hostname: host, tty: tty, home: containerUser.home)
-            let workingDirectory = workdir ?? (config.workingDir.isEmpty ? "/" : config.workingDir)
-            let taken = Set(options.mounts.map { "/" + $0.destination.split(separator: "/").joined(separator: "/") })
-            let volumes: [SandboxMount]
-            do {
-                volumes = try AnonymousVolumes.prepare(config.volumes ?? [], rootfs: rootfs.mountPoint,
-                                                       in: containerDirectory, skipping: taken)
-            } catch {
-                throw Self.daemonError(RuntimeErrorText.describe(error))
-            }
-            let hosts = options.network == .hostNetwork
-                ? (try? String(contentsOfFile: "/etc/hosts", encoding: .utf8)) ?? ContainerFiles.defaultHosts()
-                : ContainerFiles.defaultHosts()
-            let spec = SandboxSpec(
-                arguments: argv, environment: environment, rootfs: rootfs.mountPoint,
-                workingDirectory: workingDirectory.hasPrefix("/") ? workingDirectory : "/" + workingDirectory,
-                user: containerUser, hostname: host, network: options.network == .none ? .none : .host,
-                hostsFile: hosts, resolvConf: ContainerFiles.resolvConf(), mounts: volumes + options.mounts,
-                security: options.security, seccompCacheDirectory: store.root.seccompCacheDirectory,
-                stdin: interactive ? STDIN_FILENO : -1, tty: tty, forwardSignals: true)
-            do { status = try await SandboxProcess.run(spec) } catch let error as SandboxError {
-                throw Self.startError(error)
-            }
-        }
-        if !remove {
-            // What docker keeps of a stopped container that matters here: its config, for inspection by hand.
-            let record: [String: Any] = ["Id": containerID, "Name": name ?? "", "Image": image.id.description,
-                                         "Path": argv[0], "Args": Array(argv.dropFirst()), "ExitCode": status]
-            if let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) {
-                try? data.write(to: URL(fileURLWithPath: containerDirectory + "/config.json"))
-            }
+        } catch {
+            throw Self.daemonError(RuntimeErrorText.describe(error))
         }
         throw ExitCode(status)
     }
@@ -235,31 +188,6 @@ struct RunCommand: AsyncParsableCommand {
             try? FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
         }
         return SandboxMount(kind: .bind(source: source), destination: destination, readOnly: readOnly)
-    }
-
-    /// The image, pulled first when it is not in the store (docker prints its note on stderr and the
-    /// pull progress there too).
-    private func findOrPull(_ name: String, store: ImageStore) async throws -> StoredImage {
-        do {
-            return try store.resolve(name)
-        } catch StoreError.noSuchImage {
-            // fall through to the pull
-        } catch {
-            throw Self.daemonError(RuntimeErrorText.describe(error))
-        }
-        let reference: ImageReference
-        do { reference = try ImageReference(name).withDefaultTag() } catch {
-            throw Self.daemonError(RuntimeErrorText.describe(error))
-        }
-        FileHandle.standardError.write(Data("Unable to find image '\(reference.familiarString)' locally\n".utf8))
-        // docker's pull progress, on stderr: stdout is the container's.
-        let progress = TransferProgress(kind: .pull, quiet: false, output: STDERR_FILENO)
-        do {
-            try await GlobalOptions.service().pull(PullOptions(reference: reference)) { event in progress.render(event) }
-            return try store.resolve(reference.description)
-        } catch {
-            throw Self.daemonError(RuntimeErrorText.describe(error))
-        }
     }
 
     /// docker adds the "See" line to errors from creating the container, not from starting it.

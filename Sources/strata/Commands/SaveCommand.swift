@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImageService
 import OCI
 import Store
 import Transport
@@ -32,40 +33,28 @@ struct SaveCommand: AsyncParsableCommand {
         if output == nil && isatty(STDOUT_FILENO) == 1 {
             throw CLIError(message: "cowardly refusing to save to a terminal. Use the -o flag or redirect")
         }
-        let store = try GlobalOptions.openStore()
-        let source: StoreSource
+        let chosen = ImageService.SaveFormat(rawValue: format) ?? .dockerArchive
+        let service = try GlobalOptions.service()
         do {
-            // An OCI layout can hold a multi-platform index: a single name standing for one is saved whole.
-            if format != "docker-archive", images.count == 1, let reference = try? ImageReference(images[0]),
-               let index = try store.target(named: reference)?.indexDigest {
-                source = try StoreSource(store: store, index: index, names: [reference.withDefaultTag()])
+            if chosen == .ociDirectory {
+                try await service.save(images, format: chosen, to: nil, directory: output)
             } else {
-                source = try StoreSource(store: store, names: images)
-            }
-        } catch StoreError.noSuchImage(let name) {
-            throw CLIError(message: "Error response from daemon: No such image: \(name)")
-        } catch {
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
-        }
-        do {
-            if format == "oci-dir", let output {
-                try await ImageCopier().copy(from: source, to: try OCILayoutDestination(directory: output))
-            } else {
-                try await writeArchive(source: source)
+                try await writeArchive { sink in try await service.save(images, format: chosen, to: sink, directory: nil) }
             }
         } catch let error as CLIError {
             throw error
+        } catch let error as UnresolvedNames {
+            if case StoreError.noSuchImage(let name) = error.cause {
+                throw CLIError(message: "Error response from daemon: No such image: \(name)")
+            }
+            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error.cause))")
         } catch {
             throw CLIError(message: "Error: \(RuntimeErrorText.describe(error))")
-        }
-        for entry in source.selection {
-            try? store.log(action: "save", actorID: entry.image.id.description,
-                           attributes: entry.image.labels.merging(["name": entry.image.id.description]) { _, new in new })
         }
     }
 
     /// A tar to stdout, or to a temp file beside `-o FILE` renamed into place at the end (as the docker CLI does).
-    private func writeArchive(source: StoreSource) async throws {
+    private func writeArchive(_ write: (TarSink) async throws -> Void) async throws {
         var fd = STDOUT_FILENO
         var temporary: String?
         if let output {
@@ -78,10 +67,7 @@ struct SaveCommand: AsyncParsableCommand {
             temporary = path
         }
         do {
-            let sink = TarSink(fileDescriptor: fd)
-            let destination: any ImageDestination = format == "oci"
-                ? OCILayoutDestination(sink: sink) : DockerArchiveDestination(sink: sink)
-            try await ImageCopier().copy(from: source, to: destination)
+            try await write(TarSink(fileDescriptor: fd))
             if let temporary, let output {
                 guard fsync(fd) == 0, close(fd) == 0 else { throw CLIError(message: "failed to save image: \(String(cString: strerror(errno)))") }
                 fd = -1

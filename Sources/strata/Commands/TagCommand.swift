@@ -1,4 +1,5 @@
 import ArgumentParser
+import ImageService
 import GoText
 import OCI
 import Store
@@ -25,11 +26,13 @@ struct TagCommand: AsyncParsableCommand {
         if targetReference.digest != nil {
             throw CLIError(message: "refusing to create a tag with a digest reference")
         }
-        let store = try GlobalOptions.openStore()
-        let image = try store.resolveForDaemon(source)
-        // A name that stands for a multi-platform index passes the index on.
-        let index = (try? ImageReference(source)).flatMap { try? store.target(named: $0)?.indexDigest }
-        try store.tag(image, as: targetReference, index: index)
+        do { try GlobalOptions.service().tag(source, as: targetReference) } catch StoreError.noSuchImage {
+            throw CLIError(message: "Error response from daemon: No such image: \(ImageStore.daemonSpelling(source))")
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
+        }
     }
 }
 
