@@ -69,7 +69,7 @@ let package = Package(
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "GoText"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
-        .testTarget(name: "ImageServiceTests", dependencies: ["ImageService", "Store", "Transport", "Registry", "OCI"]),
+        .testTarget(name: "ImageServiceTests", dependencies: ["ImageService", "Store", "Transport", "Registry", "Archive", "OCI"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Archive", "OCI", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "FormatTests", dependencies: ["Format"]),
         .testTarget(name: "DockerfileTests", dependencies: ["Dockerfile"]),
