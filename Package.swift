@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "DockerfileTests", dependencies: ["Dockerfile"]),
         .testTarget(name: "DockerViewsTests", dependencies: ["DockerViews", "Format", "OCI", "Store"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "OCI"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "OCI"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "OCI", "Registry"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Registry", "Store", "Archive", "OCI"]),
         .testTarget(name: "BuildProgressViewsTests", dependencies: ["BuildProgressViews", "ImageBuilder"]),

@@ -25,64 +25,24 @@ public final class CopyEndpoints {
 
     /// Where `name` reads from.
     public func source(_ name: TransportName) async throws -> any ImageSource {
-        switch name {
-        case .registry(let reference):
-            if allPlatforms { return RegistryIndexSource(client: client, reference: reference) }
-            return RegistrySource(client: client, reference: reference, platform: platform)
-        case .ociLayout(let path, let reference):
-            return OCILayoutSource(root: path, reference: reference, platform: platform, allPlatforms: allPlatforms)
-        case .ociArchive(let path, let reference):
-            if allPlatforms { throw TransportError.unsupported("--all is not supported for oci-archive: sources; copy to oci:DIR first") }
-            return try staged(try stage(path, refName: reference), describing: path, wanted: reference)
-        case .dockerArchive(let path, let wanted):
-            var images = try stage(path)
-            switch wanted {
-            case .reference(let reference)?: images = images.filter { $0.names.contains(reference) }
-            case .index(let index)?: images = images.indices.contains(index) ? [images[index]] : []
-            case nil: break
-            }
-            return try staged(images, describing: path, wanted: wanted.map { "\($0)" })
-        case .store(let text):
-            let store = try openStore()
-            // `--all` copies a name that stands for a multi-platform index whole.
-            if allPlatforms, let reference = try? ImageReference(text), let index = try store.target(named: reference)?.indexDigest {
-                return try StoreSource(store: store, index: index, names: [])
-            }
-            return try StoreSource(store: store, names: [text])
-        }
+        try await name.endpoint.source(in: self)
     }
 
-    /// Where `name` writes to; `names` are the names the copied image should carry there.
+    /// Where `name` writes to.
     public func destination(_ name: TransportName) throws -> any ImageDestination {
-        switch name {
-        case .registry(let reference):
-            return RegistryDestination(client: client, reference: reference)
-        case .ociLayout(let path, let reference):
-            let destination = try OCILayoutDestination(directory: path)
-            destination.refName = reference
-            return destination
-        case .ociArchive(let path, let reference):
-            let destination = OCILayoutDestination(sink: TarSink(fileDescriptor: try temporaryOutput(for: path)))
-            destination.refName = reference
-            return destination
-        case .dockerArchive(let path, _):
-            return DockerArchiveDestination(sink: TarSink(fileDescriptor: try temporaryOutput(for: path)))
-        case .store:
-            keepsStagedBlobs = true
-            return StoreDestination(store: try openStore(), action: "pull", logTagEvents: true)
-        }
+        try name.endpoint.destination(in: self)
     }
 
     /// The names an image copied to `name` should carry (nil: keep the source's).
     public static func names(for name: TransportName) -> [ImageReference]? {
-        switch name {
-        case .registry(let reference): return [reference]
-        case .dockerArchive(_, .reference(let reference)?): return [reference]
-        case .dockerArchive: return nil
-        case .ociLayout, .ociArchive: return []
-        case .store(let text): return (try? ImageReference(text)).map { [$0.digest == nil ? $0.withDefaultTag() : $0] } ?? []
-        }
+        name.endpoint.destinationNames
     }
+
+    /// The local store, opened when an end first needs it.
+    public func store() throws -> ImageStore { try openStore() }
+
+    /// The store is a destination: what archive sources staged into it stays.
+    public func keepStagedBlobs() { keepsStagedBlobs = true }
 
     /// Makes written archives durable under their final names.
     public func finish() throws {
@@ -97,7 +57,9 @@ public final class CopyEndpoints {
         cleanups = []
     }
 
-    private func stage(_ path: String, refName: String? = nil) throws -> [TransportImage] {
+    /// Reads an archive into the store (as `load` does), removed again after the copy unless the store is the
+    /// destination; returns its images.
+    public func stage(_ path: String, refName: String? = nil) throws -> [TransportImage] {
         let store = try openStore()
         let lease = try store.ingestLease.acquireShared()
         cleanups.append { lease.release() }
@@ -110,7 +72,8 @@ public final class CopyEndpoints {
         return try ArchiveResolver(stager: stager, refName: refName).images()
     }
 
-    private func staged(_ images: [TransportImage], describing path: String, wanted: String?) throws -> any ImageSource {
+    /// The one image of a staged archive as a source.
+    public func staged(_ images: [TransportImage], describing path: String, wanted: String?) throws -> any ImageSource {
         guard !images.isEmpty else {
             throw TransportError.unsupported("no image \(wanted.map { "\"\($0)\" " } ?? "")in \(path)")
         }
@@ -121,7 +84,7 @@ public final class CopyEndpoints {
     }
 
     /// A temporary file beside `path`, renamed over it by `finish()` and removed by `close()` otherwise.
-    private func temporaryOutput(for path: String) throws -> Int32 {
+    public func temporaryOutput(for path: String) throws -> Int32 {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = (directory.isEmpty ? "." : directory) + "/.strata_temp_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)

@@ -1,24 +1,23 @@
 import GoText
 import OCI
 
-/// Where `strata copy SRC DST` reads or writes an image, parsed from skopeo-style `transport:reference` text.
+/// Where `strata copy SRC DST` reads or writes an image, parsed from skopeo-style `transport:reference` text by
+/// the transport registered for the prefix (``TransportRegistry``).
 ///
-/// Accepted forms (skopeo's syntax, errors worded as skopeo 1.9 words them):
+/// The standard transports (skopeo's syntax, errors worded as skopeo 1.9 words them):
 /// - `docker://NAME[:TAG|@DIGEST]` — a registry; a name without tag or digest gets `:latest`;
 /// - `oci:DIR[:REF]`, `oci-archive:FILE[:REF]` — an OCI layout directory or tar; REF is the
 ///   `org.opencontainers.image.ref.name` to pick or write;
 /// - `docker-archive:FILE[:NAME:TAG|:@INDEX]` — a `docker save` tar; a docker reference (tag required) or the
 ///   index of an image in its manifest;
 /// - `strata:NAME` or a bare `NAME` — the local store (name, ID or digest, resolved as docker resolves them).
-///   A bare name whose text before the first `:` is one of the transport names above is read as that transport,
-///   so a local image called `oci:1` has to be written `strata:oci:1`.
-public enum TransportName: Hashable, Sendable, CustomStringConvertible {
-    case registry(ImageReference)
-    case ociLayout(path: String, reference: String?)
-    case ociArchive(path: String, reference: String?)
-    case dockerArchive(path: String, image: DockerArchiveImage?)
-    /// The name as given; it parses as an `AnyImageReference` (short ID prefixes parse as names).
-    case store(String)
+///   A bare name whose text before the first `:` is a registered prefix is read as that transport, so a local
+///   image called `oci:1` has to be written `strata:oci:1`.
+public struct TransportName: Hashable, Sendable, CustomStringConvertible {
+    /// The parsed reference, which knows how to open itself.
+    public let endpoint: any TransportEndpoint
+
+    public init(endpoint: any TransportEndpoint) { self.endpoint = endpoint }
 
     /// Which image of a docker-archive: a tagged name, or a position in its `manifest.json` (`:@0`).
     public enum DockerArchiveImage: Hashable, Sendable {
@@ -26,52 +25,92 @@ public enum TransportName: Hashable, Sendable, CustomStringConvertible {
         case index(Int)
     }
 
-    /// The transport prefixes Strata handles.
-    public static let transportNames = ["docker", "oci", "oci-archive", "docker-archive", "strata"]
+    public init(_ text: String, transports: TransportRegistry = .standard) throws(TransportNameError) {
+        self = try transports.parse(text)
+    }
 
-    public init(_ text: String) throws(TransportNameError) {
+    public var description: String { endpoint.description }
+
+    public static func == (a: TransportName, b: TransportName) -> Bool { a.endpoint.isEqual(to: b.endpoint) }
+    public func hash(into hasher: inout Hasher) { endpoint.hash(into: &hasher) }
+
+    // The standard transports, by the names their references had when this was an enum.
+    public static func registry(_ reference: ImageReference) -> TransportName { TransportName(endpoint: RegistryEndpoint(reference: reference)) }
+    public static func ociLayout(path: String, reference: String?) -> TransportName {
+        TransportName(endpoint: OCILayoutEndpoint(path: path, reference: reference, isArchive: false))
+    }
+    public static func ociArchive(path: String, reference: String?) -> TransportName {
+        TransportName(endpoint: OCILayoutEndpoint(path: path, reference: reference, isArchive: true))
+    }
+    public static func dockerArchive(path: String, image: DockerArchiveImage?) -> TransportName {
+        TransportName(endpoint: DockerArchiveEndpoint(path: path, image: image))
+    }
+    public static func store(_ name: String) -> TransportName { TransportName(endpoint: StoreEndpoint(name: name)) }
+}
+
+/// A parsed `transport:reference`: how it prints, and how it opens as a copy's source or destination.
+public protocol TransportEndpoint: Sendable, Hashable, CustomStringConvertible {
+    func source(in context: CopyEndpoints) async throws -> any ImageSource
+    func destination(in context: CopyEndpoints) throws -> any ImageDestination
+    /// The names an image copied here should carry (nil: keep the source's).
+    var destinationNames: [ImageReference]? { get }
+}
+
+extension TransportEndpoint {
+    func isEqual(to other: any TransportEndpoint) -> Bool { (other as? Self) == self }
+}
+
+/// One kind of place images live, known by the prefix before the colon.
+public protocol ImageTransportKind: Sendable {
+    var prefix: String { get }
+    /// Parses what follows `prefix:`; `whole` is the text as given.
+    func parse(_ rest: String, whole: String) throws(TransportNameError) -> any TransportEndpoint
+}
+
+/// The transports `copy` knows, by prefix. A new one is a type of its own, added with `adding(_:)`; nothing
+/// else changes.
+public struct TransportRegistry: Sendable {
+    public private(set) var kinds: [String: any ImageTransportKind] = [:]
+
+    public init(_ kinds: [any ImageTransportKind]) {
+        for kind in kinds { self.kinds[kind.prefix] = kind }
+    }
+
+    public static let standard = TransportRegistry([
+        RegistryTransport(), OCILayoutTransport(isArchive: false), OCILayoutTransport(isArchive: true),
+        DockerArchiveTransport(), StoreTransport(),
+    ])
+
+    public func adding(_ kind: any ImageTransportKind) -> TransportRegistry {
+        var copy = self
+        copy.kinds[kind.prefix] = kind
+        return copy
+    }
+
+    public var prefixes: [String] { kinds.keys.sorted() }
+
+    public func parse(_ text: String) throws(TransportNameError) -> TransportName {
         guard let colon = text.firstIndex(of: ":") else {
-            self = try Self.store(text, whole: text)
-            return
+            return TransportName(endpoint: try StoreTransport().parse(text, whole: text))
         }
-        let transport = String(text[..<colon])
-        let rest = String(text[text.index(after: colon)...])
-        switch transport {
-        case "docker": self = try Self.registry(rest)
-        case "oci", "oci-archive":
-            let (path, reference) = Self.splitPath(rest)
-            if let reference, !reference.isEmpty, !Self.isValidOCIRefName(reference) {
-                throw TransportNameError("Invalid image \(reference)")
-            }
-            let ref = reference?.isEmpty == false ? reference : nil
-            self = transport == "oci" ? .ociLayout(path: path, reference: ref) : .ociArchive(path: path, reference: ref)
-        case "docker-archive": self = try Self.dockerArchive(rest)
-        case "strata": self = try Self.store(rest, whole: text)
-        default:
-            // Not a transport: a local name such as `busybox:latest` or `localhost:5000/x`.
-            if (try? AnyImageReference(text)) != nil {
-                self = .store(text)
-            } else {
-                throw TransportNameError("Invalid image name \"\(text)\", unknown transport \"\(transport)\"")
-            }
+        let prefix = String(text[..<colon])
+        if let kind = kinds[prefix] {
+            return TransportName(endpoint: try kind.parse(String(text[text.index(after: colon)...]), whole: text))
         }
+        // Not a transport: a local name such as `busybox:latest` or `localhost:5000/x`.
+        if (try? AnyImageReference(text)) != nil { return .store(text) }
+        throw TransportNameError("Invalid image name \"\(text)\", unknown transport \"\(prefix)\"")
     }
+}
 
-    public var description: String {
-        switch self {
-        case .registry(let reference): "docker://" + reference.description
-        case .ociLayout(let path, let reference): "oci:" + path + (reference.map { ":" + $0 } ?? "")
-        case .ociArchive(let path, let reference): "oci-archive:" + path + (reference.map { ":" + $0 } ?? "")
-        case .dockerArchive(let path, nil): "docker-archive:" + path
-        case .dockerArchive(let path, .reference(let reference)?): "docker-archive:" + path + ":" + reference.description
-        case .dockerArchive(let path, .index(let index)?): "docker-archive:" + path + ":@\(index)"
-        case .store(let name): "strata:" + name
-        }
-    }
+// MARK: The standard transports
 
-    // MARK: Parts
+/// `docker://NAME[:TAG|@DIGEST]`.
+public struct RegistryTransport: ImageTransportKind {
+    public init() {}
+    public var prefix: String { "docker" }
 
-    private static func registry(_ rest: String) throws(TransportNameError) -> TransportName {
+    public func parse(_ rest: String, whole: String) throws(TransportNameError) -> any TransportEndpoint {
         guard rest.hasPrefix("//") else {
             throw TransportNameError("docker: image reference \(rest) does not start with //")
         }
@@ -80,15 +119,36 @@ public enum TransportName: Hashable, Sendable, CustomStringConvertible {
         if reference.tag != nil && reference.digest != nil {
             throw TransportNameError("Docker references with both a tag and digest are currently not supported")
         }
-        return .registry(reference.digest == nil ? reference.withDefaultTag() : reference)
+        return RegistryEndpoint(reference: reference.digest == nil ? reference.withDefaultTag() : reference)
     }
+}
 
-    private static func dockerArchive(_ rest: String) throws(TransportNameError) -> TransportName {
+/// `oci:DIR[:REF]` and `oci-archive:FILE[:REF]`.
+public struct OCILayoutTransport: ImageTransportKind {
+    public let isArchive: Bool
+    public init(isArchive: Bool) { self.isArchive = isArchive }
+    public var prefix: String { isArchive ? "oci-archive" : "oci" }
+
+    public func parse(_ rest: String, whole: String) throws(TransportNameError) -> any TransportEndpoint {
+        let (path, reference) = TransportName.splitPath(rest)
+        if let reference, !reference.isEmpty, !TransportName.isValidOCIRefName(reference) {
+            throw TransportNameError("Invalid image \(reference)")
+        }
+        return OCILayoutEndpoint(path: path, reference: reference?.isEmpty == false ? reference : nil, isArchive: isArchive)
+    }
+}
+
+/// `docker-archive:FILE[:NAME:TAG|:@INDEX]`.
+public struct DockerArchiveTransport: ImageTransportKind {
+    public init() {}
+    public var prefix: String { "docker-archive" }
+
+    public func parse(_ rest: String, whole: String) throws(TransportNameError) -> any TransportEndpoint {
         if rest.isEmpty {
             throw TransportNameError("docker-archive reference \(rest) isn't of the form <path>[:<reference>]")
         }
-        let (path, selector) = splitPath(rest)
-        guard let selector else { return .dockerArchive(path: path, image: nil) }
+        let (path, selector) = TransportName.splitPath(rest)
+        guard let selector else { return DockerArchiveEndpoint(path: path, image: nil) }
         if selector.hasPrefix("@") {
             let digits = String(selector.dropFirst())
             guard let index = GoAtoi.parse(digits) else {
@@ -96,7 +156,7 @@ public enum TransportName: Hashable, Sendable, CustomStringConvertible {
                     + (GoAtoi.isOutOfRange(digits) ? "value out of range" : "invalid syntax"))
             }
             if index < 0 { throw TransportNameError("Invalid source index @\(index): must not be negative") }
-            return .dockerArchive(path: path, image: .index(index))
+            return DockerArchiveEndpoint(path: path, image: .index(index))
         }
         let reference: ImageReference
         do { reference = try ImageReference(selector) } catch {
@@ -105,16 +165,24 @@ public enum TransportName: Hashable, Sendable, CustomStringConvertible {
         if reference.digest != nil {
             throw TransportNameError("reference does not include a tag: \(reference.description)")
         }
-        return .dockerArchive(path: path, image: .reference(reference.withDefaultTag()))
+        return DockerArchiveEndpoint(path: path, image: .reference(reference.withDefaultTag()))
     }
+}
 
-    private static func store(_ name: String, whole: String) throws(TransportNameError) -> TransportName {
-        do { _ = try AnyImageReference(name) } catch { throw TransportNameError(String(describing: error)) }
-        return .store(name)
+/// `strata:NAME`, or a bare name: the local store.
+public struct StoreTransport: ImageTransportKind {
+    public init() {}
+    public var prefix: String { "strata" }
+
+    public func parse(_ rest: String, whole: String) throws(TransportNameError) -> any TransportEndpoint {
+        do { _ = try AnyImageReference(rest) } catch { throw TransportNameError(String(describing: error)) }
+        return StoreEndpoint(name: rest)
     }
+}
 
+extension TransportName {
     /// Path and optional reference split at the first colon (containers/image on non-Windows).
-    private static func splitPath(_ text: String) -> (String, String?) {
+    static func splitPath(_ text: String) -> (String, String?) {
         guard let colon = text.firstIndex(of: ":") else { return (text, nil) }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
