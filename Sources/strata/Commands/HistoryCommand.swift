@@ -29,7 +29,7 @@ struct HistoryCommand: AsyncParsableCommand {
             let config = try JSONDecoder().decode(ImageConfig.self, from: try store.blobs.read(stored.id))
             rows = try HistoryView.rows(image: stored, config: config, layers: try store.layers(of: stored.id))
         } catch {
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
+            throw RuntimeErrorText.daemon(error)
         }
         let isHuman = !noHuman
         let now = Rendering.now

@@ -41,7 +41,7 @@ struct ImagesCommand: AsyncParsableCommand {
                 try store.resolveForDaemon(name)
             }
         } catch let error as FilterError {
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
+            throw RuntimeErrorText.daemon(error)
         }
         let now = Rendering.now
         let values = ImageListView.templateValues(rows, noTrunc: noTrunc, now: now)

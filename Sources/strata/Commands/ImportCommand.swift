@@ -41,11 +41,11 @@ struct ImportCommand: AsyncParsableCommand {
         do {
             ConfigChange.apply(try changes.map(ConfigChange.parse), to: &config)
         } catch {
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
+            throw RuntimeErrorText.daemon(error)
         }
         var targetPlatform = Platform.current
         if let platform {
-            do { targetPlatform = try Platform(parsing: platform) } catch { throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))") }
+            do { targetPlatform = try Platform(parsing: platform) } catch { throw RuntimeErrorText.daemon(error) }
         }
         let input: ImageImporter.Source
         if source == "-" {
@@ -65,7 +65,7 @@ struct ImportCommand: AsyncParsableCommand {
         } catch let error as ArchiveError {
             throw CLIError(message: "Error response from daemon: Error processing tar file(exit status 1): \(error)")
         } catch {
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
+            throw RuntimeErrorText.daemon(error)
         }
     }
 }

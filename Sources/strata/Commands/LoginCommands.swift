@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImageService
 import Registry
 
 struct LoginCommand: AsyncParsableCommand {
@@ -56,7 +57,7 @@ struct LoginCommand: AsyncParsableCommand {
         do {
             identityToken = try await check(registry, credentials)
         } catch {
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
+            throw RuntimeErrorText.daemon(error)
         }
         if let identityToken {
             credentials = RegistryCredentials(username: user, secret: "", identityToken: identityToken)
@@ -80,7 +81,7 @@ struct LoginCommand: AsyncParsableCommand {
     }
 
     private func check(_ registry: String, _ credentials: RegistryCredentials) async throws -> String? {
-        try await RegistryAccess.with(verbose: verbose) { client in
+        try await GlobalOptions.service(verbose: verbose).withRegistry { client in
             try await client.checkLogin(registry: registry, credentials: credentials)
         }
     }

@@ -59,7 +59,7 @@ struct ManifestInspectCommand: AsyncParsableCommand {
         if !local.isEmpty { return printList(local) }
         if insecure { GlobalOptions.allowInsecure(reference.domain) }
         do {
-            try await RegistryAccess.with { client in
+            try await GlobalOptions.service().withRegistry { client in
                 let repository = RegistryRepository(reference)
                 let fetched = try await client.manifest(repository, reference: reference.digest?.description ?? reference.tag!)
                 if fetched.mediaType == MediaType.ociIndex || fetched.mediaType == MediaType.dockerManifestList {
@@ -145,7 +145,7 @@ struct ManifestCreateCommand: AsyncParsableCommand {
         }
         if insecure { GlobalOptions.allowInsecure(list.domain) }
         do {
-            try await RegistryAccess.with { client in
+            try await GlobalOptions.service().withRegistry { client in
                 for image in images {
                     let repository = RegistryRepository(image)
                     let fetched = try await client.manifest(repository, reference: image.digest?.description ?? image.tag!)

@@ -23,11 +23,11 @@ struct ImagePruneCommand: AsyncParsableCommand {
     func run() async throws {
         let filters = try Rendering.filters(filter, flag: "--filter")
         do { try filters.validate(allowed: ["until", "label", "label!", "dangling"]) } catch {
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
+            throw RuntimeErrorText.daemon(error)
         }
         var until = Double.infinity
         do { for value in filters["until"] { until = min(until, try TimestampArgument.parse(value)) } } catch {
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
+            throw RuntimeErrorText.daemon(error)
         }
         if !force {
             let warning = all ? "WARNING! This will remove all images without at least one container associated to them."

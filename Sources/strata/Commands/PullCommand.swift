@@ -62,7 +62,7 @@ struct PullCommand: AsyncParsableCommand {
         } catch let error as CLIError {
             throw error
         } catch {
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
+            throw RuntimeErrorText.daemon(error)
         }
         if quiet || allTags {
             Output.write((allTags ? reference.repository : reference).description + "\n")

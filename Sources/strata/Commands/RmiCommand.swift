@@ -22,10 +22,8 @@ struct RmiCommand: AsyncParsableCommand {
                 for record in try service.remove(name, force: force) { Output.write("\(record)\n") }
             } catch StoreError.noSuchImage {
                 failures.append("Error: No such image: \(name)")
-            } catch let error as StoreError {
-                failures.append("Error response from daemon: \(RuntimeErrorText.describe(error))")
             } catch {
-                failures.append("Error response from daemon: \(RuntimeErrorText.describe(error))")
+                failures.append(RuntimeErrorText.daemon(error).message)
             }
         }
         if !failures.isEmpty {

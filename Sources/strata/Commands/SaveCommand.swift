@@ -44,10 +44,7 @@ struct SaveCommand: AsyncParsableCommand {
         } catch let error as CLIError {
             throw error
         } catch let error as UnresolvedNames {
-            if case StoreError.noSuchImage(let name) = error.cause {
-                throw CLIError(message: "Error response from daemon: No such image: \(name)")
-            }
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error.cause))")
+            throw RuntimeErrorText.daemon(error.cause)
         } catch {
             throw CLIError(message: "Error: \(RuntimeErrorText.describe(error))")
         }

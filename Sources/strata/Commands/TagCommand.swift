@@ -26,12 +26,10 @@ struct TagCommand: AsyncParsableCommand {
         if targetReference.digest != nil {
             throw CLIError(message: "refusing to create a tag with a digest reference")
         }
-        do { try GlobalOptions.service().tag(source, as: targetReference) } catch StoreError.noSuchImage {
-            throw CLIError(message: "Error response from daemon: No such image: \(ImageStore.daemonSpelling(source))")
-        } catch let error as CLIError {
+        do { try GlobalOptions.service().tag(source, as: targetReference) } catch let error as CLIError {
             throw error
         } catch {
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
+            throw RuntimeErrorText.daemon(error, name: source)
         }
     }
 }
@@ -39,15 +37,7 @@ struct TagCommand: AsyncParsableCommand {
 extension ImageStore {
     /// Looks an image up, wording failures as dockerd's API errors do (`No such image: name:latest`).
     func resolveForDaemon(_ nameOrID: String) throws -> StoredImage {
-        do {
-            return try resolve(nameOrID)
-        } catch StoreError.noSuchImage {
-            throw CLIError(message: "Error response from daemon: No such image: \(Self.daemonSpelling(nameOrID))")
-        } catch let error as StoreError {
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
-        } catch {
-            throw CLIError(message: "Error response from daemon: \(RuntimeErrorText.describe(error))")
-        }
+        do { return try resolve(nameOrID) } catch { throw RuntimeErrorText.daemon(error, name: nameOrID) }
     }
 
     /// dockerd names a missing image by its normalised familiar form (`nope:latest`), unless it was an ID.
