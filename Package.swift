@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "strata", targets: ["strata"]),
+        .library(name: "GoText", targets: ["GoText"]),
         .library(name: "OCI", targets: ["OCI"]),
         .library(name: "Archive", targets: ["Archive"]),
         .library(name: "Store", targets: ["Store"]),
@@ -34,7 +35,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXattr"),
         .target(name: "Archive", dependencies: ["OCI", "CIsal", "CBzip2", "CLzma", "CZstd", "CXattr"]),
-        .target(name: "Store", dependencies: ["OCI", "Archive", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["GoText", "OCI", "Archive", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Format", dependencies: ["GoText"]),
         .target(name: "Dockerfile", dependencies: ["OCI", "GoText"]),
         .target(name: "Registry", dependencies: [
@@ -55,7 +56,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BuildProgressViews", dependencies: ["ImageBuilder"]),
-        .target(name: "DockerViews", dependencies: ["OCI", "Store", "Format"]),
+        .target(name: "DockerViews", dependencies: ["GoText", "OCI", "Store", "Format"]),
         // The image operations as a library (pull, push, copy, save, load, import, tag, remove, prune, build, run):
         // what the CLI and a server call.
         .target(name: "ImageService", dependencies: [
@@ -70,14 +71,14 @@ let package = Package(
         .testTarget(name: "OCITests", dependencies: ["OCI", "GoText"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
         .testTarget(name: "ImageServiceTests", dependencies: ["ImageService", "Store", "Transport", "Registry", "Archive", "OCI"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Archive", "OCI", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Archive", "GoText", "OCI", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "FormatTests", dependencies: ["Format"]),
         .testTarget(name: "DockerfileTests", dependencies: ["Dockerfile"]),
-        .testTarget(name: "DockerViewsTests", dependencies: ["DockerViews", "Format", "OCI", "Store"]),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "OCI"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "OCI", "Registry"]),
+        .testTarget(name: "DockerViewsTests", dependencies: ["DockerViews", "Format", "GoText", "OCI", "Store"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "GoText", "OCI"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "GoText", "OCI", "Registry"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Registry", "Store", "Archive", "OCI"]),
+        .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Registry", "Store", "Archive", "GoText", "OCI"]),
         .testTarget(name: "BuildProgressViewsTests", dependencies: ["BuildProgressViews", "ImageBuilder"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCI"], exclude: ["Fixtures", "BuildOracle"]),
     ]

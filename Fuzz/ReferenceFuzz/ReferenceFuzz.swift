@@ -1,5 +1,6 @@
 // libFuzzer entry point for the OCI parsers. Build with `-sanitize=fuzzer,address` and link against OCI.
 // Crashes (traps) when an accepted reference does not re-parse to itself.
+import GoText
 import OCI
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,4 +1,5 @@
 import Foundation
+import GoText
 import OCI
 
 /// docker's `--filter key=value` arguments, grouped by key in the order given.

@@ -1,5 +1,6 @@
 import Foundation
 import Format
+import GoText
 import OCI
 import Store
 

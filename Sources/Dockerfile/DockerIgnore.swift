@@ -1,3 +1,4 @@
+import GoText
 import OCI
 
 /// Why a `.dockerignore` could not be used (moby's wording).

@@ -1,4 +1,5 @@
 import Foundation
+import GoText
 import OCI
 
 // Hand-written: moby's patternmatcher turns each pattern into a Go regexp; this compiles the same

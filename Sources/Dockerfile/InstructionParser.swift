@@ -1,3 +1,4 @@
+import GoText
 import OCI
 
 /// Turns raw instruction lines into typed instructions, with BuildKit's argument checks and messages.

@@ -1,3 +1,5 @@
+import GoText
+
 /// The runtime defaults of an image (`config` in the image JSON; docker's `container.Config`), with docker's
 /// capitalised keys.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import GoText
 
 /// A pointer to content: media type, digest and size, plus optional platform and annotations (OCI descriptor).
 public struct Descriptor: Hashable, Sendable, Codable, GoJSONRepresentable {

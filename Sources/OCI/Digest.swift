@@ -1,3 +1,4 @@
+import GoText
 // Digest validation is hand-written to match opencontainers/go-digest's rules and error texts byte for byte.
 import Crypto
 import Foundation
@@ -132,18 +133,4 @@ extension Sequence<UInt8> {
         }
         return String(decoding: out, as: UTF8.self)
     }
-}
-
-/// Byte classes shared by the hand-written grammars.
-enum ASCII {
-    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
-    @inline(__always) static func isLower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7a }
-    @inline(__always) static func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5a }
-    @inline(__always) static func isAlpha(_ b: UInt8) -> Bool { isLower(b) || isUpper(b) }
-    @inline(__always) static func isAlnum(_ b: UInt8) -> Bool { isAlpha(b) || isDigit(b) }
-    @inline(__always) static func isLowerAlnum(_ b: UInt8) -> Bool { isLower(b) || isDigit(b) }
-    @inline(__always) static func isLowerHex(_ b: UInt8) -> Bool { isDigit(b) || (b >= 0x61 && b <= 0x66) }
-    @inline(__always) static func isHex(_ b: UInt8) -> Bool { isLowerHex(b) || (b >= 0x41 && b <= 0x46) }
-    /// Go regexp `\w`.
-    @inline(__always) static func isWord(_ b: UInt8) -> Bool { isAlnum(b) || b == 0x5f }
 }

@@ -1,3 +1,5 @@
+import GoText
+
 /// The image configuration blob (OCI image config / Docker image JSON).
 ///
 /// Decoding tolerates unknown fields (kept in ``extraFields``) and nulls. ``goJSON`` reproduces what dockerd

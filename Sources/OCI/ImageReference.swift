@@ -1,3 +1,4 @@
+import GoText
 // Re-implements distribution/reference's ParseNormalizedNamed / ParseAnyReference so Strata accepts,
 // normalises and rejects image names exactly as docker does, without a Go dependency.
 

@@ -1,3 +1,4 @@
+import GoText
 // Hand-written matcher for distribution/reference's regular-expression grammar: parsing is on every
 // command's hot path and the grammar is small, so no regex engine is involved.
 

@@ -1,4 +1,5 @@
 import Foundation
+import GoText
 import OCI
 
 /// One image of a manifest list being composed by `manifest create`/`annotate`, kept where the docker CLI keeps

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import GoText
 import OCI
 
 /// A manifest as fetched: its exact bytes, media type and verified digest.

@@ -1,4 +1,5 @@
 import Foundation
+import GoText
 import OCI
 
 /// The few config fields the store indexes so listing never opens a blob.

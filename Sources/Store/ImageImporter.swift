@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import GoText
 import OCI
 
 /// `strata import`: one rootfs tar (a file, stdin or a directory) becomes a single-layer image.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GoText
 import OCI
 
 /// Indexes and manifests by digest: the store as a holder of descriptors, beside its image-centred tables.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GoText
 import OCI
 
 /// The local image store: blobs on disk plus SQLite metadata. Safe to share across threads and across

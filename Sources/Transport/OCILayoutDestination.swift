@@ -1,4 +1,5 @@
 import Foundation
+import GoText
 import OCI
 
 /// Writes an OCI image layout (a directory, or the same tree as a tar): `oci-layout`, `index.json` and

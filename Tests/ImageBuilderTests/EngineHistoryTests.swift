@@ -1,4 +1,5 @@
 import Foundation
+import GoText
 import OCI
 import Store
 import Testing

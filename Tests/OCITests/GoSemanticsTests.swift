@@ -1,4 +1,5 @@
 import Testing
+import GoText
 import OCI
 
 @Test func starStopsAtSlash() {

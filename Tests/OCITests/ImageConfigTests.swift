@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GoText
 @testable import OCI
 
 @Suite struct ImageConfigTests {

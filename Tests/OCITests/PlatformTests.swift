@@ -1,4 +1,5 @@
 import Testing
+import GoText
 @testable import OCI
 
 @Suite struct PlatformTests {

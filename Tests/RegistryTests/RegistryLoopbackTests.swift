@@ -1,4 +1,5 @@
 import Foundation
+import GoText
 import OCI
 @testable import Registry
 import Testing

@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import GoText
 import OCI
 import Store
 import Transport

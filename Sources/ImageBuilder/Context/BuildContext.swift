@@ -7,6 +7,7 @@ import Archive
 import Crypto
 import Dockerfile
 import Foundation
+import GoText
 import OCI
 
 /// Why a build context could not be opened; descriptions follow the docker CLI.

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Dockerfile
+import GoText
 import OCI
 
 /// Why COPY/ADD sources could not be selected; `description` is BuildKit 20.10's wording.

@@ -1,5 +1,6 @@
 import Dockerfile
 import Foundation
+import GoText
 import OCI
 import Sandbox
 import Store

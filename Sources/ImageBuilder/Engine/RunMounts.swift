@@ -4,6 +4,7 @@ import Glibc
 import Crypto
 import Dockerfile
 import Foundation
+import GoText
 import OCI
 import Sandbox
 

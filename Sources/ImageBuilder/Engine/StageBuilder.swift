@@ -1,6 +1,7 @@
 import Crypto
 import Dockerfile
 import Foundation
+import GoText
 import OCI
 import Sandbox
 import Store

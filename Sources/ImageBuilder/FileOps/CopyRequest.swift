@@ -1,3 +1,4 @@
+import GoText
 import OCI
 
 /// One COPY or ADD instruction's file work, with its flags already substituted.

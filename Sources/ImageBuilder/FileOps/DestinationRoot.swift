@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Dockerfile
+import GoText
 import OCI
 
 /// A rootfs COPY writes into. Paths are resolved one component at a time with O_NOFOLLOW, symlinks

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Crypto
 import Foundation
+import GoText
 import OCI
 import Registry
 

@@ -3,6 +3,7 @@ import DockerViews
 import Format
 import Foundation
 import ImageBuilder
+import GoText
 import OCI
 import Store
 

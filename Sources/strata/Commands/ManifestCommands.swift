@@ -2,6 +2,7 @@ import ArgumentParser
 import DockerViews
 import Foundation
 import ImageService
+import GoText
 import OCI
 import Registry
 

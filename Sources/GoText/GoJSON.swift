@@ -1,7 +1,6 @@
 // A small ordered JSON tree and writer, hand-written because Foundation's JSONEncoder neither keeps key
 // order nor escapes like Go, and image IDs are hashes of the exact bytes dockerd wrote.
 import Foundation
-import GoText
 
 /// A JSON value whose objects keep their member order, so output can match Go's `encoding/json` byte for byte.
 public indirect enum JSONValue: Sendable, Hashable, Codable {
@@ -139,38 +138,40 @@ public enum CanonicalJSON {
 }
 
 /// A coding key for arbitrary object keys (maps, unknown fields).
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+public struct AnyCodingKey: CodingKey {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+    public init(_ string: String) { stringValue = string }
+    public init?(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
 }
 
 /// Helpers to build ordered objects tersely, skipping absent values.
-struct JSONObjectBuilder {
-    private(set) var members: [JSONMember] = []
+public struct JSONObjectBuilder {
+    public private(set) var members: [JSONMember] = []
 
-    mutating func add(_ key: String, _ value: JSONValue) { members.append(JSONMember(key, value)) }
-    mutating func add(_ key: String, _ value: String?) { if let value { add(key, .string(value)) } }
-    mutating func addNonEmpty(_ key: String, _ value: String?) { if let value, !value.isEmpty { add(key, .string(value)) } }
-    mutating func add(_ key: String, _ value: [String]?) { if let value { add(key, .strings(value)) } }
-    mutating func add(_ key: String, _ value: (some GoJSONRepresentable)?) { if let value { add(key, value.goJSON) } }
-    var object: JSONValue { .object(members) }
+    public init() {}
+
+    public mutating func add(_ key: String, _ value: JSONValue) { members.append(JSONMember(key, value)) }
+    public mutating func add(_ key: String, _ value: String?) { if let value { add(key, .string(value)) } }
+    public mutating func addNonEmpty(_ key: String, _ value: String?) { if let value, !value.isEmpty { add(key, .string(value)) } }
+    public mutating func add(_ key: String, _ value: [String]?) { if let value { add(key, .strings(value)) } }
+    public mutating func add(_ key: String, _ value: (some GoJSONRepresentable)?) { if let value { add(key, value.goJSON) } }
+    public var object: JSONValue { .object(members) }
 }
 
 extension JSONValue {
-    static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
-    static func nullableStrings(_ values: [String]?) -> JSONValue { values.map(strings) ?? .null }
+    public static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
+    public static func nullableStrings(_ values: [String]?) -> JSONValue { values.map(strings) ?? .null }
     /// A Go map[string]string: keys sorted bytewise.
-    static func stringMap(_ map: [String: String]) -> JSONValue {
+    public static func stringMap(_ map: [String: String]) -> JSONValue {
         .object(map.keys.sorted(by: goKeyOrder).map { JSONMember($0, .string(map[$0]!)) })
     }
     /// A Go map[string]struct{}: `{"80/tcp":{}}`.
-    static func emptyObjectMap(_ keys: Set<String>) -> JSONValue {
+    public static func emptyObjectMap(_ keys: Set<String>) -> JSONValue {
         .object(keys.sorted(by: goKeyOrder).map { JSONMember($0, .object([])) })
     }
 }
 
 /// Go sorts map keys by their bytes.
-func goKeyOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+public func goKeyOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
