@@ -1,25 +1,25 @@
 import DockerViews
 import Foundation
 import OCI
+import Synchronization
 import Transport
 
 /// Turns copier events into docker's pull or push progress on stdout. Events arrive from several tasks, so the
-/// view sits behind a lock; `-q` makes it silent.
-final class TransferProgress: @unchecked Sendable {
+/// view sits behind a mutex; `-q` makes it silent.
+final class TransferProgress: Sendable {
     enum Kind { case pull, push }
 
     private let kind: Kind
     private let quiet: Bool
-    private let lock = NSLock()
-    private var view: PullProgressView
+    private let view: Mutex<PullProgressView>
     /// Layers reported as mounted by the destination (push), so "Pushed" is not printed over "Mounted from".
-    private var mounted: [Digest: String] = [:]
+    private let mounted = Mutex<[Digest: String]>([:])
 
     init(kind: Kind, quiet: Bool) {
         self.kind = kind
         self.quiet = quiet
         let terminal = isatty(STDOUT_FILENO) == 1
-        view = PullProgressView(isTerminal: terminal, terminalWidth: terminal ? Self.terminalColumns() : 200)
+        view = Mutex(PullProgressView(isTerminal: terminal, terminalWidth: terminal ? Self.terminalColumns() : 200))
     }
 
     func line(_ text: String) {
@@ -39,7 +39,7 @@ final class TransferProgress: @unchecked Sendable {
     }
 
     func markMounted(_ layer: TransportLayer, from repository: String) {
-        lock.withLock { mounted[layer.blob.digest] = repository }
+        mounted.withLock { $0[layer.blob.digest] = repository }
     }
 
     /// The copier's callback.
@@ -58,14 +58,14 @@ final class TransferProgress: @unchecked Sendable {
             status(layer, .downloadComplete)
             status(layer, .pullComplete)
         case (.push, .layerSkipped(let layer)):
-            if let from = lock.withLock({ mounted[layer.blob.digest] }) {
+            if let from = mounted.withLock({ $0[layer.blob.digest] }) {
                 status(layer, .mountedFrom(from))
             } else {
                 status(layer, .layerAlreadyExists)
             }
         case (.push, .layerBytes(let layer, let done, let total)): status(layer, .pushing(current: done, total: total))
         case (.push, .layerDone(let layer)):
-            if let from = lock.withLock({ mounted[layer.blob.digest] }) {
+            if let from = mounted.withLock({ $0[layer.blob.digest] }) {
                 status(layer, .mountedFrom(from))
             } else {
                 status(layer, .pushed)
@@ -75,7 +75,7 @@ final class TransferProgress: @unchecked Sendable {
     }
 
     private func emit(_ render: (inout PullProgressView) -> String) {
-        lock.withLock {
+        view.withLock { view in
             let text = render(&view)
             if !text.isEmpty { Output.write(text) }
         }
