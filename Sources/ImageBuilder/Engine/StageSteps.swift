@@ -7,6 +7,7 @@ import Foundation
 import OCI
 import Sandbox
 import Store
+import Synchronization
 
 /// COPY and ADD with their flags, one shape for both.
 struct CopyStepInput {
@@ -220,10 +221,13 @@ enum CurrentVertex {
 }
 
 /// A pipe collecting a RUN's stdout and stderr as lines.
-final class RunOutput: @unchecked Sendable {
+final class RunOutput: Sendable {
     let readFD: Int32
     let writeFD: Int32
-    private var reader: Thread?
+    /// Whether `start` has run the reader thread.
+    private let readerStarted = Mutex(false)
+    /// Signalled when the reader thread has drained the pipe. `finish()` blocks on it until the last line is
+    /// delivered; the reader is a Foundation Thread, which cannot be joined or awaited, so a semaphore stays here.
     private let finished = DispatchSemaphore(value: 0)
 
     init() throws {
@@ -256,14 +260,14 @@ final class RunOutput: @unchecked Sendable {
             close(fd)
             done.signal()
         }
-        reader = thread
+        readerStarted.withLock { $0 = true }
         thread.start()
     }
 
     /// Closes the write end and waits for the reader to drain the pipe.
     func finish() {
         close(writeFD)
-        if reader != nil { finished.wait() } else { close(readFD) }
+        if readerStarted.withLock({ $0 }) { finished.wait() } else { close(readFD) }
     }
 
     /// A temporary file holding `text`, opened for reading (a heredoc fed to RUN's stdin).
