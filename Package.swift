@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Archive", targets: ["Archive"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Format", targets: ["Format"]),
+        .library(name: "DockerViews", targets: ["DockerViews"]),
         .library(name: "Registry", targets: ["Registry"]),
         .library(name: "ImageBuilder", targets: ["ImageBuilder"]),
         .library(name: "Dockerfile", targets: ["Dockerfile"]),
@@ -54,7 +55,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BuildProgressViews", dependencies: ["ImageBuilder"]),
-        .target(name: "DockerViews", dependencies: ["OCI", "Store", "Format"]),
+        .target(name: "DockerViews", dependencies: ["OCI", "GoText", "Store", "Format"]),
         .executableTarget(name: "strata", dependencies: [
             "OCI", "GoText", "Archive", "Store", "Format", "Dockerfile", "DockerViews", "Transport", "Registry",
             "Sandbox", "ImageBuilder", "BuildProgressViews",
