@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Archive", targets: ["Archive"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Format", targets: ["Format"]),
+        .library(name: "DockerViews", targets: ["DockerViews"]),
         .library(name: "Registry", targets: ["Registry"]),
         .library(name: "ImageBuilder", targets: ["ImageBuilder"]),
         .library(name: "ImageService", targets: ["ImageService"]),

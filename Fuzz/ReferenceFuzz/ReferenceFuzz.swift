@@ -1,5 +1,7 @@
-// libFuzzer entry point for the OCI parsers. Build with `-sanitize=fuzzer,address` and link against OCI.
+// libFuzzer entry point for the OCI parsers and docker's per-command framing of their errors (DockerViews).
+// Build with `-sanitize=fuzzer,address` and link against OCI and DockerViews.
 // Crashes (traps) when an accepted reference does not re-parse to itself.
+import DockerViews
 import GoText
 import OCI
 

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import OCI
+import Synchronization
 
 /// A pull source of byte chunks; each chunk stays valid until the next `nextChunk` or `stop`.
 protocol ChunkSource: AnyObject {
@@ -62,6 +63,12 @@ final class MeasuringChunkSource: ChunkSource {
 ///
 /// One consumer thread only. The owner must call `stop()` (or read to the end) before closing the
 /// descriptor the decoder reads from: `stop()` waits for the decoding thread to leave.
+///
+/// `@unchecked Sendable` so the decoding thread can hold it: the slot ring is raw memory whose slots change hands
+/// through the `filled`/`free` semaphores (each slot is touched by one side at a time), `failure` is written
+/// before the `filled` signal that publishes it, and the consumer-side fields are used by the one consumer only.
+/// Mutex cannot stand in for the semaphores: each thread must block until the other hands a slot over, and
+/// `stop()` must block until the decoding thread (a Foundation Thread, which cannot be joined) has left.
 final class DecodeAheadSource: ChunkSource, ByteSource, @unchecked Sendable {
     private let source: ByteSource
     private let chunkSize: Int
@@ -75,8 +82,7 @@ final class DecodeAheadSource: ChunkSource, ByteSource, @unchecked Sendable {
     private let filled = DispatchSemaphore(value: 0)
     private let free = DispatchSemaphore(value: 0)
     private let exited = DispatchSemaphore(value: 0)
-    private let stopLock = NSLock()
-    private var stopping = false
+    private let stopping = Mutex(false)
     // Consumer side only.
     private var slot = 0
     private var holding = false
@@ -110,11 +116,7 @@ final class DecodeAheadSource: ChunkSource, ByteSource, @unchecked Sendable {
         UnsafeMutableRawBufferPointer(rebasing: storage[(index * chunkSize)..<((index + 1) * chunkSize)])
     }
 
-    private var isStopping: Bool {
-        stopLock.lock()
-        defer { stopLock.unlock() }
-        return stopping
-    }
+    private var isStopping: Bool { stopping.withLock { $0 } }
 
     private func decodeLoop() {
         defer { exited.signal() }
@@ -194,9 +196,7 @@ final class DecodeAheadSource: ChunkSource, ByteSource, @unchecked Sendable {
     func stop() {
         guard !joined else { return }
         joined = true
-        stopLock.lock()
-        stopping = true
-        stopLock.unlock()
+        stopping.withLock { $0 = true }
         free.signal()  // wakes a decoder waiting for a slot; one busy decoding sees `stopping` next round
         exited.wait()
         ended = true

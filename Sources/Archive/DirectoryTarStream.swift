@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Synchronization
 #if os(Linux)
 import CXattr
 #endif
@@ -50,13 +51,19 @@ public enum DirectoryTarStream {
 ///
 /// Read `fileDescriptor` to its end, close it, then call `waitForWriter()`, which reports the
 /// writer's own error (a failed walk shows up to the reader as a truncated tar first).
-public final class DirectoryTarPipe: @unchecked Sendable {
+public final class DirectoryTarPipe: Sendable {
     /// The pipe's read end; the caller owns and closes it.
     public let fileDescriptor: Int32
+    /// Signalled when the writer thread ends. `waitForWriter()` is synchronous and must block until then, and
+    /// a Foundation Thread cannot be joined, so a semaphore stays here.
     private let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var writerError: Error?
-    private var waited = false
+    private let writer = Mutex(WriterState())
+
+    private struct WriterState {
+        var error: (any Error)?
+        /// Someone already waited for `done`, which is signalled only once.
+        var waited = false
+    }
 
     /// Runs `produce` on a new thread with a writer on the pipe's write end; `produce` must finish the tar.
     init(produce: @escaping @Sendable (TarWriter) throws -> Void) throws {
@@ -82,7 +89,7 @@ public final class DirectoryTarPipe: @unchecked Sendable {
                 failure = error
             }
             close(writeEnd)
-            lock.withLock { writerError = failure }
+            writer.withLock { $0.error = failure }
             done.signal()
         }
         thread.name = "strata.directory-tar"
@@ -91,12 +98,12 @@ public final class DirectoryTarPipe: @unchecked Sendable {
 
     /// Blocks until the writer thread ends; rethrows its error.
     public func waitForWriter() throws {
-        let shouldWait = lock.withLock {
-            defer { waited = true }
-            return !waited
+        let shouldWait = writer.withLock { state in
+            defer { state.waited = true }
+            return !state.waited
         }
         if shouldWait { done.wait() }
-        if let error = lock.withLock({ writerError }) { throw error }
+        if let error = writer.withLock({ $0.error }) { throw error }
     }
 }
 

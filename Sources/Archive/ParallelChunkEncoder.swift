@@ -18,6 +18,11 @@ protocol ChunkCompressor: AnyObject {
 /// thread) via `nextInputBuffer` / `submit`; slots are recycled in order, so output order is input order.
 final class ParallelChunkEncoder {
     /// One chunk's buffers; ownership passes caller → worker → caller, handed off by `finished`.
+    ///
+    /// `@unchecked Sendable` so a worker can hold it: the raw buffers, the counts and the (non-Sendable)
+    /// compressor are used by one side at a time, the caller before `submit` and after `finished`, the worker in
+    /// between. `finished` is a semaphore, not a Mutex, because the feeding thread must block until the worker is
+    /// done with the slot, and that thread is synchronous code (a layer being written).
     private final class Slot: @unchecked Sendable {
         let input: UnsafeMutableRawBufferPointer
         let output: UnsafeMutableRawBufferPointer

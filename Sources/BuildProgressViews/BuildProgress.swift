@@ -1,5 +1,6 @@
 import Foundation
 import ImageBuilder
+import Synchronization
 
 /// `--progress`: how a build shows its steps.
 public enum ProgressMode: String, Sendable, CaseIterable {
@@ -60,7 +61,7 @@ public struct ProgressOutput: Sendable {
 ///     let progress = BuildProgress(mode: .auto)
 ///     let image = try await executor.build(..., events: progress.sink)
 ///     await progress.finish(failed: false)
-public final class BuildProgress: @unchecked Sendable {
+public final class BuildProgress: Sendable {
     /// BuildKit redraws at most every 100 ms, and at least every 150 ms while something runs.
     static let displayInterval = 0.1
     static let tickInterval = 0.15
@@ -68,16 +69,21 @@ public final class BuildProgress: @unchecked Sendable {
     public let mode: ProgressMode
     private let output: ProgressOutput
     private let clock: @Sendable () -> Double
-    private let lock = NSLock()
-    private var trace: ProgressTrace
-    private var plain = PlainProgressPrinter()
-    private var tty = TTYProgressDisplay()
-    private var lastDraw = -Double.infinity
-    private var finished = false
-    private var ticker: Task<Void, Never>?
-    private var spool: QuietSpool?
+    private let display: Mutex<Display>
+    /// The redraw timer while the build runs.
+    private let ticker = Mutex<Task<Void, Never>?>(nil)
+    private let spool: QuietSpool?
     /// docker `-q` replays a failed build through the tty display when stderr is a terminal.
     private let quietOnTerminal: Bool
+
+    /// What the renderers keep from one event to the next.
+    private struct Display {
+        var trace: ProgressTrace
+        var plain = PlainProgressPrinter()
+        var tty = TTYProgressDisplay()
+        var lastDraw = -Double.infinity
+        var finished = false
+    }
 
     /// - Parameters:
     ///   - mode: `auto` is resolved against `output` (tty when it has a terminal size).
@@ -89,22 +95,24 @@ public final class BuildProgress: @unchecked Sendable {
         self.mode = mode.resolved(isTerminal: output.size() != nil)
         self.output = output
         self.clock = clock
-        trace = ProgressTrace(retainedLinesPerVertex: retainedLinesPerVertex)
+        var trace = ProgressTrace(retainedLinesPerVertex: retainedLinesPerVertex)
         if let size = output.size() { trace.terminalColumns = size.columns }
+        display = Mutex(Display(trace: trace))
         quietOnTerminal = self.mode == .quiet && output.size() != nil
-        if self.mode == .quiet && !quietOnTerminal { spool = QuietSpool() }
+        spool = self.mode == .quiet && !quietOnTerminal ? QuietSpool() : nil
         if ticking && self.mode != .quiet {
-            ticker = Task.detached { [weak self] in
+            let task = Task.detached { [weak self] in
                 while !Task.isCancelled {
                     try? await Task.sleep(nanoseconds: UInt64(Self.tickInterval * 1e9))
                     guard let self, !Task.isCancelled else { return }
                     self.tick()
                 }
             }
+            ticker.withLock { $0 = task }
         }
     }
 
-    deinit { ticker?.cancel() }
+    deinit { ticker.withLock { $0?.cancel() } }
 
     public static let monotonicSeconds: @Sendable () -> Double = {
         var time = timespec()
@@ -116,27 +124,27 @@ public final class BuildProgress: @unchecked Sendable {
     public var sink: BuildEventSink { { [self] event in self.receive(event) } }
 
     public func receive(_ event: BuildEvent) {
-        let text: String = lock.withLock {
-            guard !finished else { return "" }
+        let text: String = display.withLock { display in
+            guard !display.finished else { return "" }
             let now = clock()
-            let overflowing = trace.apply(event, now: now)
+            let overflowing = display.trace.apply(event, now: now)
             if quietOnTerminal {
-                if overflowing { trace.trimLogs() }
+                if overflowing { display.trace.trimLogs() }
                 return ""
             }
             switch mode {
             case .plain, .quiet, .auto:
-                var text = overflowing ? plain.printOverflowing(&trace) : ""
-                if now - lastDraw >= Self.displayInterval {
-                    lastDraw = now
-                    text += plain.print(&trace, now: now)
+                var text = overflowing ? display.plain.printOverflowing(&display.trace) : ""
+                if now - display.lastDraw >= Self.displayInterval {
+                    display.lastDraw = now
+                    text += display.plain.print(&display.trace, now: now)
                 }
                 return text
             case .tty:
-                if overflowing { trace.trimLogs() }
-                guard now - lastDraw >= Self.displayInterval else { return "" }
-                lastDraw = now
-                return drawFrame(now: now, final: false)
+                if overflowing { display.trace.trimLogs() }
+                guard now - display.lastDraw >= Self.displayInterval else { return "" }
+                display.lastDraw = now
+                return drawFrame(&display, now: now, final: false)
             }
         }
         emit(text)
@@ -144,11 +152,11 @@ public final class BuildProgress: @unchecked Sendable {
 
     /// A timer pass: prints what waited for the rate limit, and refreshes the tty timers.
     public func tick() {
-        let text: String = lock.withLock {
-            guard !finished else { return "" }
+        let text: String = display.withLock { display in
+            guard !display.finished else { return "" }
             let now = clock()
-            lastDraw = now
-            return mode == .tty ? drawFrame(now: now, final: false) : plain.print(&trace, now: now)
+            display.lastDraw = now
+            return mode == .tty ? drawFrame(&display, now: now, final: false) : display.plain.print(&display.trace, now: now)
         }
         emit(text)
     }
@@ -156,22 +164,24 @@ public final class BuildProgress: @unchecked Sendable {
     /// Ends the display: the last pass, then for a failed build the `------` summary of the failed steps (docker
     /// prints the error line itself after it). In quiet mode a failed build's whole plain log is written now.
     public func finish(failed: Bool) async {
-        ticker?.cancel()
-        ticker = nil
-        let text: String = lock.withLock {
-            guard !finished else { return "" }
-            finished = true
+        ticker.withLock { ticker in
+            ticker?.cancel()
+            ticker = nil
+        }
+        let text: String = display.withLock { display in
+            guard !display.finished else { return "" }
+            display.finished = true
             let now = clock()
             var text: String
             if quietOnTerminal {
-                return failed ? drawFrame(now: now, final: true) + trace.errorSummary() : ""
+                return failed ? drawFrame(&display, now: now, final: true) + display.trace.errorSummary() : ""
             }
             if mode == .tty {
-                text = drawFrame(now: now, final: true)
+                text = drawFrame(&display, now: now, final: true)
             } else {
-                text = plain.print(&trace, now: now)
+                text = display.plain.print(&display.trace, now: now)
             }
-            text += trace.errorSummary()
+            text += display.trace.errorSummary()
             return text
         }
         emit(text)
@@ -181,10 +191,10 @@ public final class BuildProgress: @unchecked Sendable {
         }
     }
 
-    private func drawFrame(now: Double, final: Bool) -> String {
+    private func drawFrame(_ display: inout Display, now: Double, final: Bool) -> String {
         let size = output.size() ?? (columns: 80, rows: 10)
-        trace.terminalColumns = size.columns
-        return tty.frame(&trace, now: now, width: size.columns, height: size.rows, final: final)
+        display.trace.terminalColumns = size.columns
+        return display.tty.frame(&display.trace, now: now, width: size.columns, height: size.rows, final: final)
     }
 
     private func emit(_ text: String) {
@@ -194,28 +204,29 @@ public final class BuildProgress: @unchecked Sendable {
 }
 
 /// The plain log of a `-q` build, kept in an unlinked temporary file rather than in memory, for the failure case.
-final class QuietSpool: @unchecked Sendable {
-    private var fd: Int32
-    private let lock = NSLock()
+final class QuietSpool: Sendable {
+    /// The unlinked file, -1 once closed (or when it could not be made).
+    private let file: Mutex<Int32>
 
     init() {
         var template = Array((NSTemporaryDirectory() + "/strata-build-log-XXXXXX").utf8CString)
-        fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if fd >= 0 {
             let path = String(cString: template)
             unlink(path)
         }
+        file = Mutex(fd)
     }
 
     func append(_ text: String) {
-        lock.withLock {
+        file.withLock { fd in
             guard fd >= 0 else { return }
             ProgressOutput.fileDescriptor(fd).write(text)
         }
     }
 
     func replay(to output: ProgressOutput) {
-        lock.withLock {
+        file.withLock { fd in
             guard fd >= 0, lseek(fd, 0, SEEK_SET) == 0 else { return }
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             var pending: [UInt8] = []
@@ -247,7 +258,7 @@ final class QuietSpool: @unchecked Sendable {
     }
 
     func close() {
-        lock.withLock {
+        file.withLock { fd in
             if fd >= 0 { Glibc.close(fd) }
             fd = -1
         }

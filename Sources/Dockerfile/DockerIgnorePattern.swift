@@ -35,7 +35,7 @@ public struct DockerIgnorePattern: Sendable, Equatable, CustomStringConvertible 
         case byteClass(negated: Bool, ranges: [ClosedRange<UInt32>])
     }
 
-    enum Program: @unchecked Sendable {
+    enum Program: Sendable {
         case tokens([Token])
         /// Patterns using regexp syntax that Go's Match lacks (`+`, `(`, `{`, `|`, `^`…) keep the
         /// exact regexp behaviour moby gives them.

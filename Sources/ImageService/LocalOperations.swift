@@ -43,7 +43,7 @@ extension ImageService {
     /// `load`: every image (and multi-platform index) of a docker-archive or OCI layout; `committed` sees each as
     /// it is recorded, so names can be reported while the rest loads.
     @discardableResult
-    public func load(_ input: ArchiveLoader.Input, committed: ((StoreDestination.Committed) -> Void)? = nil) async throws
+    public func load(_ input: ArchiveLoader.Input, committed: (@Sendable (StoreDestination.Committed) -> Void)? = nil) async throws
         -> [StoreDestination.Committed] {
         try await ArchiveLoader(store: store()).load(input, onCommit: committed)
     }

@@ -5,8 +5,8 @@ import GoText
 /// A named image reference normalised as docker does: `nginx` is `docker.io/library/nginx`.
 ///
 /// `ImageReference(_:)` accepts exactly what the docker 20.10 CLI and dockerd 20.10 accept (both use the same
-/// parser, see ``ReferenceRules``); errors are the CLI's. Daemon-side commands wrap them in
-/// ``ReferenceError/rejectedByDaemon(_:)`` (see ``DockerReferenceCommand``).
+/// parser, see ``ReferenceRules``); errors are the client-side parse's. Daemon-side lookups wrap them in
+/// ``ReferenceError/rejectedByDaemon(_:)``; how a command words either is up to the presentation layer.
 public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     /// Registry host, e.g. `docker.io`, `localhost:5000`. Empty in the odd case docker itself produces
     /// for names like `foo_bar.com/x`, whose first component looks like a host but is not a valid one.

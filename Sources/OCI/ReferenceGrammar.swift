@@ -5,8 +5,8 @@ import GoText
 /// Which side of docker parses a reference. Strata's oracle is the docker 20.10 client with dockerd 20.10,
 /// and both vendor the same docker/distribution (v2.7/v2.8) parser, so the two rule sets are identical:
 /// domains need `.`/`:`/`localhost`, no `[v6]` hosts, the whole name (domain included) counts towards the
-/// 255 limit, and the lowercase error does not name the repository. The side still decides the wording
-/// docker prints ("Error parsing reference: …" versus "Error response from daemon: …").
+/// 255 limit, and the lowercase error does not name the repository. The side is still recorded
+/// (``ReferenceError/rejectedByDaemon(_:)``), since a front end words the two differently.
 public enum ReferenceRules: Sendable, Hashable {
     /// The docker CLI's own parse (tag, pull, push, create, run, commit).
     case client

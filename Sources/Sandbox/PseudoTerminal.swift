@@ -1,16 +1,20 @@
 import CSandbox
 import Foundation
+import Synchronization
 
 /// A pty for `-t`: the command gets the slave side; this process relays the master side to the
 /// caller's streams, with the caller's terminal in raw mode meanwhile (as docker's CLI does).
-final class PseudoTerminal: @unchecked Sendable {
+final class PseudoTerminal: Sendable {
     let master: Int32
-    private(set) var slave: Int32
+    /// The slave side until `closeSlave()`, then -1.
+    private let slaveFD: Mutex<Int32>
 
     private init(master: Int32, slave: Int32) {
         self.master = master
-        self.slave = slave
+        slaveFD = Mutex(slave)
     }
+
+    var slave: Int32 { slaveFD.withLock { $0 } }
 
     static func open() throws -> PseudoTerminal {
         var master: Int32 = -1
@@ -23,8 +27,10 @@ final class PseudoTerminal: @unchecked Sendable {
     }
 
     func closeSlave() {
-        if slave >= 0 { close(slave) }
-        slave = -1
+        slaveFD.withLock { slave in
+            if slave >= 0 { close(slave) }
+            slave = -1
+        }
     }
 
     /// Copies master→output until the command's side closes, and input→master in the background.
@@ -61,23 +67,26 @@ final class PseudoTerminal: @unchecked Sendable {
     }
 
     /// Restores the caller's terminal and waits for the last output.
-    final class Relay: @unchecked Sendable {
+    final class Relay: Sendable {
+        /// Signalled by the output thread at the end of the command's output. A semaphore because `finish()`
+        /// waits for it with a time limit, which Mutex cannot do; that thread is a detached Thread, not a task.
         let outputDone = DispatchSemaphore(value: 0)
         private let terminal: PseudoTerminal
         private let input: Int32
-        private var saved: termios?
+        /// The caller's terminal settings before raw mode, restored by `finish()`.
+        private let saved: termios?
 
         init(terminal: PseudoTerminal, input: Int32) {
             self.terminal = terminal
             self.input = input
-            if input >= 0, isatty(input) == 1 {
-                var attributes = termios()
-                if tcgetattr(input, &attributes) == 0 {
-                    saved = attributes
-                    var raw = attributes
-                    cfmakeraw(&raw)
-                    tcsetattr(input, TCSANOW, &raw)
-                }
+            var attributes = termios()
+            if input >= 0, isatty(input) == 1, tcgetattr(input, &attributes) == 0 {
+                saved = attributes
+                var raw = attributes
+                cfmakeraw(&raw)
+                tcsetattr(input, TCSANOW, &raw)
+            } else {
+                saved = nil
             }
         }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Archive
 import Foundation
+import Synchronization
 
 /// A scratch directory owned by a live process through an flock on `<path>.lock`, held for the owner's life: a
 /// build's `build-tmp/session-<id>/`, a container's `containers/<id>/`. An owner killed with -9 leaves overlay
@@ -10,7 +11,7 @@ import Foundation
 /// is mounted below the directory, then removes it, or, for a container kept after it stops (`run` without
 /// `--rm`), keeps its files as docker keeps a stopped container's. A live owner's lock is held, so its directory
 /// is never touched.
-public final class ScratchSession: @unchecked Sendable {
+public final class ScratchSession: Sendable {
     /// What a sweep does with the directory of an owner that died.
     public enum Abandoned: String, Sendable {
         case remove
@@ -19,7 +20,8 @@ public final class ScratchSession: @unchecked Sendable {
 
     public let path: String
     private let lockFD: Int32
-    private var kept = false
+    /// Set by `keepFiles()`: the directory outlives the session.
+    private let kept = Mutex(false)
 
     private init(path: String, lockFD: Int32) {
         self.path = path
@@ -27,7 +29,7 @@ public final class ScratchSession: @unchecked Sendable {
     }
 
     deinit {
-        if !kept { Self.remove(path) }
+        if !kept.withLock({ $0 }) { Self.remove(path) }
         close(lockFD)
     }
 
@@ -56,7 +58,7 @@ public final class ScratchSession: @unchecked Sendable {
 
     /// Ends the session keeping the directory (already unmounted by the caller); only the lock goes.
     public func keepFiles() {
-        kept = true
+        kept.withLock { $0 = true }
         unlink(path + ".lock")
     }
 

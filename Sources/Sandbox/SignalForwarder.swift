@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 /// Relays the signals a terminal or CI runner sends (`docker run`'s --sig-proxy) to the command.
-/// `@unchecked Sendable`: the dispatch sources are created in init and only cancelled in `stop`; the target PID is
-/// behind a Mutex.
+/// `@unchecked Sendable` because `DispatchSourceSignal` is not Sendable: the sources are created in init and only
+/// cancelled in `stop`, never replaced; the target PID is behind a Mutex.
 final class SignalForwarder: @unchecked Sendable {
     private static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
     private let pid = Mutex<pid_t>(0)

@@ -1,13 +1,15 @@
 import Foundation
 import OCI
+import Synchronization
 
 /// One blob being written. Callers write through `fd` (or `write(_:)`), then `commit(as:)` names it.
-public final class BlobIngest: @unchecked Sendable {
+public final class BlobIngest: Sendable {
     public let fd: Int32
     private let store: BlobStore
     /// nil for an unnamed O_TMPFILE inode; else the locked temp path in `ingest/`.
     private let temporaryPath: String?
-    private var finished = false
+    /// Set by the first `commit` or `abort`: the descriptor is closed then.
+    private let finished = Mutex(false)
 
     private init(fd: Int32, store: BlobStore, temporaryPath: String?) {
         self.fd = fd
@@ -61,8 +63,7 @@ public final class BlobIngest: @unchecked Sendable {
     /// fsyncs the bytes and gives them their content-addressed name. When a blob with that digest
     /// already exists the new copy is dropped: content addressing makes them identical.
     public func commit(as digest: Digest) throws {
-        precondition(!finished, "blob ingest committed twice")
-        finished = true
+        precondition(!markFinished(), "blob ingest committed twice")
         defer { close(fd) }
         guard fsync(fd) == 0 else {
             let code = errno
@@ -90,10 +91,17 @@ public final class BlobIngest: @unchecked Sendable {
     }
 
     public func abort() {
-        guard !finished else { return }
-        finished = true
+        guard !markFinished() else { return }
         cleanupTemporary()
         close(fd)
+    }
+
+    /// Marks the ingest finished; returns whether it already was.
+    private func markFinished() -> Bool {
+        finished.withLock { wasFinished in
+            defer { wasFinished = true }
+            return wasFinished
+        }
     }
 
     private func cleanupTemporary() {
@@ -101,6 +109,6 @@ public final class BlobIngest: @unchecked Sendable {
     }
 
     deinit {
-        if !finished { cleanupTemporary(); close(fd) }
+        if !finished.withLock({ $0 }) { cleanupTemporary(); close(fd) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A cross-process reader/writer lock on `<root>/gc.lock`: writers of new blobs hold it shared for the
 /// whole ingest-and-commit, and garbage collection only deletes blob files while it holds it exclusively.
@@ -43,13 +44,16 @@ extension ImageStore {
 }
 
 /// A shared hold on the ingest lease; released by `release()` or when dropped.
-public final class IngestLeaseHold: @unchecked Sendable {
-    private var fd: Int32
+public final class IngestLeaseHold: Sendable {
+    /// The locked descriptor, -1 once released.
+    private let lockFD: Mutex<Int32>
 
-    init(fd: Int32) { self.fd = fd }
+    init(fd: Int32) { lockFD = Mutex(fd) }
 
     public func release() {
-        if fd >= 0 { close(fd); fd = -1 }
+        lockFD.withLock { fd in
+            if fd >= 0 { close(fd); fd = -1 }
+        }
     }
 
     deinit { release() }

@@ -2,6 +2,7 @@ import Archive
 import Foundation
 import GRDB
 import OCI
+import Synchronization
 
 /// Pulled layers are committed once their blob digest checks (every byte from the registry is proven then); the
 /// tar inside is decoded on first use instead of during the pull. That pass proves the diffID the image config
@@ -141,25 +142,23 @@ extension ImageStore {
     private static func measureConcurrently(_ layers: [StoredLayer],
                                             _ work: @escaping @Sendable (StoredLayer) throws -> StoredLayer)
         -> [Result<StoredLayer, Error>] {
-        final class Slots: @unchecked Sendable {
+        struct Slots {
             var results: [Result<StoredLayer, Error>?]
-            let lock = NSLock()
             var next = 0
-            init(count: Int) { results = Array(repeating: nil, count: count) }
         }
-        let slots = Slots(count: layers.count)
+        let slots = Mutex(Slots(results: Array(repeating: nil, count: layers.count)))
         let workers = min(layers.count, max(ProcessInfo.processInfo.activeProcessorCount, 1))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
-                let index: Int = slots.lock.withLock {
+                let index: Int = slots.withLock { slots in
                     defer { slots.next += 1 }
                     return slots.next
                 }
                 guard index < layers.count else { return }
                 let result = Result { try work(layers[index]) }
-                slots.lock.withLock { slots.results[index] = result }
+                slots.withLock { $0.results[index] = result }
             }
         }
-        return slots.results.map { $0! }
+        return slots.withLock { $0.results.map { $0! } }
     }
 }

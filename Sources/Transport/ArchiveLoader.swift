@@ -22,7 +22,7 @@ public struct ArchiveLoader {
 
     /// Loads every image in the input; `onCommit` sees each one as it is recorded.
     @discardableResult
-    public func load(_ input: Input, onCommit: ((StoreDestination.Committed) -> Void)? = nil) async throws
+    public func load(_ input: Input, onCommit: (@Sendable (StoreDestination.Committed) -> Void)? = nil) async throws
         -> [StoreDestination.Committed] {
         let lease = try store.ingestLease.acquireShared()
         defer { lease.release() }

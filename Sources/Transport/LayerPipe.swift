@@ -1,17 +1,21 @@
 import Archive
 import Foundation
+import Synchronization
 
 /// Feeds bytes produced on the calling thread to `LayerIngest` running on its own thread through a pipe:
 /// the outer archive is read once, and each layer inside it is hashed, validated and (re)compressed as it passes.
 final class LayerPipe {
     private let readFD: Int32
     private var writeFD: Int32
+    /// Signalled when the ingest thread ends. `finish()` and `cancel()` are called from synchronous archive
+    /// reading and must block until then; a Foundation Thread cannot be joined, so a semaphore stays here.
     private let done = DispatchSemaphore(value: 0)
     private let outcome = OutcomeBox()
     private var consumerGone = false
 
-    private final class OutcomeBox: @unchecked Sendable {
-        var result: Result<LayerIngest.Result, Error>?
+    /// The ingest thread's result, handed to `finish()`.
+    private final class OutcomeBox: Sendable {
+        let result = Mutex<Result<LayerIngest.Result, Error>?>(nil)
     }
 
     /// Starts `LayerIngest.ingest(from: pipe, to: output)` on a new thread.
@@ -24,7 +28,8 @@ final class LayerPipe {
         _ = fcntl(writeFD, 1031 /* F_SETPIPE_SZ */, 1 << 20)
         let readFD = readFD, box = outcome, done = done
         let thread = Thread {
-            box.result = Result { try LayerIngest.ingest(from: readFD, to: output, options: options) }
+            let result = Result { try LayerIngest.ingest(from: readFD, to: output, options: options) }
+            box.result.withLock { $0 = result }
             close(readFD)
             done.signal()
         }
@@ -50,7 +55,7 @@ final class LayerPipe {
     func finish() throws -> LayerIngest.Result {
         closeWriter()
         done.wait()
-        return try outcome.result!.get()
+        return try outcome.result.withLock { $0 }!.get()
     }
 
     /// Ends the input after a failure upstream and waits for the thread, discarding its result.

@@ -1,13 +1,14 @@
 import Archive
 import Foundation
 import OCI
+import Synchronization
 
 /// Another source's images with their layers re-encoded (`copy --dest-compress-format gzip|zstd`). Layers already
 /// in the wanted encoding keep their bytes and digests; the others are fetched once (digest-checked), re-encoded
 /// in one streaming pass with both cores (``LayerIngest``: decode, diffID check, parallel compression, blob hash)
 /// into spool files, and the images lose their source manifests so the destination writes new ones. Memory stays
 /// flat; the spool directory is removed by `close()` or when the source is released.
-public final class RecompressingSource: ImageSource, @unchecked Sendable {
+public final class RecompressingSource: ImageSource, Sendable {
     public enum Format: String, Sendable, CaseIterable {
         case gzip, zstd
     }
@@ -15,9 +16,9 @@ public final class RecompressingSource: ImageSource, @unchecked Sendable {
     private let base: any ImageSource
     private let format: Format
     private let spool: String
-    private var spooled: [Digest: String] = [:]
-    private var cached: [TransportImage]?
-    private let lock = NSLock()
+    /// Re-encoded layers: new blob digest → spool file.
+    private let spooled = Mutex<[Digest: String]>([:])
+    private let cached = Mutex<[TransportImage]?>(nil)
 
     public init(_ base: any ImageSource, format: Format, temporaryDirectory: String = NSTemporaryDirectory()) throws {
         self.base = base
@@ -31,7 +32,7 @@ public final class RecompressingSource: ImageSource, @unchecked Sendable {
     public func close() { try? FileManager.default.removeItem(atPath: spool) }
 
     public func images() async throws -> [TransportImage] {
-        if let cached = lock.withLock({ cached }) { return cached }
+        if let cached = cached.withLock({ $0 }) { return cached }
         var result: [TransportImage] = []
         var converted: [Digest: TransportLayer] = [:]
         for image in try await base.images() {
@@ -57,12 +58,12 @@ public final class RecompressingSource: ImageSource, @unchecked Sendable {
             }
             result.append(new)
         }
-        lock.withLock { cached = result }
+        cached.withLock { $0 = result }
         return result
     }
 
     public func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader {
-        guard let path = lock.withLock({ spooled[layer.blob.digest] }) else {
+        guard let path = spooled.withLock({ $0[layer.blob.digest] }) else {
             return try await base.openLayer(layer, as: delivery)
         }
         if delivery == .uncompressed { return try DecompressingBlobReader(path: path) }
@@ -100,7 +101,7 @@ public final class RecompressingSource: ImageSource, @unchecked Sendable {
         case .zstd: MediaType.ociLayerZstd
         case .gzip: layer.blob.mediaType.hasPrefix("application/vnd.docker.") ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip
         }
-        lock.withLock { spooled[digest] = output }
+        spooled.withLock { $0[digest] = output }
         return TransportLayer(blob: Descriptor(mediaType: mediaType, digest: digest, size: result.blobSize), diffID: layer.diffID,
                               uncompressedSize: result.uncompressedSize, contentSize: result.contentSize)
     }

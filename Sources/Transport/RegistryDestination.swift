@@ -2,11 +2,12 @@ import Foundation
 import GoText
 import OCI
 import Registry
+import Synchronization
 
 /// A registry repository (`docker://`) as an `ImageDestination`: blobs are HEAD-checked, mounted from
 /// `mountFrom` when the registry agrees, else uploaded; then config and manifest, tagged with the target's tag.
 /// Digests are preserved: the manifest is sent byte for byte when the image came with one.
-public final class RegistryDestination: ConcurrentImageDestination, @unchecked Sendable {
+public final class RegistryDestination: ConcurrentImageDestination, Sendable {
     public enum LayerOutcome: Sendable { case existed, mounted(from: String), uploaded }
 
     public let client: RegistryClient
@@ -17,10 +18,14 @@ public final class RegistryDestination: ConcurrentImageDestination, @unchecked S
     /// Per-blob repositories to mount from (a manifest list gathers platforms from several repositories).
     public let mountSources: [Digest: RegistryRepository]
     /// Called when a layer lands, with how it got there (docker prints "Mounted from …", "Layer already exists").
-    public var onLayer: (@Sendable (TransportLayer, LayerOutcome) -> Void)?
+    public var onLayer: (@Sendable (TransportLayer, LayerOutcome) -> Void)? {
+        get { onLayerHandler.withLock { $0 } }
+        set { onLayerHandler.withLock { $0 = newValue } }
+    }
     /// (tag or digest, manifest digest, manifest size) for each manifest put.
-    public private(set) var pushed: [(reference: String, digest: Digest, size: Int)] = []
-    private let lock = NSLock()
+    public var pushed: [(reference: String, digest: Digest, size: Int)] { pushedManifests.withLock { $0 } }
+    private let onLayerHandler = Mutex<(@Sendable (TransportLayer, LayerOutcome) -> Void)?>(nil)
+    private let pushedManifests = Mutex<[(reference: String, digest: Digest, size: Int)]>([])
 
     public init(client: RegistryClient, reference: ImageReference, mountFrom: RegistryRepository? = nil,
                 mountSources: [Digest: RegistryRepository] = [:]) {
@@ -84,7 +89,7 @@ public final class RegistryDestination: ConcurrentImageDestination, @unchecked S
         let tag = reference.tag ?? (reference.digest == nil ? ImageReference.defaultTag : nil)
         let target = image.isIndexEntry ? Digest.sha256(manifestData).description : tag ?? Digest.sha256(manifestData).description
         let digest = try await client.putManifest(repository, reference: target, data: manifestData, mediaType: manifestMediaType)
-        lock.withLock { pushed.append((target, digest, manifestData.count)) }
+        pushedManifests.withLock { $0.append((target, digest, manifestData.count)) }
         return digest
     }
 
@@ -124,17 +129,21 @@ enum TransferRetry {
 
 /// The copier's verifying reader handed to the upload once; a retry would need the bytes again, which a
 /// stream cannot give, so the second call fails and the copier's own retry reopens the layer.
+///
+/// `@unchecked Sendable` because the reader (a stream, not Sendable) is held for the upload's body closure; the
+/// mutex lets exactly one call take it, so it is never read from two tasks.
 final class OneShotUploadBody: @unchecked Sendable {
-    private var reader: VerifyingBlobReader?
-    private let lock = NSLock()
+    private let reader: VerifyingBlobReader
+    private let taken = Mutex(false)
     init(_ reader: VerifyingBlobReader) { self.reader = reader }
 
     func take() throws -> any UploadBody {
-        try lock.withLock {
-            guard let reader else { throw LayerRestartRequired() }
-            self.reader = nil
-            return BlobReaderUploadBody(reader)
+        let first = taken.withLock { alreadyTaken in
+            defer { alreadyTaken = true }
+            return !alreadyTaken
         }
+        guard first else { throw LayerRestartRequired() }
+        return BlobReaderUploadBody(reader)
     }
 }
 
@@ -150,6 +159,6 @@ extension RegistryDestination: IndexDestination {
         let tag = reference.tag ?? (reference.digest == nil ? ImageReference.defaultTag : nil)
         let target = tag ?? index.digest.description
         let digest = try await client.putManifest(repository, reference: target, data: index.data, mediaType: index.mediaType)
-        lock.withLock { pushed.append((target, digest, index.data.count)) }
+        pushedManifests.withLock { $0.append((target, digest, index.data.count)) }
     }
 }

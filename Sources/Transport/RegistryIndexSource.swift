@@ -1,14 +1,14 @@
 import Foundation
 import OCI
 import Registry
+import Synchronization
 
 /// A registry image copied whole (`copy --all`, `pull --all-platforms`): when the reference names an index,
 /// every entry is an image of its own (by digest) and the index travels byte for byte after them. A reference
 /// to a single manifest behaves as ``RegistrySource``.
-public final class RegistryIndexSource: IndexedImageSource, @unchecked Sendable {
+public final class RegistryIndexSource: IndexedImageSource, Sendable {
     let single: RegistrySource
-    private var resolved: (images: [TransportImage], index: TransportIndex?)?
-    private let lock = NSLock()
+    private let resolved = Mutex<(images: [TransportImage], index: TransportIndex?)?>(nil)
 
     public init(client: RegistryClient, reference: ImageReference) {
         single = RegistrySource(client: client, reference: reference)
@@ -16,7 +16,7 @@ public final class RegistryIndexSource: IndexedImageSource, @unchecked Sendable 
 
     public var reference: ImageReference { single.reference }
     /// The digest of what the reference named (the index's, for a multi-platform image).
-    public var resolvedDigest: Digest? { lock.withLock { resolved?.index?.digest } ?? single.resolvedDigest }
+    public var resolvedDigest: Digest? { resolved.withLock { $0?.index?.digest } ?? single.resolvedDigest }
 
     public func images() async throws -> [TransportImage] { try await resolve().images }
 
@@ -27,7 +27,7 @@ public final class RegistryIndexSource: IndexedImageSource, @unchecked Sendable 
     }
 
     private func resolve() async throws -> (images: [TransportImage], index: TransportIndex?) {
-        if let cached = lock.withLock({ resolved }) { return cached }
+        if let cached = resolved.withLock({ $0 }) { return cached }
         let client = single.client, repository = single.repository
         let top = try await client.manifest(repository, reference: single.manifestReference)
         let result: (images: [TransportImage], index: TransportIndex?)
@@ -53,7 +53,7 @@ public final class RegistryIndexSource: IndexedImageSource, @unchecked Sendable 
         } else {
             result = (try await single.images(), nil)
         }
-        lock.withLock { resolved = result }
+        resolved.withLock { $0 = result }
         return result
     }
 }

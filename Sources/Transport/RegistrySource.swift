@@ -1,20 +1,27 @@
 import Foundation
 import OCI
 import Registry
+import Synchronization
 
 /// A registry image (`docker://`) as an `ImageSource`: the manifest is resolved once (an index narrowed to one
 /// platform), the config fetched and verified, and layers stream from the registry with their digests checked.
-public final class RegistrySource: ImageSource, @unchecked Sendable {
+public final class RegistrySource: ImageSource, Sendable {
     public let client: RegistryClient
     public let reference: ImageReference
     public let repository: RegistryRepository
     public let platform: PlatformMatcher
     /// The digest the reference resolved to (an index's, when it named one): what docker records as RepoDigest.
-    public private(set) var resolvedDigest: Digest?
+    public var resolvedDigest: Digest? { resolution.withLock { $0.digest } }
     /// The top-level manifest as fetched (index or image manifest).
-    public private(set) var topManifest: FetchedManifest?
-    private var resolved: [TransportImage]?
-    private let lock = NSLock()
+    public var topManifest: FetchedManifest? { resolution.withLock { $0.topManifest } }
+    private let resolution = Mutex(Resolution())
+
+    /// What `images()` found, kept for later calls.
+    private struct Resolution {
+        var digest: Digest?
+        var topManifest: FetchedManifest?
+        var images: [TransportImage]?
+    }
 
     public init(client: RegistryClient, reference: ImageReference, platform: PlatformMatcher = .host) {
         self.client = client
@@ -38,7 +45,7 @@ public final class RegistrySource: ImageSource, @unchecked Sendable {
     }
 
     public func images() async throws -> [TransportImage] {
-        if let cached = lock.withLock({ resolved }) { return cached }
+        if let cached = resolution.withLock({ $0.images }) { return cached }
         let top = try await client.manifest(repository, reference: manifestReference)
         var manifest = top
         if RegistrySource.isIndex(top.mediaType) {
@@ -57,11 +64,7 @@ public final class RegistrySource: ImageSource, @unchecked Sendable {
         names.append(reference.repository.withDigest(top.digest))
         var result = image
         result.names = names
-        lock.withLock {
-            resolvedDigest = top.digest
-            topManifest = top
-            resolved = [result]
-        }
+        resolution.withLock { $0 = Resolution(digest: top.digest, topManifest: top, images: [result]) }
         return [result]
     }
 

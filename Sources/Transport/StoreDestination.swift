@@ -2,14 +2,13 @@ import Archive
 import Foundation
 import OCI
 import Store
+import Synchronization
 
 /// The local store as an `ImageDestination`. Layers are written through `BlobIngest` (atomic, digest-checked)
 /// and each image is one store transaction, so a failure never leaves a half-recorded image.
 ///
-/// Layers may be put concurrently (each has its own ingest file); the little shared state is behind a lock.
-/// `@unchecked` because `onCommit` is a plain closure: it is only called from `putImage`, which the copier never
-/// runs concurrently.
-public final class StoreDestination: ConcurrentImageDestination, IndexDestination, @unchecked Sendable {
+/// Layers may be put concurrently (each has its own ingest file); the little shared state is behind a mutex.
+public final class StoreDestination: ConcurrentImageDestination, IndexDestination, Sendable {
     /// What one committed image looked like: its names, and the names that moved away from another image.
     public struct Committed: Sendable {
         public var image: StoredImage
@@ -21,17 +20,21 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
     public let store: ImageStore
     private let action: String
     private let logTagEvents: Bool
-    private let lock = NSLock()
-    private var layersPutStorage: [Digest: StoredLayer] = [:]
-    private var committedStorage: [Committed] = []
-    private var onCommitStorage: ((Committed) -> Void)?
+    private let state = Mutex(State())
+
+    private struct State {
+        var layersPut: [Digest: StoredLayer] = [:]
+        var committed: [Committed] = []
+        var onCommit: (@Sendable (Committed) -> Void)?
+        var indexPlatform: PlatformMatcher = .host
+    }
 
     /// The images committed so far, in order.
-    public var committed: [Committed] { lock.withLock { committedStorage } }
+    public var committed: [Committed] { state.withLock { $0.committed } }
     /// Called right after each image is committed.
-    public var onCommit: ((Committed) -> Void)? {
-        get { lock.withLock { onCommitStorage } }
-        set { lock.withLock { onCommitStorage = newValue } }
+    public var onCommit: (@Sendable (Committed) -> Void)? {
+        get { state.withLock { $0.onCommit } }
+        set { state.withLock { $0.onCommit = newValue } }
     }
 
     /// - Parameters:
@@ -60,7 +63,7 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
         let stored = StoredLayer(
             blobDigest: layer.blob.digest, diffID: layer.diffID, mediaType: layer.blob.mediaType, blobSize: layer.blob.size,
             contentSize: layer.contentSize, uncompressedSize: layer.uncompressedSize)
-        lock.withLock { layersPutStorage[layer.blob.digest] = stored }
+        state.withLock { $0.layersPut[layer.blob.digest] = stored }
     }
 
     /// Streams a blob into an ingest file, named only once its digest (and size) checked.
@@ -83,7 +86,7 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
     }
 
     public func putImage(_ image: TransportImage) async throws -> Digest? {
-        let layersPut = lock.withLock { layersPutStorage }
+        let layersPut = state.withLock { $0.layersPut }
         let layers = try image.layers.map { layer -> StoredLayer in
             if let put = layersPut[layer.blob.digest] { return put }
             if layer.contentSize != nil {
@@ -109,9 +112,9 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
         let stored = try store.commit(config: image.config, manifest: manifest, layers: layers, tags: image.names,
                                       action: action, logTagEvents: logTagEvents)
         let entry = Committed(image: stored, names: image.names, renamed: renamed)
-        let callback = lock.withLock {
-            committedStorage.append(entry)
-            return onCommitStorage
+        let callback = state.withLock { state in
+            state.committed.append(entry)
+            return state.onCommit
         }
         // A platform of an index is reported with the index, under its names.
         if !(image.isIndexEntry && image.names.isEmpty) { callback?(entry) }
@@ -131,18 +134,21 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
               let image = try store.image(id: chosen) else { return }
         let entry = Committed(image: image, names: index.names.filter { $0.digest == nil },
                               renamed: previous.filter { $0.previousID != chosen })
-        let callback = lock.withLock {
-            if let position = committedStorage.firstIndex(where: { $0.image.id == chosen }) {
-                committedStorage[position].names += index.names
-                committedStorage[position].renamed += entry.renamed
+        let callback = state.withLock { state in
+            if let position = state.committed.firstIndex(where: { $0.image.id == chosen }) {
+                state.committed[position].names += index.names
+                state.committed[position].renamed += entry.renamed
             }
-            return onCommitStorage
+            return state.onCommit
         }
         callback?(entry)
     }
 
     /// Which entry of a copied index takes its names (default: this host).
-    public var indexPlatform: PlatformMatcher = .host
+    public var indexPlatform: PlatformMatcher {
+        get { state.withLock { $0.indexPlatform } }
+        set { state.withLock { $0.indexPlatform = newValue } }
+    }
 
     public func commit() async throws {}
     public func abort() async {}

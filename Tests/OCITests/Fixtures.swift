@@ -12,3 +12,6 @@ enum Fixtures {
     /// A buildkit-style OCI config (Go struct order, only set fields), written by hand after buildkit's shape.
     static let ociConfig = #"{"created":"2024-01-02T03:04:05.123Z","architecture":"arm64","variant":"v8","os":"linux","config":{"Env":["PATH=/usr/bin"],"Cmd":["nginx","-g","daemon off;"],"WorkingDir":"/","Labels":{"maintainer":"x"},"StopSignal":"SIGQUIT","ArgsEscaped":true,"Unknown":{"x":[1,2.5,null]}},"rootfs":{"type":"layers","diff_ids":["sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]},"history":[{"created":"2024-01-02T03:04:05.123Z","created_by":"CMD [\"nginx\"]","comment":"buildkit.dockerfile.v0","empty_layer":true}],"moby.buildkit.buildinfo.v1":"e30=","author":null}"#
 }
+
+let h32 = "0123456789abcdef0123456789abcdef"
+let h64 = h32 + h32

@@ -31,7 +31,7 @@ public enum BuildContextError: Error, Sendable, Equatable, CustomStringConvertib
 /// directory), its `.dockerignore`, and the Dockerfile, which may live outside the context.
 /// Content digests of COPY sources come from here; a persistent stat cache means unchanged files are
 /// not read again on a rebuild. Thread-safe.
-public final class BuildContext: @unchecked Sendable {
+public final class BuildContext: Sendable {
     /// The context root (absolute).
     public let directory: String
     /// The Dockerfile's path (absolute), or nil when the Dockerfile came as stdin text.

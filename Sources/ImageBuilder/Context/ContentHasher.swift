@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Crypto
 import Foundation
+import Synchronization
 
 /// SHA-256 of file contents, many files at once on every core.
 enum ContentHasher {
@@ -36,39 +37,27 @@ enum ContentHasher {
         let results = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: paths.count)
         results.initialize(repeating: [])
         defer { results.deallocate() }
-        let failure = FailureBox()
-        let next = AtomicIndex()
+        let failure = Mutex<(any Error)?>(nil)
+        let next = Mutex(0)
         // Biggest first so a single large file does not finish last on one core.
         let order = sizes.indices.sorted { sizes[$0] > sizes[$1] }
         nonisolated(unsafe) let slots = results
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
             defer { buffer.deallocate() }
-            while failure.error == nil {
-                let i = next.take()
+            while failure.withLock({ $0 == nil }) {
+                let i = next.withLock { next in
+                    defer { next += 1 }
+                    return next
+                }
                 guard i < order.count else { break }
                 let index = order[i]
-                do { slots[index] = try sha256(path: paths[index], buffer: buffer) } catch { failure.set(error) }
+                do { slots[index] = try sha256(path: paths[index], buffer: buffer) } catch {
+                    failure.withLock { if $0 == nil { $0 = error } }
+                }
             }
         }
-        if let error = failure.error { throw error }
+        if let error = failure.withLock({ $0 }) { throw error }
         return Array(results)
     }
-}
-
-final class AtomicIndex: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func take() -> Int {
-        lock.lock(); defer { lock.unlock() }
-        value += 1
-        return value - 1
-    }
-}
-
-final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Error?
-    var error: Error? { lock.lock(); defer { lock.unlock() }; return stored }
-    func set(_ error: Error) { lock.lock(); if stored == nil { stored = error }; lock.unlock() }
 }

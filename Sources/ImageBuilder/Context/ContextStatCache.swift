@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Crypto
 import Foundation
+import Synchronization
 
 /// What a file looked like when it was hashed; a file whose lstat still shows the same size, mtime (ns),
 /// inode and mode is not read again.
@@ -22,48 +23,64 @@ struct StatCacheRecord: Sendable, Equatable {
 
 /// A persistent path → (size, mtime, inode, mode) → sha256 table for one context directory, stored as
 /// a line-oriented file under the cache directory (one file per absolute context path).
-final class ContextStatCache: @unchecked Sendable {
+final class ContextStatCache: Sendable {
     let file: String?
-    private let lock = NSLock()
-    private var records: [String: StatCacheRecord] = [:]
-    private var dirty = false
+    private let table: Mutex<Table>
+
+    private struct Table {
+        var records: [String: StatCacheRecord]
+        var dirty = false
+        var hashedCount = 0
+        var hashedBytes: Int64 = 0
+    }
+
     /// Files hashed (cache misses) since opening; tests and benchmarks read it.
-    private(set) var hashedCount = 0
+    var hashedCount: Int { table.withLock { $0.hashedCount } }
     /// Their bytes: what BuildKit would have transferred from the client.
-    private(set) var hashedBytes: Int64 = 0
+    var hashedBytes: Int64 { table.withLock { $0.hashedBytes } }
 
     static let header = "strata-context-stat-cache v1"
 
     /// `cacheDirectory` nil keeps the table in memory only.
     init(cacheDirectory: String?, contextRoot: String) {
-        guard let cacheDirectory else { file = nil; return }
+        guard let cacheDirectory else {
+            file = nil
+            table = Mutex(Table(records: [:]))
+            return
+        }
         let key = SHA256.hash(data: Array(contextRoot.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
-        file = cacheDirectory + "/context-" + key + ".stat"
-        load()
+        let file = cacheDirectory + "/context-" + key + ".stat"
+        self.file = file
+        table = Mutex(Table(records: Self.load(file)))
     }
 
     func lookup(_ path: String, _ status: FileStatus) -> [UInt8]? {
-        lock.lock(); defer { lock.unlock() }
-        guard let record = records[path], record.matches(status) else { return nil }
-        return record.sha256
+        table.withLock { table in
+            guard let record = table.records[path], record.matches(status) else { return nil }
+            return record.sha256
+        }
     }
 
     func store(_ path: String, _ status: FileStatus, sha256: [UInt8]) {
-        lock.lock(); defer { lock.unlock() }
-        records[path] = StatCacheRecord(size: status.size, modificationTime: status.modificationTime,
-                                        inode: status.inode, mode: status.rawMode, sha256: sha256)
-        dirty = true
-        hashedCount += 1
-        hashedBytes += status.size
+        table.withLock { table in
+            table.records[path] = StatCacheRecord(size: status.size, modificationTime: status.modificationTime,
+                                                  inode: status.inode, mode: status.rawMode, sha256: sha256)
+            table.dirty = true
+            table.hashedCount += 1
+            table.hashedBytes += status.size
+        }
     }
 
     /// Writes the table if anything changed (temp file + rename, so a crash leaves the old one).
     func save() throws {
-        lock.lock(); defer { lock.unlock() }
-        guard dirty, let file else { return }
+        try table.withLock { try writeFile(&$0) }
+    }
+
+    private func writeFile(_ table: inout Table) throws {
+        guard table.dirty, let file else { return }
         var text = Self.header + "\n"
-        text.reserveCapacity(records.count * 120)
-        for (path, record) in records {
+        text.reserveCapacity(table.records.count * 120)
+        for (path, record) in table.records {
             text += "\(record.size) \(record.modificationTime) \(record.inode) \(record.mode) \(hex(record.sha256)) \(escape(path))\n"
         }
         let directory = (file as NSString).deletingLastPathComponent
@@ -73,14 +90,15 @@ final class ContextStatCache: @unchecked Sendable {
             throw FileSystemError("create", temporary, code: errno)
         }
         guard rename(temporary, file) == 0 else { throw FileSystemError("rename", temporary, code: errno) }
-        dirty = false
+        table.dirty = false
     }
 
     /// Parses the table on bytes (a String split would walk grapheme clusters of a multi-MB file).
-    private func load() {
-        guard let file, let bytes = FileSystemCalls.readWholeFile(file, limit: 1 << 30) else { return }
+    private static func load(_ file: String) -> [String: StatCacheRecord] {
+        var records: [String: StatCacheRecord] = [:]
+        guard let bytes = FileSystemCalls.readWholeFile(file, limit: 1 << 30) else { return records }
         let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
-        guard let first = lines.first, Array(first) == Array(Self.header.utf8) else { return }
+        guard let first = lines.first, Array(first) == Array(Self.header.utf8) else { return records }
         records.reserveCapacity(lines.count)
         for line in lines.dropFirst() {
             let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 5, omittingEmptySubsequences: false)
@@ -91,6 +109,7 @@ final class ContextStatCache: @unchecked Sendable {
             records[path] = StatCacheRecord(size: size, modificationTime: mtime, inode: UInt64(bitPattern: inode),
                                             mode: UInt32(truncatingIfNeeded: mode), sha256: digest)
         }
+        return records
     }
 
     private static func integer(_ bytes: ArraySlice<UInt8>) -> Int64? {
@@ -116,7 +135,7 @@ final class ContextStatCache: @unchecked Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func unhex(_ utf8: ArraySlice<UInt8>) -> [UInt8]? {
+    private static func unhex(_ utf8: ArraySlice<UInt8>) -> [UInt8]? {
         guard utf8.count % 2 == 0 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count / 2)
@@ -129,7 +148,7 @@ final class ContextStatCache: @unchecked Sendable {
         return out
     }
 
-    private func nibble(_ c: UInt8) -> UInt8? {
+    private static func nibble(_ c: UInt8) -> UInt8? {
         switch c {
         case 0x30...0x39: return c - 0x30
         case 0x61...0x66: return c - 0x61 + 10
@@ -143,7 +162,7 @@ final class ContextStatCache: @unchecked Sendable {
         return path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
     }
 
-    private func unescape(_ text: String) -> String {
+    private static func unescape(_ text: String) -> String {
         guard text.contains("\\") else { return String(text) }
         var out = ""
         var escaping = false

@@ -4,6 +4,7 @@ import GoText
 import OCI
 import Sandbox
 import Store
+import Synchronization
 
 /// Builds a Dockerfile into an image in the store: the stages the target needs (independent ones
 /// concurrently), each step cached by its inputs, the target's config and layers committed with the tags.
@@ -144,8 +145,13 @@ public struct BuildExecutor: Sendable {
 }
 
 /// Late binding of the environment into the stage-result closure it contains.
-final class EnvironmentBox: @unchecked Sendable {
-    var value: BuildEnvironment?
+final class EnvironmentBox: Sendable {
+    private let stored = Mutex<BuildEnvironment?>(nil)
+
+    var value: BuildEnvironment? {
+        get { stored.withLock { $0 } }
+        set { stored.withLock { $0 = newValue } }
+    }
 }
 
 /// Builds each stage once, however many stages wait for it.

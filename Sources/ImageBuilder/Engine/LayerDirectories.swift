@@ -6,6 +6,7 @@ import Foundation
 import OCI
 import Sandbox
 import Store
+import Synchronization
 
 /// Overlay lower directories for build steps. A step's finished overlay upper dir (already in overlay format:
 /// whiteouts as 0/0 devices, opaque xattrs) is kept as `snapshots/layers/<diffID>/` and stacked directly as a
@@ -15,7 +16,7 @@ struct LayerDirectories: Sendable {
     let store: ImageStore
     let kind: SnapshotterKind
     /// One fill of a placeholder tree at a time (stages build concurrently).
-    let fillLock = NSLock()
+    let fillLock = FillLock()
 
     var root: String { store.root.buildSnapshotsDirectory }
     /// Where `newScratch` makes its directories: the build's `ScratchSession`.
@@ -64,13 +65,28 @@ struct LayerDirectories: Sendable {
     }
 }
 
+/// The in-process lock around placeholder fills, shared by every copy of a `LayerDirectories` (a class because
+/// a Mutex cannot be copied with the struct).
+final class FillLock: Sendable {
+    private let mutex = Mutex(())
+
+    func withLock<Result: Sendable>(_ body: () -> Result) -> Result {
+        mutex.withLock { _ in body() }
+    }
+}
+
 /// Read-only views of stage results for `COPY --from` and `RUN --mount from=`: overlay mounts (or a
 /// flattened snapshot) that stay until the build ends.
-final class FilesystemViews: @unchecked Sendable {
-    private let lock = NSLock()
-    private var mounts: [String] = []
-    private var views: [String: String] = [:]
+final class FilesystemViews: Sendable {
+    private let state = Mutex(State())
     let directories: LayerDirectories
+
+    private struct State {
+        /// Scratch directories whose `view` is an overlay mount.
+        var mounts: [String] = []
+        /// Chain ID of the layers shown → the directory showing them.
+        var views: [String: String] = [:]
+    }
 
     init(directories: LayerDirectories) {
         self.directories = directories
@@ -79,8 +95,11 @@ final class FilesystemViews: @unchecked Sendable {
     /// A directory showing `layers` merged; an empty directory for none.
     func view(of layers: [StoredLayer]) throws -> String {
         let key = chainIDs(of: layers.map(\.diffID)).last?.encoded ?? "empty"
-        lock.lock(); defer { lock.unlock() }
-        if let existing = views[key] { return existing }
+        return try state.withLock { try findOrMakeView(of: layers, key: key, in: &$0) }
+    }
+
+    private func findOrMakeView(of layers: [StoredLayer], key: String, in state: inout State) throws -> String {
+        if let existing = state.views[key] { return existing }
         let lowers = try directories.lowerDirs(for: layers)
         let result: String
         if lowers.count == 1 {
@@ -95,22 +114,22 @@ final class FilesystemViews: @unchecked Sendable {
                 guard mount("overlay", scratch + "/view", "overlay", UInt(MS_RDONLY), options) == 0 else {
                     throw BuildFailure("mount overlay view: \(String(cString: strerror(errno)))")
                 }
-                mounts.append(scratch)
+                state.mounts.append(scratch)
                 result = scratch + "/view"
             }
         }
-        views[key] = result
+        state.views[key] = result
         return result
     }
 
     func releaseAll() {
-        lock.lock(); defer { lock.unlock() }
-        for scratch in mounts {
-            _ = umount2(scratch + "/view", Int32(MNT_DETACH))
-            try? FileManager.default.removeItem(atPath: scratch)
+        state.withLock { state in
+            for scratch in state.mounts {
+                _ = umount2(scratch + "/view", Int32(MNT_DETACH))
+                try? FileManager.default.removeItem(atPath: scratch)
+            }
+            state = State()
         }
-        mounts = []
-        views = [:]
     }
 
     static func escape(_ path: String) -> String {

@@ -5,6 +5,7 @@ import GoText
 import OCI
 import Sandbox
 import Store
+import Synchronization
 
 /// What a built stage leaves for the stages and the image that use it.
 struct StageResult: Sendable {
@@ -32,14 +33,13 @@ struct BuildEnvironment: Sendable {
 }
 
 /// BuildKit's `[internal] load build context`, shown once, when the first step reads the context.
-final class ContextVertex: @unchecked Sendable {
-    private let lock = NSLock()
-    private var shown = false
+final class ContextVertex: Sendable {
+    private let shown = Mutex(false)
 
     func show(_ context: BuildContext, progress: VertexCounter) {
-        let first = lock.withLock { () -> Bool in
-            defer { shown = true }
-            return !shown
+        let first = shown.withLock { alreadyShown in
+            defer { alreadyShown = true }
+            return !alreadyShown
         }
         guard first else { return }
         let vertex = progress.start("[internal] load build context")

@@ -7,6 +7,7 @@ import Foundation
 import OCI
 import Sandbox
 import Store
+import Synchronization
 
 /// COPY and ADD with their flags, one shape for both.
 struct CopyStepInput {
@@ -199,9 +200,9 @@ extension StageBuilder {
             let outcome: SandboxOutcome
             do {
                 outcome = try await SandboxProcess.execute(spec)
-                output.finish()
+                await output.finish()
             } catch {
-                output.finish()
+                await output.finish()
                 throw BuildFailure("\(error)")
             }
             if outcome.status != 0 {
@@ -220,11 +221,14 @@ enum CurrentVertex {
 }
 
 /// A pipe collecting a RUN's stdout and stderr as lines.
-final class RunOutput: @unchecked Sendable {
+final class RunOutput: Sendable {
     let readFD: Int32
     let writeFD: Int32
-    private var reader: Thread?
-    private let finished = DispatchSemaphore(value: 0)
+    /// Whether `start` has run the reader thread.
+    private let readerStarted = Mutex(false)
+    /// Ended by the reader thread once it has drained the pipe; `finish()` awaits that end.
+    private let drained: AsyncStream<Void>
+    private let drainedContinuation: AsyncStream<Void>.Continuation
 
     init() throws {
         var fds: [Int32] = [0, 0]
@@ -233,11 +237,12 @@ final class RunOutput: @unchecked Sendable {
         writeFD = fds[1]
         _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
         _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
+        (drained, drainedContinuation) = AsyncStream.makeStream(of: Void.self)
     }
 
     func start(_ onLine: @escaping @Sendable (String) -> Void) {
         let fd = readFD
-        let done = finished
+        let done = drainedContinuation
         let thread = Thread {
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65536)
@@ -254,16 +259,20 @@ final class RunOutput: @unchecked Sendable {
             }
             if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
             close(fd)
-            done.signal()
+            done.finish()
         }
-        reader = thread
+        readerStarted.withLock { $0 = true }
         thread.start()
     }
 
     /// Closes the write end and waits for the reader to drain the pipe.
-    func finish() {
+    func finish() async {
         close(writeFD)
-        if reader != nil { finished.wait() } else { close(readFD) }
+        if readerStarted.withLock({ $0 }) {
+            for await _ in drained {}
+        } else {
+            close(readFD)
+        }
     }
 
     /// A temporary file holding `text`, opened for reading (a heredoc fed to RUN's stdin).

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs a docker credential helper (`docker-credential-<name>`, found on a search path) with the
 /// docker-credential-helpers protocol: `get` (stdin: server URL; stdout: `{"ServerURL","Username","Secret"}`),
@@ -140,21 +141,24 @@ public struct CredentialHelperClient: Sendable {
 }
 
 /// Reads a pipe to its end on a background thread, so a chatty stderr cannot block the child.
-private final class DrainedPipe: @unchecked Sendable {
+private final class DrainedPipe: Sendable {
+    /// Signalled by the reader thread when it is done. A semaphore because `wait()` is called from the
+    /// synchronous helper API and must block its thread; a Foundation Thread cannot be joined.
     private let done = DispatchSemaphore(value: 0)
-    private var data = Data()   // written once by the reader thread before `done` is signalled
+    private let data = Mutex(Data())
 
     init(_ pipe: Pipe) {
         let handle = pipe.fileHandleForReading
         Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
+            let bytes = handle.readDataToEndOfFile()
+            data.withLock { $0 = bytes }
             done.signal()
         }
     }
 
     func wait() -> Data {
         done.wait()
-        return data
+        return data.withLock { $0 }
     }
 }
 

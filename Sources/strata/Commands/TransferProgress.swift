@@ -2,19 +2,19 @@ import DockerViews
 import Foundation
 import ImageService
 import OCI
+import Synchronization
 import Transport
 
 /// Turns copier events into docker's pull or push progress on stdout. Events arrive from several tasks, so the
-/// view sits behind a lock; `-q` makes it silent.
-final class TransferProgress: @unchecked Sendable {
+/// view sits behind a mutex; `-q` makes it silent.
+final class TransferProgress: Sendable {
     enum Kind { case pull, push }
 
     private let kind: Kind
     private let quiet: Bool
-    private let lock = NSLock()
-    private var view: PullProgressView
+    private let view: Mutex<PullProgressView>
     /// Layers reported as mounted by the destination (push), so "Pushed" is not printed over "Mounted from".
-    private var mounted: [Digest: String] = [:]
+    private let mounted = Mutex<[Digest: String]>([:])
 
     /// Where the progress goes: stdout for pull and push, stderr for the pull `run` does first.
     private let output: Int32
@@ -24,7 +24,7 @@ final class TransferProgress: @unchecked Sendable {
         self.quiet = quiet
         self.output = output
         let terminal = isatty(output) == 1
-        view = PullProgressView(isTerminal: terminal, terminalWidth: terminal ? Self.terminalColumns(output) : 200)
+        view = Mutex(PullProgressView(isTerminal: terminal, terminalWidth: terminal ? Self.terminalColumns(output) : 200))
     }
 
     func line(_ text: String) {
@@ -44,7 +44,7 @@ final class TransferProgress: @unchecked Sendable {
     }
 
     func markMounted(_ layer: TransportLayer, from repository: String) {
-        lock.withLock { mounted[layer.blob.digest] = repository }
+        mounted.withLock { $0[layer.blob.digest] = repository }
     }
 
     /// A pull's events as docker prints them: the header once the manifest is resolved, layer progress, then the
@@ -78,14 +78,14 @@ final class TransferProgress: @unchecked Sendable {
             status(layer, .downloadComplete)
             status(layer, .pullComplete)
         case (.push, .layerSkipped(let layer)):
-            if let from = lock.withLock({ mounted[layer.blob.digest] }) {
+            if let from = mounted.withLock({ $0[layer.blob.digest] }) {
                 status(layer, .mountedFrom(from))
             } else {
                 status(layer, .layerAlreadyExists)
             }
         case (.push, .layerBytes(let layer, let done, let total)): status(layer, .pushing(current: done, total: total))
         case (.push, .layerDone(let layer)):
-            if let from = lock.withLock({ mounted[layer.blob.digest] }) {
+            if let from = mounted.withLock({ $0[layer.blob.digest] }) {
                 status(layer, .mountedFrom(from))
             } else {
                 status(layer, .pushed)
@@ -95,7 +95,7 @@ final class TransferProgress: @unchecked Sendable {
     }
 
     private func emit(_ render: (inout PullProgressView) -> String) {
-        lock.withLock {
+        view.withLock { view in
             let text = render(&view)
             if !text.isEmpty { Output.write(text, to: output) }
         }

@@ -1,5 +1,6 @@
+@testable import DockerViews
+import OCI
 import Testing
-@testable import OCI
 
 /// One row of docker ground truth, recorded on this machine with the docker 20.10.24 client (`/usr/bin/docker`)
 /// and dockerd 20.10.24: `docker tag local/busybox <input>`, then `docker rmi <input>` (whose "Untagged: X"
