@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     ],
     targets: [
         .target(name: "GoText"),
@@ -35,7 +36,9 @@ let package = Package(
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXattr"),
-        .target(name: "Archive", dependencies: ["OCI", "CIsal", "CBzip2", "CLzma", "CZstd", "CXattr"]),
+        .target(name: "Archive", dependencies: [
+            "OCI", "CIsal", "CBzip2", "CLzma", "CZstd", "CXattr", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .target(name: "Store", dependencies: ["GoText", "OCI", "Archive", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Format", dependencies: ["GoText"]),
         .target(name: "Dockerfile", dependencies: ["OCI", "GoText"]),
@@ -45,6 +48,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Transport", dependencies: ["OCI", "GoText", "Archive", "Store", "Registry"]),
@@ -56,7 +60,7 @@ let package = Package(
             "OCI", "GoText", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "BuildProgressViews", dependencies: ["ImageBuilder"]),
+        .target(name: "BuildProgressViews", dependencies: ["ImageBuilder", "Archive"]),
         .target(name: "DockerViews", dependencies: ["GoText", "OCI", "Store", "Format"]),
         // The image operations as a library (pull, push, copy, save, load, import, tag, remove, prune, build, run):
         // what the CLI and a server call.

@@ -70,10 +70,9 @@ final class LayerApplyResolver {
     private func openDirectory(_ parent: Int32, _ name: String, create: Bool) throws -> Int32 {
         var createdOnce = false
         while true {
-            let fd = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            let fd = FileDescriptorIO.retryingInterrupts { openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             if fd >= 0 { return fd }
             let error = errno
-            if error == EINTR { continue }
             if error == ENOENT && create && !createdOnce {
                 createdOnce = true
                 if mkdirat(parent, name, 0o755) != 0 && errno != EEXIST {

@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import ImageBuilder
 import Synchronization
@@ -33,17 +34,8 @@ public struct ProgressOutput: Sendable {
     public static func fileDescriptor(_ fd: Int32) -> ProgressOutput {
         ProgressOutput(write: { text in
             var text = text
-            text.withUTF8 { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        return
-                    }
-                    offset += written
-                }
-            }
+            // A closed terminal or pipe ends the progress, not the build.
+            text.withUTF8 { bytes in try? FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer(bytes)) }
         }, size: {
             guard isatty(fd) == 1 else { return nil }
             var size = winsize()

@@ -1,3 +1,4 @@
+import Archive
 import CSandbox
 import Foundation
 import Synchronization
@@ -39,15 +40,13 @@ final class PseudoTerminal: Sendable {
         let master = self.master
         Thread.detachNewThread {
             var buffer = [UInt8](repeating: 0, count: 32 * 1024)
+            // Once the output is gone (`| head`) the terminal is still drained, so the command never blocks on it.
+            var outputOpen = true
             while true {
-                let n = buffer.withUnsafeMutableBytes { read(master, $0.baseAddress!, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
-                var offset = 0
-                while offset < n {
-                    let written = buffer.withUnsafeBytes { write(output, $0.baseAddress! + offset, n - offset) }
-                    if written <= 0 { if errno == EINTR { continue }; break }
-                    offset += written
+                // The terminal side closing shows as EIO: that ends the relay like end of input.
+                guard let n = buffer.withUnsafeMutableBytes({ try? FileDescriptorIO.readSome(master, into: $0) }), n > 0 else { break }
+                if outputOpen {
+                    outputOpen = (try? buffer.withUnsafeBytes { try FileDescriptorIO.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[..<n])) }) != nil
                 }
             }
             relay.outputDone.signal()
@@ -56,10 +55,8 @@ final class PseudoTerminal: Sendable {
             Thread.detachNewThread {
                 var buffer = [UInt8](repeating: 0, count: 4096)
                 while true {
-                    let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress!, $0.count) }
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { break }
-                    _ = buffer.withUnsafeBytes { write(master, $0.baseAddress!, n) }
+                    guard let n = buffer.withUnsafeMutableBytes({ try? FileDescriptorIO.readSome(input, into: $0) }), n > 0 else { break }
+                    try? buffer.withUnsafeBytes { try FileDescriptorIO.writeAll(master, UnsafeRawBufferPointer(rebasing: $0[..<n])) }
                 }
             }
         }

@@ -1,3 +1,4 @@
+import Archive
 import CSandbox
 import Foundation
 
@@ -112,13 +113,7 @@ struct Launch: Sendable {
     private static func readMessage(_ fd: Int32) -> csandbox_message? {
         var message = csandbox_message()
         let size = MemoryLayout<csandbox_message>.size
-        var got = 0
-        while got < size {
-            let n = withUnsafeMutableBytes(of: &message) { read(fd, $0.baseAddress! + got, size - got) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            got += n
-        }
+        let got = withUnsafeMutableBytes(of: &message) { (try? FileDescriptorIO.readFully(fd, into: $0)) ?? 0 }
         return got == size ? message : nil
     }
 

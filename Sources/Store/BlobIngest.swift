@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import OCI
 import Synchronization
@@ -49,15 +50,7 @@ public final class BlobIngest: Sendable {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw StoreError.posix("write blob")
-            }
-            offset += n
-        }
+        try FileDescriptorIO.writeAll(fd, bytes, what: "write blob")
     }
 
     /// fsyncs the bytes and gives them their content-addressed name. When a blob with that digest

@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import OCI
 
@@ -85,11 +86,7 @@ public struct BlobStore: Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw StoreError.posix("read blob \(digest)")
-            }
+            let count = try FileDescriptorIO.readSome(fd, into: buffer, what: "read blob \(digest)")
             if count == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }

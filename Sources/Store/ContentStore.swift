@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import OCI
 
@@ -41,16 +42,11 @@ public final class ContentReader {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let wanted = Int(min(Int64(buffer.count), remaining))
         guard wanted > 0 else { return 0 }
-        while true {
-            let count = pread(fd, buffer.baseAddress, wanted, off_t(position))
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw StoreError.posix("read blob")
-            }
-            if count == 0 { throw StoreError.corrupt("blob ended \(remaining) bytes early") }
-            position += Int64(count)
-            return count
-        }
+        let count = try FileDescriptorIO.readSome(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<wanted]),
+                                                  at: position, what: "read blob")
+        if count == 0 { throw StoreError.corrupt("blob ended \(remaining) bytes early") }
+        position += Int64(count)
+        return count
     }
 }
 
@@ -80,11 +76,10 @@ public final class ContentWriter {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let count = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
-            if count < 0 {
-                if errno == EINTR { continue }
+            let count: Int
+            do { count = try FileDescriptorIO.readSome(fd, into: buffer, at: offset, what: "read ingest session \(name)") } catch {
                 Glibc.close(fd)
-                throw StoreError.posix("read ingest session \(name)")
+                throw error
             }
             if count == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
@@ -96,17 +91,9 @@ public final class ContentWriter {
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard fd >= 0 else { throw StoreError.invalid("ingest session \(name) is closed") }
-        var done = 0
-        while done < bytes.count {
-            let count = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset))
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw StoreError.posix("write ingest session \(name)")
-            }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[done..<(done + count)]))
-            done += count
-            offset += Int64(count)
-        }
+        try FileDescriptorIO.writeAll(fd, bytes, at: offset, what: "write ingest session \(name)")
+        hasher.update(bufferPointer: bytes)
+        offset += Int64(bytes.count)
     }
 
     /// Names the bytes `digest` once they hash to it (and count `size`, when given); the session ends either way
@@ -122,7 +109,8 @@ public final class ContentWriter {
         guard actual == digest else {
             throw StoreError.digestMismatch(expected: digest.description, actual: actual.description)
         }
-        guard fsync(fd) == 0 else { throw StoreError.posix("sync ingest session \(name)") }
+        // A write that failed part-way may have left bytes past `offset`: they are not part of the blob.
+        guard ftruncate(fd, off_t(offset)) == 0, fsync(fd) == 0 else { throw StoreError.posix("sync ingest session \(name)") }
         let target = blobs.path(for: digest)
         if blobs.contains(digest) {
             unlink(path)

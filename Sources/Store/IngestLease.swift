@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import Synchronization
 
@@ -11,9 +12,7 @@ public struct IngestLease: Sendable {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError.posix("open \(path)") }
         defer { close(fd) }
-        while flock(fd, LOCK_SH) != 0 {
-            if errno != EINTR { throw StoreError.posix("lock \(path)") }
-        }
+        guard FileDescriptorIO.retryingInterrupts({ flock(fd, LOCK_SH) }) == 0 else { throw StoreError.posix("lock \(path)") }
         return try body()
     }
 
@@ -21,8 +20,10 @@ public struct IngestLease: Sendable {
     public func acquireShared() throws -> IngestLeaseHold {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError.posix("open \(path)") }
-        while flock(fd, LOCK_SH) != 0 {
-            if errno != EINTR { close(fd); throw StoreError.posix("lock \(path)") }
+        guard FileDescriptorIO.retryingInterrupts({ flock(fd, LOCK_SH) }) == 0 else {
+            let error = StoreError.posix("lock \(path)")
+            close(fd)
+            throw error
         }
         return IngestLeaseHold(fd: fd)
     }

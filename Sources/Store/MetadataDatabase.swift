@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import GRDB
 
@@ -38,9 +39,7 @@ struct MetadataDatabase: Sendable {
         let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lockFD >= 0 else { throw StoreError.posix("open \(path).lock") }
         defer { close(lockFD) }
-        while flock(lockFD, LOCK_EX) != 0 {
-            if errno != EINTR { throw StoreError.posix("lock \(path).lock") }
-        }
+        guard FileDescriptorIO.retryingInterrupts({ flock(lockFD, LOCK_EX) }) == 0 else { throw StoreError.posix("lock \(path).lock") }
         do {
             // Another process may have created the schema since this connection last looked.
             try pool.writeWithoutTransaction { $0.clearSchemaCache() }

@@ -19,11 +19,7 @@ public final class FileBlobReader: BlobReader {
     }
 
     func readBlocking(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if count >= 0 { return count }
-            if errno != EINTR { throw ArchiveError.systemCall("read", errno: errno) }
-        }
+        try FileDescriptorIO.readSome(fd, into: buffer)
     }
 
     public func close() {

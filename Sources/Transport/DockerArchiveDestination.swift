@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import GoText
 import OCI
@@ -47,15 +48,7 @@ public final class DockerArchiveDestination: ImageDestination {
         while true {
             let count = try await reader.read(into: buffer)
             if count == 0 { break }
-            var offset = 0
-            while offset < count {
-                let written = write(fd, buffer.baseAddress! + offset, count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw TransportError.unsupported("spool write: \(String(cString: strerror(errno)))")
-                }
-                offset += written
-            }
+            try FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[..<count]), what: "spool write")
             size += Int64(count)
         }
         try reader.finish()

@@ -41,9 +41,8 @@ final class LayerPipe {
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count, !consumerGone {
-            let count = Glibc.write(writeFD, bytes.baseAddress! + offset, bytes.count - offset)
+            let count = FileDescriptorIO.retryingInterrupts { Glibc.write(writeFD, bytes.baseAddress! + offset, bytes.count - offset) }
             if count < 0 {
-                if errno == EINTR { continue }
                 if errno == EPIPE { consumerGone = true; break }
                 throw ArchiveError.systemCall("write", errno: errno)
             }

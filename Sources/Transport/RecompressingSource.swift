@@ -115,15 +115,7 @@ public final class RecompressingSource: ImageSource, Sendable {
         while true {
             let count = try await reader.read(into: buffer)
             if count == 0 { return }
-            var offset = 0
-            while offset < count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw TransportError.unsupported("write \(path): \(String(cString: strerror(errno)))")
-                }
-                offset += written
-            }
+            try FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[..<count]), what: "write \(path)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import OCI
 import Registry
@@ -158,15 +159,7 @@ final class StreamingDecompressingReader: BlobReader {
         while true {
             let count = try await raw.read(into: chunk)
             if count == 0 { break }
-            var offset = 0
-            while offset < count {
-                let written = write(fd, chunk.baseAddress! + offset, count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw TransportError.unsupported("spool write: \(String(cString: strerror(errno)))")
-                }
-                offset += written
-            }
+            try FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer(rebasing: chunk[..<count]), what: "spool write")
         }
         return try DecompressingBlobReader(path: path)
     }

@@ -1,3 +1,4 @@
+import Archive
 import ArgumentParser
 import Foundation
 import ImageService
@@ -231,9 +232,8 @@ enum Output {
         text.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {
-                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                let written = FileDescriptorIO.retryingInterrupts { Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset) }
                 if written < 0 {
-                    if errno == EINTR { continue }
                     if errno == EPIPE {
                         signal(SIGPIPE, SIG_DFL)
                         raise(SIGPIPE)

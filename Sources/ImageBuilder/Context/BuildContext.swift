@@ -157,8 +157,7 @@ public final class BuildContext: Sendable {
         defer { close(out) }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", "stdin", code: errno) }
+            let n = try buffer.withUnsafeMutableBytes { try FileSystemCalls.readSome(fd, into: $0, display: "stdin") }
             if n == 0 { break }
             try buffer.withUnsafeBytes { try FileSystemCalls.writeAll(out, UnsafeRawBufferPointer(rebasing: $0[..<n]), display: path) }
         }

@@ -21,8 +21,7 @@ enum ContentHasher {
         #endif
         var hasher = SHA256()
         while true {
-            let n = read(fd, buffer.baseAddress, buffer.count)
-            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", path, code: errno) }
+            let n = try FileSystemCalls.readSome(fd, into: buffer, display: path)
             if n == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<n]))
         }

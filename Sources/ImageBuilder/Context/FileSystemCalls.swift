@@ -134,12 +134,18 @@ enum FileSystemCalls {
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while result.count < limit {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return nil }
+            guard let n = buffer.withUnsafeMutableBytes({ try? FileDescriptorIO.readSome(fd, into: $0) }) else { return nil }
             if n == 0 { break }
             result.append(contentsOf: buffer[..<n])
         }
         return result
+    }
+
+    /// read(2) with BuildKit's wording of a failure.
+    static func readSome(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, display: String) throws -> Int {
+        do { return try FileDescriptorIO.readSome(fd, into: buffer) } catch ArchiveError.systemCall(_, let code) {
+            throw FileSystemError("read", display, code: code)
+        }
     }
 
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, display: String) throws {

@@ -247,9 +247,7 @@ final class RunOutput: Sendable {
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
+                guard let n = buffer.withUnsafeMutableBytes({ try? FileDescriptorIO.readSome(fd, into: $0) }), n > 0 else { break }
                 pending += buffer[0..<n]
                 while let newline = pending.firstIndex(of: 10) {
                     // Whole lines keep their newline: the renderer treats text without one as unfinished.

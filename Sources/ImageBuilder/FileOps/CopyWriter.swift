@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Archive
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -175,10 +176,9 @@ final class CopyWriter {
         var remaining = size
         #if os(Linux)
         while remaining > 0 {
-            let n = sendfile(output, input, nil, Int(min(remaining, 1 << 30)))
+            let n = FileDescriptorIO.retryingInterrupts { sendfile(output, input, nil, Int(min(remaining, 1 << 30))) }
             if n > 0 { remaining -= Int64(n); continue }
             if n == 0 { break }
-            if errno == EINTR { continue }
             if errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP { break }
             throw FileSystemError("copy", display, code: errno)
         }
@@ -186,8 +186,7 @@ final class CopyWriter {
         #endif
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", display, code: errno) }
+            let n = try buffer.withUnsafeMutableBytes { try FileSystemCalls.readSome(input, into: $0, display: display) }
             if n == 0 { break }
             try buffer.withUnsafeBytes { try FileSystemCalls.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[..<n]), display: display) }
         }

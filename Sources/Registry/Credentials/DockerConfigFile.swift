@@ -1,3 +1,4 @@
+import SystemPackage
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -78,16 +79,8 @@ public struct DockerConfigFile: Sendable {
             defer { close(fd) }
             guard fchmod(fd, 0o600) == 0 else { throw DockerConfigError.io(path: tempPath, "chmod: \(Self.errnoText())") }
             let data = config.serialized()
-            try data.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw DockerConfigError.io(path: tempPath, "write: \(Self.errnoText())")
-                    }
-                    offset += n
-                }
+            do { _ = try data.withUnsafeBytes { try FileDescriptor(rawValue: fd).writeAll($0) } } catch let error as Errno {
+                throw DockerConfigError.io(path: tempPath, "write: \(String(cString: strerror(error.rawValue)))")
             }
             guard fsync(fd) == 0 else { throw DockerConfigError.io(path: tempPath, "fsync: \(Self.errnoText())") }
         }

@@ -4,6 +4,7 @@
 // repeated argument, no_new_privs left to the caller, binary-tree optimisation past 32 names) and runc's -ENOSYS
 // stub, prepended so that system calls newer than any the profile names fail with ENOSYS (which libc falls back
 // from) instead of the default EPERM. Compiled programs are cached per profile, capabilities, architecture, kernel.
+import Archive
 import CSeccomp
 import Foundation
 import OCI
@@ -150,11 +151,8 @@ public struct SeccompProgram: Sendable, Hashable {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .seccompCompile("reading the filter back", -errno)
-            }
+            let n = chunk.withUnsafeMutableBytes { buffer in FileDescriptorIO.retryingInterrupts { read(fd, buffer.baseAddress, buffer.count) } }
+            if n < 0 { throw .seccompCompile("reading the filter back", -errno) }
             if n == 0 { break }
             bytes += chunk[0..<n]
         }

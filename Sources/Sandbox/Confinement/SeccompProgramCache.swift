@@ -1,3 +1,4 @@
+import Archive
 import CSeccomp
 import Foundation
 import OCI
@@ -29,14 +30,8 @@ enum SeccompProgramCache {
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == geteuid(),
               info.st_mode & 0o022 == 0, info.st_size <= 4096 * 8 else { return nil }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var got = 0
-        while got < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, $0.count - got) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return nil }
-            got += n
-        }
-        return bytes
+        let got = bytes.withUnsafeMutableBytes { (try? FileDescriptorIO.readFully(fd, into: $0)) ?? -1 }
+        return got == bytes.count ? bytes : nil
     }
 
     /// Bump the version below whenever SeccompFilter's compilation or SeccompProfile's resolution changes: the
