@@ -200,17 +200,7 @@ public final class ImageStore: Sendable {
 
     /// The image a name (tag or digest reference; the default tag applied) points at, if any.
     public func imageID(named reference: ImageReference) throws -> Digest? {
-        try database.read { db in
-            let id: String?
-            if let digest = reference.digest {
-                id = try String.fetchOne(db, sql: "SELECT image_id FROM repo_digests WHERE reference = ?",
-                                         arguments: ["\(reference.name)@\(digest)"])
-            } else {
-                id = try String.fetchOne(db, sql: "SELECT image_id FROM tags WHERE reference = ?",
-                                         arguments: [reference.withDefaultTag().description])
-            }
-            return id.flatMap { try? Digest($0) }
-        }
+        try target(named: reference)?.imageID
     }
 
     /// Every tag in `repository` (a normalized name such as `docker.io/library/busybox`), with its image.
