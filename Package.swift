@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "ImageService", targets: ["ImageService"]),
         .library(name: "Dockerfile", targets: ["Dockerfile"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
+        .library(name: "Trust", targets: ["Trust"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
     ],
     targets: [
         .target(name: "GoText"),
@@ -51,6 +53,14 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // libsodium: scrypt and NaCl secretbox for the encrypted signing-key format cosign and skopeo share.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // Signatures (cosign's tag scheme and Sigstore bundles as referrers), keys and the signature policy.
+        .target(name: "Trust", dependencies: [
+            "OCI", "GoText", "Registry", "CSodium",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
         .target(name: "Transport", dependencies: ["OCI", "GoText", "Archive", "Store", "Registry"]),
         .target(name: "CSandbox"),
         // libseccomp: compiles docker's seccomp profile format into the BPF filter the sandbox installs.
@@ -65,12 +75,12 @@ let package = Package(
         // The image operations as a library (pull, push, copy, save, load, import, tag, remove, prune, build, run):
         // what the CLI and a server call.
         .target(name: "ImageService", dependencies: [
-            "OCI", "Archive", "Store", "Registry", "Transport", "Sandbox", "ImageBuilder", "Dockerfile",
+            "OCI", "GoText", "Archive", "Store", "Registry", "Transport", "Sandbox", "ImageBuilder", "Dockerfile", "Trust",
         ]),
         .executableTarget(name: "strata", dependencies: [
             "ImageService",
             "OCI", "GoText", "Archive", "Store", "Format", "Dockerfile", "DockerViews", "Transport", "Registry",
-            "Sandbox", "ImageBuilder", "BuildProgressViews",
+            "Sandbox", "ImageBuilder", "BuildProgressViews", "Trust",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "GoText"]),
@@ -82,6 +92,7 @@ let package = Package(
         .testTarget(name: "DockerViewsTests", dependencies: ["DockerViews", "Format", "GoText", "OCI", "Store"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "GoText", "OCI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "GoText", "OCI", "Registry"]),
+        .testTarget(name: "TrustTests", dependencies: ["Trust", "OCI", "GoText"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Registry", "Store", "Archive", "GoText", "OCI"]),
         .testTarget(name: "BuildProgressViewsTests", dependencies: ["BuildProgressViews", "ImageBuilder"]),

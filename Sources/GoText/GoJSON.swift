@@ -62,6 +62,13 @@ public struct JSONMember: Sendable, Hashable {
     public init(_ key: String, _ value: JSONValue) { self.key = key; self.value = value }
 }
 
+extension JSONValue {
+    /// An object with its members in the order written: `.fields(["a": .integer(1), "b": .null])`.
+    public static func fields(_ pairs: KeyValuePairs<String, JSONValue>) -> JSONValue {
+        .object(pairs.map { JSONMember($0.key, $0.value) })
+    }
+}
+
 /// Types that know the exact JSON document Go (docker, containerd) would write for them.
 public protocol GoJSONRepresentable {
     var goJSON: JSONValue { get }

@@ -1,5 +1,6 @@
 import Foundation
 import OCI
+import Registry
 import Store
 import Transport
 
@@ -44,6 +45,10 @@ extension ImageService {
             let endpoints = CopyEndpoints(client: client, platform: options.platform, openStore: { [self] in try store() })
             endpoints.allPlatforms = options.allPlatforms
             defer { endpoints.close() }
+            if environment.signaturePolicy != nil, let registry = options.source.endpoint as? RegistryEndpoint {
+                let reference = registry.reference.digest == nil ? registry.reference.withDefaultTag() : registry.reference
+                try await admit(reference, digest: Self.resolveDigest(reference, client: client), client: client)
+            }
             var from = try await endpoints.source(options.source)
             if let recompress = options.recompress { from = try RecompressingSource(from, format: recompress) }
             let to = try endpoints.destination(options.destination)

@@ -3,6 +3,7 @@ import OCI
 import Registry
 import Store
 import Synchronization
+import Trust
 
 /// Where every operation runs: the store root, the registry settings and where credentials come from. Passed in
 /// explicitly (no process globals), so a server can hold several.
@@ -14,14 +15,19 @@ public struct ServiceEnvironment: Sendable {
     /// Layers fetched and sent at once (docker's defaults: 3 down, 5 up).
     public var maxConcurrentDownloads: Int
     public var maxConcurrentUploads: Int
+    /// Content trust: when set, every image taken from a registry (pull, run and build of a missing image, copy from
+    /// a registry) must satisfy this policy before anything of it is stored.
+    public var signaturePolicy: TrustPolicy?
 
     public init(root: StoreRoot, registryOptions: RegistryClientOptions = RegistryClientOptions(),
-                credentials: any CredentialSource, maxConcurrentDownloads: Int = 3, maxConcurrentUploads: Int = 5) {
+                credentials: any CredentialSource, maxConcurrentDownloads: Int = 3, maxConcurrentUploads: Int = 5,
+                signaturePolicy: TrustPolicy? = nil) {
         self.root = root
         self.registryOptions = registryOptions
         self.credentials = credentials
         self.maxConcurrentDownloads = maxConcurrentDownloads
         self.maxConcurrentUploads = maxConcurrentUploads
+        self.signaturePolicy = signaturePolicy
     }
 }
 

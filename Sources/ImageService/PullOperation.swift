@@ -76,6 +76,7 @@ extension ImageService {
         // docker HEADs the manifest first (its failures, e.g. missing credentials, are the ones reported) and
         // reports the reference resolved only then: a missing tag shows no header.
         let head = try await source.headDescriptor()
+        if let head { try await admit(reference, digest: head.digest, client: client) }
         if let head,
            let known = try store.imageID(named: reference.repository.withDigest(head.digest)),
            let image = try store.image(id: known),
@@ -87,6 +88,7 @@ extension ImageService {
                                      downloaded: reference.digest == nil && current != known)
         }
         _ = try await source.images()
+        if head == nil, let digest = source.resolvedDigest { try await admit(reference, digest: digest, client: client) }
         events(.resolved(reference))
         let previous = reference.digest == nil ? try store.imageID(named: reference) : nil
         let destination = StoreDestination(store: store, action: "pull")
@@ -102,6 +104,9 @@ extension ImageService {
         -> PullResult.Pulled {
         let source = RegistryIndexSource(client: client, reference: reference)
         _ = try await source.images()
+        if environment.signaturePolicy != nil {
+            try await admit(reference, digest: Self.resolveDigest(reference, client: client), client: client)
+        }
         events(.resolved(reference))
         let previous = reference.digest == nil ? try store.imageID(named: reference) : nil
         let destination = StoreDestination(store: store, action: "pull")

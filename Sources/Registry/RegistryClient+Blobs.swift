@@ -35,6 +35,25 @@ extension RegistryClient {
         return RegistryBlobStream(digest: digest, size: size, transport: transport, request: request, response: response)
     }
 
+    /// A small blob (a config, a signature payload) read whole and verified against its descriptor's digest and size;
+    /// a descriptor larger than `limit` is refused before anything is fetched.
+    public func smallBlob(_ repo: RegistryRepository, descriptor: Descriptor, limit: Int64 = 16 << 20) async throws -> Data {
+        guard descriptor.size >= 0, descriptor.size <= limit else {
+            throw RegistryError.invalidResponse("blob \(descriptor.digest) is \(descriptor.size) bytes, more than the \(limit) allowed")
+        }
+        let stream = try await openBlob(repo, digest: descriptor.digest, size: descriptor.size)
+        defer { stream.close() }
+        var data = Data(capacity: Int(descriptor.size))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try await stream.read(into: buffer)
+            if count == 0 { break }
+            data.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+        return data
+    }
+
     /// Puts a blob into `repo`: skipped when HEAD finds it, mounted from `mountFrom` (same registry) when the
     /// registry agrees, else uploaded in one PUT or in PATCH chunks (``RegistryClientOptions/forcedChunkSize``,
     /// raised to the registry's `OCI-Chunk-Min-Length`). A failed upload restarts from byte 0 with a fresh `body()`.

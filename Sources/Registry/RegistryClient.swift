@@ -233,6 +233,24 @@ public final class RegistryClient: Sendable {
         return ImageIndex(manifests: manifests)
     }
 
+    /// Whether the registry serves the referrers API (a 200 for `digest`, even with no referrers) rather than the 404
+    /// of a registry that predates it.
+    public func servesReferrersAPI(_ repo: RegistryRepository, digest: Digest) async throws -> Bool {
+        var request = try await self.request(.GET, repo, "referrers/" + digest.description, scopes: [repo.scope("pull")])
+        request.headers.add(name: "Accept", value: MediaType.ociIndex)
+        let response = try await transport.send(request)
+        switch response.status {
+        case .ok:
+            await transport.drain(response)
+            return true
+        case .notFound:
+            await transport.drain(response)
+            return false
+        default:
+            throw await transport.error(for: response, url: request.url)
+        }
+    }
+
     private func referrersByTag(_ repo: RegistryRepository, digest: Digest, artifactType: String?) async throws -> ImageIndex {
         let tag = digest.algorithm + "-" + digest.encoded
         let fetched: FetchedManifest

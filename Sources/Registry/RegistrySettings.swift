@@ -40,13 +40,16 @@ public struct RegistrySettings: Sendable, Equatable {
     public static func candidatePaths(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         if let explicit = environment["STRATA_CONFIG"], !explicit.isEmpty { return [explicit] }
         var paths: [String] = []
-        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty {
-            paths.append(xdg + "/strata/config.json")
-        } else if let home = environment["HOME"], !home.isEmpty {
-            paths.append(home + "/.config/strata/config.json")
-        }
+        if let directory = userConfigDirectory(environment: environment) { paths.append(directory + "/config.json") }
         paths.append("/etc/strata/config.json")
         return paths
+    }
+
+    /// The user's Strata configuration directory: `$XDG_CONFIG_HOME/strata`, else `~/.config/strata`.
+    public static func userConfigDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { return xdg + "/strata" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.config/strata" }
+        return nil
     }
 
     /// The settings in effect: the first candidate file that exists, else the defaults. `STRATA_CONFIG` naming a

@@ -87,17 +87,7 @@ public final class RegistrySource: ImageSource, Sendable {
 
     private func fetchSmallBlob(_ descriptor: Descriptor) async throws -> Data {
         guard descriptor.size <= 16 << 20 else { throw TransportError.unsupported("config blob \(descriptor.digest) is too large") }
-        let stream = try await client.openBlob(repository, digest: descriptor.digest, size: descriptor.size)
-        defer { stream.close() }
-        var data = Data(capacity: Int(descriptor.size))
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try await stream.read(into: buffer)
-            if count == 0 { break }
-            data.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-        }
-        return data
+        return try await client.smallBlob(repository, descriptor: descriptor)
     }
 
     public func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader {

@@ -48,6 +48,7 @@ struct Strata: AsyncParsableCommand {
             BuilderCommand.self,
             RunCommand.self,
             ContextChecksumCommand.self,
+            TrustCommand.self, VerifyCommand.self,
         ])
 }
 
@@ -156,13 +157,14 @@ enum GlobalOptions {
 
     /// The image operations for this command line: the root, registry settings, `--insecure-registry` and docker's
     /// logins; `verbose` logs every HTTP exchange to stderr (credentials redacted).
-    static func service(verbose: Bool = false) throws -> ImageService {
+    static func service(verbose: Bool = false, contentTrust: ContentTrustFlags? = nil) throws -> ImageService {
         let registryOptions = try RegistryAccess.options(verbose: verbose)
         let settings = try RegistrySettings.load()
         let environment = ServiceEnvironment(
             root: StoreRoot.resolve(explicit: root), registryOptions: registryOptions,
             credentials: LenientCredentials(DockerCredentialStore()),
-            maxConcurrentDownloads: settings.maxConcurrentDownloads, maxConcurrentUploads: settings.maxConcurrentUploads)
+            maxConcurrentDownloads: settings.maxConcurrentDownloads, maxConcurrentUploads: settings.maxConcurrentUploads,
+            signaturePolicy: try contentTrust?.policy())
         return state.withLock { state in
             // One store per process, whatever the registry settings of each service.
             let service = ImageService(environment: environment, sharing: state.service)

@@ -64,33 +64,9 @@ public struct DockerConfigFile: Sendable {
     /// Writes `config` atomically with mode 0600.
     public func save(_ config: DockerConfig) throws {
         try createDirectoryIfNeeded()
-        let target = resolvedTarget()
-        let targetDir = (target as NSString).deletingLastPathComponent
-        let base = (target as NSString).lastPathComponent
-        var template = Array("\(targetDir.isEmpty ? "." : targetDir)/.\(base).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw DockerConfigError.io(path: target, "cannot create a temporary file: \(Self.errnoText())") }
-        let tempPath = String(cString: template)
-        var renamed = false
-        defer {
-            if !renamed { unlink(tempPath) }
+        do { try PrivateFile.write(config.serialized(), to: resolvedTarget()) } catch {
+            throw DockerConfigError.io(path: error.path, error.reason)
         }
-        do {
-            defer { close(fd) }
-            guard fchmod(fd, 0o600) == 0 else { throw DockerConfigError.io(path: tempPath, "chmod: \(Self.errnoText())") }
-            let data = config.serialized()
-            do { _ = try data.withUnsafeBytes { try FileDescriptor(rawValue: fd).writeAll($0) } } catch let error as Errno {
-                throw DockerConfigError.io(path: tempPath, "write: \(String(cString: strerror(error.rawValue)))")
-            }
-            guard fsync(fd) == 0 else { throw DockerConfigError.io(path: tempPath, "fsync: \(Self.errnoText())") }
-        }
-        guard rename(tempPath, target) == 0 else {
-            throw DockerConfigError.io(path: target, "rename: \(Self.errnoText())")
-        }
-        renamed = true
-        // Make the rename itself durable.
-        let dirFD = open(targetDir.isEmpty ? "." : targetDir, O_RDONLY | O_DIRECTORY)
-        if dirFD >= 0 { _ = fsync(dirFD); close(dirFD) }
     }
 
     private func createDirectoryIfNeeded() throws {
@@ -114,7 +90,6 @@ public struct DockerConfigFile: Sendable {
         return URL(fileURLWithPath: resolved).resolvingSymlinksInPath().path
     }
 
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
 
     private static func reason(_ error: Error) -> String {
         if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError,

@@ -22,6 +22,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: [.customShort("f"), .customLong("file")], help: "Name of the Dockerfile (Default is 'PATH/Dockerfile')")
     var file: String?
     @Option(name: .customLong("build-arg"), help: "Set build-time variables") var buildArgs: [String] = []
+    @OptionGroup var contentTrust: ContentTrustFlags
     @Option(name: .customLong("label"), help: "Set metadata for an image") var labels: [String] = []
     @Option(name: .customLong("target"), help: "Set the target build stage to build.") var target: String?
     @Option(name: .customLong("platform"), help: "Set platform if server is multi-platform capable") var platform: String?
@@ -145,7 +146,7 @@ struct BuildCommand: AsyncParsableCommand {
         let result: BuildResult
         do {
             let options = BuildOptions(request: request, outputs: parsedOutputs, push: push)
-            result = try await GlobalOptions.service().build(options, events: display.sink)
+            result = try await GlobalOptions.service(contentTrust: contentTrust).build(options, events: display.sink)
         } catch let failure as BuildFailure {
             await display.finish(failed: true)
             throw CLIError(message: failure.description)

@@ -28,6 +28,7 @@ struct CopyCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "Platform to pick from a multi-platform source (default: this host)") var platform: String?
+    @OptionGroup var contentTrust: ContentTrustFlags
     @Flag(name: [.customShort("a"), .customLong("all")], help: "Copy every platform of a multi-platform image and its index") var all = false
     @Flag(name: .customLong("referrers"), help: "Also copy the artifacts that refer to the image (signatures, SBOMs, attestations)")
     var referrers = false
@@ -59,7 +60,7 @@ struct CopyCommand: AsyncParsableCommand {
         do {
             let options = CopyOptions(source: source, destination: destination, platform: matcher, allPlatforms: all,
                                       recompress: recompress, referrers: referrers, maxConcurrentLayers: maxConcurrentLayers)
-            let report = try await GlobalOptions.service(verbose: verbose).copy(options, opened: {
+            let report = try await GlobalOptions.service(verbose: verbose, contentTrust: contentTrust).copy(options, opened: {
                 if !quiet { FileHandle.standardError.write(Data("Copying \(source) to \(destination)\n".utf8)) }
             })
             if !quiet { FileHandle.standardError.write(Data(Self.summary(report).utf8)) }

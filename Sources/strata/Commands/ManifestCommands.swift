@@ -111,16 +111,7 @@ struct ManifestInspectCommand: AsyncParsableCommand {
 /// The platform of an image manifest, read from its config (what docker shows in `Descriptor.platform`).
 func platform(of manifest: FetchedManifest, client: RegistryClient, repository: RegistryRepository) async throws -> Platform {
     let parsed = try JSONDecoder().decode(ImageManifest.self, from: manifest.data)
-    let stream = try await client.openBlob(repository, digest: parsed.config.digest, size: parsed.config.size)
-    defer { stream.close() }
-    var data = Data()
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
-    defer { buffer.deallocate() }
-    while true {
-        let count = try await stream.read(into: buffer)
-        if count == 0 { break }
-        data.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-    }
+    let data = try await client.smallBlob(repository, descriptor: parsed.config)
     return try JSONDecoder().decode(ImageConfig.self, from: data).platform
 }
 

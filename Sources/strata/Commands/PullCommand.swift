@@ -33,7 +33,7 @@ struct PullCommand: AsyncParsableCommand {
     @Flag(name: .customLong("all-platforms"), help: "Pull every platform of a multi-platform image (the index's names go to --platform's)")
     var allPlatforms = false
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Suppress verbose output") var quiet = false
-    @Flag(name: .customLong("disable-content-trust"), help: "Skip image verification (default true)") var disableContentTrust = false
+    @OptionGroup var contentTrust: ContentTrustFlags
     @Option(name: .customLong("max-concurrent-downloads"), help: "Layers downloaded at once (default 3)")
     var maxConcurrentDownloads: Int?
     @Flag(name: .customLong("verbose"), help: "Log every HTTP exchange to stderr (credentials redacted)") var verbose = false
@@ -58,7 +58,7 @@ struct PullCommand: AsyncParsableCommand {
         let options = PullOptions(reference: reference, platform: wanted, allPlatforms: allPlatforms, allTags: allTags,
                                   maxConcurrentDownloads: maxConcurrentDownloads)
         do {
-            try await GlobalOptions.service(verbose: verbose).pull(options) { event in progress.render(event) }
+            try await GlobalOptions.service(verbose: verbose, contentTrust: contentTrust).pull(options) { event in progress.render(event) }
         } catch let error as CLIError {
             throw error
         } catch {

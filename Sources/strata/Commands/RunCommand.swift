@@ -34,6 +34,7 @@ struct RunCommand: AsyncParsableCommand {
             """)
 
     @Flag(name: .customLong("rm"), help: "Automatically remove the container when it exits") var remove = false
+    @OptionGroup var contentTrust: ContentTrustFlags
     @Option(name: [.customShort("e"), .customLong("env")], help: "Set environment variables") var env: [String] = []
     @Option(name: .customLong("env-file"), help: "Read in a file of environment variables") var envFiles: [String] = []
     @Option(name: [.customShort("w"), .customLong("workdir")], help: "Working directory inside the container") var workdir: String?
@@ -91,7 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         let progress = TransferProgress(kind: .pull, quiet: false, output: STDERR_FILENO)
         let status: Int32
         do {
-            status = try await GlobalOptions.service().run(run) { event in
+            status = try await GlobalOptions.service(contentTrust: contentTrust).run(run) { event in
                 switch event {
                 case .pulling(let reference):
                     FileHandle.standardError.write(Data("Unable to find image '\(reference.familiarString)' locally\n".utf8))
