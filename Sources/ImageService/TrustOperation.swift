@@ -71,16 +71,18 @@ extension ImageService {
         let reference = options.reference.digest == nil ? options.reference.withDefaultTag() : options.reference
         let keyName = try Self.chooseKey(options.keyName, in: options.keys)
         let encrypted = try options.keys.privateKeyPEM(keyName)
+        let passphrase = try options.passphrase(keyName)
+        // scrypt takes tens of milliseconds: it runs while the registry is asked for the manifest, but it must
+        // succeed before anything is pushed, so that a wrong passphrase changes nothing in the registry.
+        let decryption = Task.detached { () throws -> SigningKey in
+            try SigningKey(der: EncryptedKeyFile.open(encrypted, passphrase: passphrase))
+        }
         if options.reference.digest == nil, try store().imageID(named: reference) != nil {
+            _ = try await decryption.value
             events(.pushingLocal(reference))
             _ = try await push(PushOptions(reference: reference)) { events(.push($0)) }
         } else {
             events(.signingRemote(reference))
-        }
-        let passphrase = try options.passphrase(keyName)
-        // scrypt takes tens of milliseconds: it runs while the registry is asked for the manifest.
-        let decryption = Task.detached { () throws -> SigningKey in
-            try SigningKey(der: EncryptedKeyFile.open(encrypted, passphrase: passphrase))
         }
         return try await withRegistry { client in
             let repository = RegistryRepository(reference)

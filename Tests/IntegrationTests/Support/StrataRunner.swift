@@ -24,8 +24,9 @@ final class StrataRunner: Sendable {
 
     /// `strata --root <root> args…`
     @discardableResult
-    func run(_ args: [String], stdinFile: String? = nil, timeout: Duration = .seconds(120)) async throws -> CommandResult {
-        try await ProcessRunner.run(binary, ["--root", root.path] + args, environment: environment,
+    func run(_ args: [String], environment extra: [String: String] = [:], stdinFile: String? = nil,
+             timeout: Duration = .seconds(120)) async throws -> CommandResult {
+        try await ProcessRunner.run(binary, ["--root", root.path] + args, environment: environment.merging(extra) { _, new in new },
                                     stdinFile: stdinFile, timeout: timeout)
     }
 

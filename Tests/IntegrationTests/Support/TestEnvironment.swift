@@ -32,6 +32,29 @@ enum TestEnvironment {
         return values
     }()
 
+    /// The Python of the tests' venv (scripts/test-venv: PyNaCl, cryptography, sigstore-protobuf-specs), made at
+    /// most once per test process; nil when it cannot be made.
+    static let venvPython: String? = {
+        let script = packageRoot.appendingPathComponent("scripts/test-venv").path
+        guard let result = ProcessRunner.runBlocking("/bin/bash", [script], environment: processEnvironment),
+              result.status == 0 else { return nil }
+        let path = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }()
+
+    /// The venv's python, or a failure naming what is missing (tests using it are skipped outside CI when it
+    /// cannot be made: see `canMakeVenv`).
+    static func requireVenvPython() throws -> String {
+        guard let venvPython else { throw FixtureError("scripts/test-venv failed: the Python test tools are required") }
+        return venvPython
+    }
+
+    /// Whether the venv tests should run: always under CI (where a failure to make it fails them), else when python3
+    /// can make a venv here.
+    static var canMakeVenv: Bool {
+        isCI || ProcessRunner.runBlocking("/usr/bin/python3", ["-c", "import ensurepip"], environment: processEnvironment)?.status == 0
+    }
+
     /// Deterministic busybox rootfs tarball ($BUSYBOX_ROOTFS, else made by scripts/peers-up).
     static var busyboxRootfs: String? {
         if let path = processEnvironment["BUSYBOX_ROOTFS"], FileManager.default.fileExists(atPath: path) { return path }
