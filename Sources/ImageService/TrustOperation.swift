@@ -95,17 +95,18 @@ extension ImageService {
                 let index = try await client.manifest(repository, reference: head.digest.description)
                 if let parsed = try? JSONDecoder().decode(ImageIndex.self, from: index.data) { subjects += parsed.manifests }
             }
-            let key = try await decryption.value
-            let keyID = key.publicKey.id
             let signatures = RegistrySignatures(client: client, repository: repository)
             let referrersServed = try await client.servesReferrersAPI(repository, digest: head.digest)
             let identity = reference.digest == nil ? reference.description : reference.repository.description
-            var result = TrustSignResult(reference: reference, digest: head.digest, keyName: keyName, keyID: keyID)
+            var result: TrustSignResult?
             for subject in subjects {
                 let claim = SimpleSigningPayload(dockerReference: identity, manifestDigest: subject.digest,
                                                  optional: options.annotations.isEmpty ? nil : options.annotations)
                 let payload = claim.encoded
                 var image = try await signatures.tagSchemeSignatures(of: subject.digest)
+                let key = try await decryption.value
+                let keyID = key.publicKey.id
+                if result == nil { result = TrustSignResult(reference: reference, digest: head.digest, keyName: keyName, keyID: keyID) }
                 image.append(payload: payload, signature: try key.sign(payload).base64EncodedString(),
                              annotations: [SignatureImage.keyIDAnnotation: keyID])
                 try await signatures.publish(image, for: subject.digest)
@@ -115,9 +116,10 @@ extension ImageService {
                     let attached = try await signatures.attachBundle(bundle, subject: subject, created: Timestamp.now().rawValue)
                     events(.referrerAttached(attached))
                 }
-                result.signed.append(subject.digest)
+                result?.signed.append(subject.digest)
                 events(.signed(subject.digest))
             }
+            guard let result else { throw ServiceError(.internal, "nothing was signed") }
             return result
         }
     }
@@ -164,8 +166,8 @@ extension ImageService {
     /// satisfy it before anything of it is stored.
     func admit(_ reference: ImageReference, digest: Digest, client: RegistryClient) async throws {
         guard let policy = environment.signaturePolicy else { return }
-        try await policy.admit(reference, digest: digest) {
-            try await RegistrySignatures(client: client, repository: RegistryRepository(reference)).signatures(of: digest)
+        try await policy.admit(reference, digest: digest) { enough in
+            try await RegistrySignatures(client: client, repository: RegistryRepository(reference)).signatures(of: digest, until: enough)
         }
     }
 }

@@ -23,17 +23,43 @@ public struct RegistrySignatures: Sendable {
         return try await tagged.signatures + referred
     }
 
-    /// The `.sig` image as it is now (empty when there is none), with its payloads fetched.
-    public func tagSchemeSignatures(of digest: Digest) async throws -> SignatureImage {
+    /// Signatures of `digest`, fetched a few at a time until `enough` says the ones so far settle the question (a
+    /// policy needs one good signature, not all of them): the tag scheme first, then the referrers.
+    public func signatures(of digest: Digest, until enough: ([StoredSignature]) -> Bool) async throws -> [StoredSignature] {
+        var found: [StoredSignature] = []
+        let layers = try await signatureLayers(of: digest)
+        var start = 0, batch = 1
+        while start < layers.count {
+            let slice = Array(layers[start..<min(start + batch, layers.count)])
+            let payloads = try await fetchAll(slice)
+            found += zip(slice, payloads).compactMap { layer, payload in
+                layer.annotations?[SignatureImage.signatureAnnotation].map {
+                    StoredSignature(payload: payload, signature: $0, annotations: layer.annotations ?? [:])
+                }
+            }
+            if enough(found) { return found }
+            start += slice.count
+            batch = 8
+        }
+        return found + (try await referrerSignatures(of: digest))
+    }
+
+    /// The signature layers of the `.sig` manifest of `digest` (none when there is no such manifest).
+    private func signatureLayers(of digest: Digest) async throws -> [Descriptor] {
         let fetched: FetchedManifest
         do {
             fetched = try await client.manifest(repository, reference: SignatureImage.tag(for: digest),
                                                 accept: [MediaType.ociManifest, MediaType.dockerManifest])
         } catch let error as RegistryError {
-            if case .manifestNotFound = error { return SignatureImage() }
+            if case .manifestNotFound = error { return [] }
             throw error
         }
-        let layers = try SignatureImage.signatureLayers(ofManifest: fetched.data, limit: limit)
+        return try SignatureImage.signatureLayers(ofManifest: fetched.data, limit: limit)
+    }
+
+    /// The `.sig` image as it is now (empty when there is none), with its payloads fetched.
+    public func tagSchemeSignatures(of digest: Digest) async throws -> SignatureImage {
+        let layers = try await signatureLayers(of: digest)
         let payloads = try await fetchAll(layers)
         return SignatureImage(layers: zip(layers, payloads).map { SignatureImage.Layer(payload: $1, annotations: $0.annotations ?? [:]) })
     }

@@ -67,12 +67,12 @@ public enum SignatureVerification {
 
 extension TrustPolicy {
     /// Admits the image `reference` resolved to `digest`, or throws a `denied` error naming the scope and the
-    /// requirement that failed. Signatures are fetched only if a requirement needs them.
+    /// requirement that failed. Signatures are fetched only if a requirement needs them, and only until one verifies:
+    /// `signatures` is handed a test that says when those fetched so far are enough.
     public func admit(_ reference: ImageReference, digest: Digest,
-                      signatures: () async throws -> [StoredSignature]) async throws {
+                      signatures: (_ enough: ([StoredSignature]) -> Bool) async throws -> [StoredSignature]) async throws {
         let (scope, requirements) = self.requirements(for: reference)
         let scopeText = scope.isEmpty ? "the docker transport default" : scope == "default" ? "the default" : "scope \"\(scope)\""
-        var fetched: [StoredSignature]?
         for requirement in requirements {
             switch requirement {
             case .insecureAcceptAnything:
@@ -82,10 +82,10 @@ extension TrustPolicy {
             case .unsupported(let what):
                 throw TrustError(.denied, "\(reference.familiarString): refused by the signature policy (\(scopeText)): \(what)")
             case .sigstoreSigned(let keys, let identity):
-                if fetched == nil { fetched = try await signatures() }
-                let outcome = SignatureVerification.verify(fetched ?? [], digest: digest, keys: keys) {
-                    identity.accepts(signed: $0, for: reference)
+                func check(_ found: [StoredSignature]) -> SignatureVerification.Outcome {
+                    SignatureVerification.verify(found, digest: digest, keys: keys) { identity.accepts(signed: $0, for: reference) }
                 }
+                let outcome = check(try await signatures { !check($0).verified.isEmpty })
                 guard !outcome.verified.isEmpty else {
                     throw TrustError(.denied, "\(reference.familiarString): refused by the signature policy (\(scopeText) requires "
                                      + "sigstoreSigned): \(outcome.summary)")

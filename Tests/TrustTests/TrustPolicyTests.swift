@@ -57,17 +57,17 @@ struct TrustPolicyTests {
                "reg:5000/signed":[{"type":"sigstoreSigned","keyData":"\(keyData)"}]}}}
             """)
         await #expect(throws: TrustError.self) {
-            try await p.admit(try ImageReference("reg:5000/blocked@\(Self.digest)"), digest: Self.digest) { [] }
+            try await p.admit(try ImageReference("reg:5000/blocked@\(Self.digest)"), digest: Self.digest) { _ in [] }
         }
         let reference = try ImageReference("reg:5000/signed:1")
-        await #expect(throws: TrustError.self) { try await p.admit(reference, digest: Self.digest) { [] } }
+        await #expect(throws: TrustError.self) { try await p.admit(reference, digest: Self.digest) { _ in [] } }
         let payload = SimpleSigningPayload(dockerReference: "reg:5000/signed:1", manifestDigest: Self.digest).encoded
         let signature = StoredSignature(payload: payload, signature: try key.sign(payload).base64EncodedString())
-        try await p.admit(reference, digest: Self.digest) { [signature] }
+        try await p.admit(reference, digest: Self.digest) { _ in [signature] }
         // Signed for another tag: matchRepoDigestOrExact (the default) wants the exact tag.
-        await #expect(throws: TrustError.self) { try await p.admit(try ImageReference("reg:5000/signed:2"), digest: Self.digest) { [signature] } }
+        await #expect(throws: TrustError.self) { try await p.admit(try ImageReference("reg:5000/signed:2"), digest: Self.digest) { _ in [signature] } }
         // Accept-anything needs no signatures and fetches none.
-        try await p.admit(try ImageReference("reg:5000/free:1"), digest: Self.digest) {
+        try await p.admit(try ImageReference("reg:5000/free:1"), digest: Self.digest) { _ in
             Issue.record("signatures fetched for an accept-anything scope")
             return []
         }
