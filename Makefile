@@ -33,6 +33,7 @@ peers:
 # DOCKER_HOST is honoured (only the rootfs tarballs are made then).
 test: deps
 	$(SWIFT) build --build-tests
+	@scripts/test-venv >/dev/null || [ "$${CI:-}" != true ]
 	@if [ -n "$${DOCKER_HOST:-}" ]; then no_docker=1; else no_docker=0; fi; \
 	if peer_env=$$(NO_DOCKER=$$no_docker scripts/peers-up); then set -a; eval "$$peer_env"; set +a; \
 	elif [ "$${CI:-}" = true ]; then echo "make test: docker peer unavailable" >&2; exit 1; \
