@@ -14,7 +14,9 @@ registry (plain HTTP, no auth). Uses PyNaCl and `cryptography` only.
   tamper HOST REPO TAG (payload|signature|base64)
                                               -> rewrites the first signature layer's payload or signature, or
                                                  makes the signature text not base64
-  bundle FILE                                 -> parses a Sigstore bundle with sigstore-protobuf-specs
+  bundles HOST REPO TAG PUBFILE               -> finds Sigstore bundle referrers through the referrers API, parses each
+                                                 with sigstore-protobuf-specs and checks its DSSE signature; prints the
+                                                 number verified, exit 1 when none
 """
 import base64, hashlib, json, os, sys, urllib.error, urllib.request
 
@@ -209,11 +211,32 @@ def main(argv):
             raw[-1] ^= 1
             layers[0]["annotations"][SIG_ANNOTATION] = base64.b64encode(bytes(raw)).decode()
         put_signature_manifest(host, repo, digest, layers, blobs)
-    elif command == "bundle":
+    elif command == "bundles":
         from sigstore_protobuf_specs.dev.sigstore.bundle.v1 import Bundle
-        bundle = Bundle().from_json(open(argv[2]).read())
-        envelope = bundle.dsse_envelope
-        print(bundle.media_type, envelope.payload_type, len(envelope.signatures))
+        host, repo, tag, pubfile = argv[2:6]
+        public = serialization.load_pem_public_key(open(pubfile, "rb").read())
+        digest = manifest_digest(host, repo, tag)
+        status, _, body = request("GET", "http://%s/v2/%s/referrers/%s" % (host, repo, digest))
+        if status != 200:
+            raise SystemExit("referrers: HTTP %d" % status)
+        verified = 0
+        for entry in json.loads(body)["manifests"]:
+            if entry.get("artifactType") != "application/vnd.dev.sigstore.bundle.v0.3+json":
+                continue
+            status, _, raw = request("GET", "http://%s/v2/%s/manifests/%s" % (host, repo, entry["digest"]), headers={"Accept": OCI_MANIFEST})
+            manifest = json.loads(raw)
+            assert manifest["subject"]["digest"] == digest and manifest["artifactType"] == entry["artifactType"]
+            bundle = Bundle.from_dict(json.loads(get_blob(host, repo, manifest["layers"][0]["digest"])))
+            envelope = bundle.dsse_envelope
+            pae = b"DSSEv1 %d %s %d %s" % (len(envelope.payload_type), envelope.payload_type.encode(), len(envelope.payload), envelope.payload)
+            try:
+                public.verify(envelope.signatures[0].sig, pae, ec.ECDSA(hashes.SHA256()))
+            except InvalidSignature:
+                continue
+            if json.loads(envelope.payload)["critical"]["image"]["docker-manifest-digest"] == digest:
+                verified += 1
+        print(verified)
+        sys.exit(0 if verified else 1)
     else:
         raise SystemExit("unknown command " + command)
 
