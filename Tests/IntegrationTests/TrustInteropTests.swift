@@ -172,6 +172,33 @@ struct TrustInteropTests {
         }
     }
 
+    @Test("--recursive signs a multi-platform index and each platform's manifest; without it only the index")
+    func recursiveIndex() async throws {
+        let s = try Signer()
+        defer { s.w.remove() }
+        let built = try await MultiPlatformLayout.make(in: s.w.directory)
+        try await RegistryFixture.with(.open) { registry in
+            #expect(try await s.strata(["trust", "key", "generate", "k", "--dir", s.keyDirectory]).status == 0)
+            let pub = s.keyDirectory + "/k.pub"
+            for (tag, recursive) in [("flat", false), ("deep", true)] {
+                let image = "\(registry.host)/multi/app:\(tag)"
+                #expect(try await s.w.strata.run(["copy", "--all", "oci:\(built.layout):\(built.tag)", "docker://\(image)"]).status == 0)
+                let signed = try await s.strata(["trust", "sign"] + (recursive ? ["--recursive"] : []) + [image])
+                #expect(signed.status == 0, "\(signed)")
+                // The index digest is signed either way (the Python side resolves the tag to the index).
+                #expect(try await s.cosign(["verify", registry.host, "multi/app", tag, pub]).status == 0)
+                let raw = try await Skopeo.run(["inspect", "--raw", "--tls-verify=false", "docker://\(image)"])
+                let index = try JSONSerialization.jsonObject(with: Data(raw.stdout.utf8)) as? [String: Any]
+                let entries = (index?["manifests"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
+                #expect(entries.count == 2)
+                for entry in entries {
+                    let byDigest = try await s.strata(["verify", "--key", pub, "\(registry.host)/multi/app@\(entry)"])
+                    #expect((byDigest.status == 0) == recursive, "\(tag) \(entry): \(byDigest)")
+                }
+            }
+        }
+    }
+
     @Test("a registry that refuses the .sig push fails the sign in one line, and the pushed image is intact")
     func refusedSignaturePush() async throws {
         let s = try Signer()
