@@ -211,24 +211,27 @@ enum Main {
     /// One line on stderr and docker's exit status: 125 for flag and parse errors, else the command's.
     static func fail(_ error: Error, parsing: Bool) -> Never {
         if let error = error as? CLIError {
-            if !error.message.isEmpty { FileHandle.standardError.write(Data((error.message + "\n").utf8)) }
+            if !error.message.isEmpty { Output.error(error.message + "\n") }
             exit(error.code)
         }
         if error is CleanExit || Strata.exitCode(for: error) == .success || (!parsing && error is ExitCode) {
             Strata.exit(withError: error)
         }
         if parsing {
-            FileHandle.standardError.write(Data((UsageErrors.cobraMessage(for: error) + "\n").utf8))
+            Output.error(UsageErrors.cobraMessage(for: error) + "\n")
             exit(125)
         }
-        FileHandle.standardError.write(Data("Error: \(RuntimeErrorText.describe(error))\n".utf8))
+        Output.error("Error: \(RuntimeErrorText.describe(error))\n")
         exit(1)
     }
 }
 
-/// Writes to stdout with plain write(2). A reader that went away (`| head`) ends the process the way
-/// it ends docker: by SIGPIPE, silently.
+/// Writes to stdout (or stderr) with plain write(2). A reader that went away (`| head`, `2>&1 | grep -q`) ends the
+/// process the way it ends docker: by SIGPIPE, silently, never by a trap.
 enum Output {
+    /// A line for stderr (warnings, errors, progress the command prints itself).
+    static func error(_ text: String) { write(text, to: STDERR_FILENO) }
+
     static func write(_ text: String, to fd: Int32 = STDOUT_FILENO) {
         var text = text
         text.withUTF8 { bytes in

@@ -19,6 +19,6 @@ struct ContextChecksumCommand: ParsableCommand {
         let sources = arguments.count > 1 ? Array(arguments.dropFirst()) : ["."]
         let context = try BuildContext.open(directory: directory, dockerfilePath: "/dev/null", cacheDirectory: cacheDirectory)
         print(try context.checksum(sources: sources))
-        if stats { FileHandle.standardError.write(Data("hashed \(context.hashedFileCount) files\n".utf8)) }
+        if stats { Output.error("hashed \(context.hashedFileCount) files\n") }
     }
 }

@@ -61,9 +61,9 @@ struct CopyCommand: AsyncParsableCommand {
             let options = CopyOptions(source: source, destination: destination, platform: matcher, allPlatforms: all,
                                       recompress: recompress, referrers: referrers, maxConcurrentLayers: maxConcurrentLayers)
             let report = try await GlobalOptions.service(verbose: verbose, contentTrust: contentTrust).copy(options, opened: {
-                if !quiet { FileHandle.standardError.write(Data("Copying \(source) to \(destination)\n".utf8)) }
+                if !quiet { Output.error("Copying \(source) to \(destination)\n") }
             })
-            if !quiet { FileHandle.standardError.write(Data(Self.summary(report).utf8)) }
+            if !quiet { Output.error(Self.summary(report)) }
         } catch let error as CLIError {
             throw error
         } catch {

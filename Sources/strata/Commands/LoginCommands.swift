@@ -27,7 +27,7 @@ struct LoginCommand: AsyncParsableCommand {
     func run() async throws {
         try UsageErrors.check(servers.count, .atMost(1))
         if password != nil {
-            FileHandle.standardError.write(Data("WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n".utf8))
+            Output.error("WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n")
             if passwordStdin { throw CLIError(message: "--password and --password-stdin are mutually exclusive") }
         }
         var password = self.password
@@ -65,13 +65,13 @@ struct LoginCommand: AsyncParsableCommand {
         do {
             let config = try DockerConfigFile().load()
             if store.helperName(for: registry, in: config) == nil {
-                FileHandle.standardError.write(Data("""
+                Output.error("""
                     WARNING! Your password will be stored unencrypted in \(DockerConfigFile().path).
                     Configure a credential helper to remove this warning. See
                     https://docs.docker.com/engine/reference/commandline/login/#credentials-store
 
 
-                    """.utf8))
+                    """)
             }
             try store.store(credentials, for: registry)
         } catch {
@@ -124,7 +124,7 @@ struct LogoutCommand: AsyncParsableCommand {
         do {
             try DockerCredentialStore().erase(for: registry)
         } catch {
-            FileHandle.standardError.write(Data("WARNING: could not erase credentials: \(RuntimeErrorText.describe(error))\n".utf8))
+            Output.error("WARNING: could not erase credentials: \(RuntimeErrorText.describe(error))\n")
         }
     }
 }

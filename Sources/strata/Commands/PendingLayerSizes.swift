@@ -13,6 +13,6 @@ extension ImageStore {
         } catch {
             errors = [error]
         }
-        for error in errors { FileHandle.standardError.write(Data("WARNING: \(error)\n".utf8)) }
+        for error in errors { Output.error("WARNING: \(error)\n") }
     }
 }

@@ -10,7 +10,7 @@ enum RegistryAccess {
         var options = try RegistrySettings.load().clientOptions()
         options.insecureRegistries += GlobalOptions.insecureRegistries
         if verbose {
-            options.log = { line in FileHandle.standardError.write(Data(("> " + line + "\n").utf8)) }
+            options.log = { line in Output.error("> " + line + "\n") }
         }
         return options
     }
@@ -23,7 +23,7 @@ struct LenientCredentials: CredentialSource {
 
     func credentials(for registry: String) throws -> RegistryCredentials? {
         do { return try inner.credentials(for: registry) } catch {
-            FileHandle.standardError.write(Data("WARNING: \(error)\n".utf8))
+            Output.error("WARNING: \(error)\n")
             return nil
         }
     }

@@ -95,7 +95,7 @@ struct RunCommand: AsyncParsableCommand {
             status = try await GlobalOptions.service(contentTrust: contentTrust).run(run) { event in
                 switch event {
                 case .pulling(let reference):
-                    FileHandle.standardError.write(Data("Unable to find image '\(reference.familiarString)' locally\n".utf8))
+                    Output.error("Unable to find image '\(reference.familiarString)' locally\n")
                 case .pull(let pullEvent):
                     progress.render(pullEvent)
                 }

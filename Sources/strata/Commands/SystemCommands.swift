@@ -64,7 +64,7 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try GlobalOptions.openStore()
         let report = try store.check()
-        for line in report.damage { FileHandle.standardError.write(Data("damaged: \(line)\n".utf8)) }
+        for line in report.damage { Output.error("damaged: \(line)\n") }
         if !quiet {
             for note in report.notes { Output.write("note: \(note)\n") }
             Output.write("checked \(report.imagesChecked) image(s) and \(report.blobsVerified) blob(s): "

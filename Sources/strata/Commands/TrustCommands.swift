@@ -353,14 +353,14 @@ struct VerifyCommand: AsyncParsableCommand {
                 keys.append(try VerificationKey(pem: String(decoding: data, as: UTF8.self)))
             }
             let result = try await GlobalOptions.service(verbose: verbose).verify(VerifyOptions(reference: reference, keys: keys))
-            FileHandle.standardError.write(Data("""
+            Output.error("""
 
                 Verification for \(reference.familiarString) --
                 The following checks were performed on each of these signatures:
                   - The cosign claims were validated
                   - The signatures were verified against the specified public key
 
-                """.utf8))
+                """)
             let payloads = result.verified.map { String(decoding: $0.payload, as: UTF8.self) }
             Output.write("[" + payloads.joined(separator: ",") + "]\n")
         } catch { throw trustFailure(error) }
