@@ -52,6 +52,19 @@ struct Strata: AsyncParsableCommand {
         ])
 }
 
+extension Strata {
+    /// The top-level command names (and aliases), plus what ArgumentParser handles itself.
+    static var commandNames: Set<String> {
+        var names: Set<String> = ["help"]
+        for command in configuration.subcommands {
+            let configuration = command.configuration
+            names.insert(configuration.commandName ?? command._commandName)
+            names.formUnion(configuration.aliases)
+        }
+        return names
+    }
+}
+
 /// A failure the CLI reports as docker would: `message` on stderr, then exit `code`.
 struct CLIError: Error {
     let message: String
@@ -109,7 +122,7 @@ enum GlobalOptions {
             if argument == "--" { rest += arguments[index...]; break }
             if argument == "--root" {
                 guard index + 1 < arguments.count else { throw CLIError(message: "flag needs an argument: --root", code: 125) }
-                root = arguments[index + 1]
+                root = try nonEmptyRoot(arguments[index + 1])
                 index += 2
                 continue
             }
@@ -124,13 +137,21 @@ enum GlobalOptions {
             if argument.hasPrefix("--insecure-registry=") {
                 insecureRegistries.append(String(argument.dropFirst("--insecure-registry=".count)))
             } else if argument.hasPrefix("--root=") {
-                root = String(argument.dropFirst("--root=".count))
+                root = try nonEmptyRoot(String(argument.dropFirst("--root=".count)))
             } else {
                 if let normalized = normalizedBooleanFlag(argument) { rest.append(normalized) }
             }
             index += 1
         }
         return rest
+    }
+
+    /// An empty `--root` (say, `--root "$UNSET"`) must not fall back to the system store.
+    private static func nonEmptyRoot(_ value: String) throws -> String {
+        guard !value.isEmpty else {
+            throw CLIError(message: "invalid argument \"\" for \"--root\" flag: the store root must not be empty", code: 125)
+        }
+        return value
     }
 
     /// Go's flag package accepts `-H=false` and `--no-trunc=true`; ArgumentParser wants bare flags.
@@ -191,6 +212,10 @@ enum Main {
         var command: ParsableCommand
         do {
             let arguments = try GlobalOptions.extract(Array(CommandLine.arguments.dropFirst()))
+            if let first = arguments.first, !first.hasPrefix("-"), !Strata.commandNames.contains(first),
+               !arguments.contains("--help"), !arguments.contains("-h") {
+                throw CLIError(message: "strata: '\(first)' is not a strata command.\nSee 'strata --help'", code: 1)
+            }
             GlobalOptions.recordCommandPath(arguments)
             command = try Strata.parseAsRoot(arguments)
         } catch {

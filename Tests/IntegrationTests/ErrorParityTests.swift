@@ -38,6 +38,35 @@ struct ErrorParityTests {
         await docker.remove([ref])
     }
 
+    @Test("inspect --type of other objects, run's unknown flags, unknown commands: docker's words and statuses")
+    func unsupportedSurface() async throws {
+        let docker = try DockerPeer.require()
+        let strata = try StrataRunner()
+        let cases: [[String]] = [
+            ["inspect", "--type", "container", "nope-strata-it", "nope2-strata-it"], ["inspect", "--type", "volume", "nope-strata-it"],
+            ["inspect", "--type", "bogus", "nope-strata-it"],
+            ["run", "-Z", "busybox"], ["run", "--bogus-strata-it", "busybox"], ["run", "--bogus-strata-it=1", "busybox"],
+            ["foo-strata-it"], ["foo-strata-it", "x"],
+        ]
+        func normalized(_ result: CommandResult) -> CommandResult {
+            var copy = result
+            copy.stdout = copy.stdout.replacingOccurrences(of: "docker", with: "strata")
+            copy.stderr = copy.stderr.replacingOccurrences(of: "docker", with: "strata")
+            return copy
+        }
+        for args in cases {
+            expectIdentical(try await strata.run(args), normalized(try await docker.run(args)), args.joined(separator: " "))
+        }
+        // Not docker's behaviour to compare: an empty --root is refused instead of meaning the system store, and
+        // events after the year 2262 are an error instead of a trap.
+        let emptyRoot = try await ProcessRunner.run(strata.binary, ["--root", "", "images"])
+        #expect(emptyRoot.status == 125 && emptyRoot.stderr.contains("must not be empty"), "\(emptyRoot)")
+        for args in [["events", "--since", "10000000000", "--until", "10000000001"], ["events", "--since", "2300-01-01", "--until", "2300-01-02"]] {
+            let events = try await strata.run(args)
+            #expect(events.status == 1 && events.stderr.contains("out of range"), "\(args): \(events)")
+        }
+    }
+
     @Test("wrong argument counts and bad options")
     func usageErrors() async throws {
         let docker = try DockerPeer.require()

@@ -21,14 +21,26 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(help: "Show all events created since timestamp") var since: String?
     @Option(help: "Stream events until this timestamp") var until: String?
 
+    /// Seconds since the epoch as nanoseconds; a time Int64 nanoseconds cannot hold (after April 2262) is an error,
+    /// not a trap.
+    static func nanoseconds(_ seconds: Double, flag: String, value: String) throws -> Int64 {
+        let nanoseconds = seconds * 1e9
+        guard nanoseconds.isFinite, nanoseconds > -9.2e18, nanoseconds < 9.2e18 else {
+            throw CLIError(message: "Error response from daemon: invalid value for --\(flag): \(value): timestamp out of range")
+        }
+        return Int64(nanoseconds)
+    }
+
     func run() async throws {
         let filters = try Rendering.filters(filter)
         let now = Date().timeIntervalSince1970
         let sinceNano: Int64?
         let untilNano: Int64?
         do {
-            sinceNano = try since.map { Int64(try TimestampArgument.parse($0, now: now) * 1e9) }
-            untilNano = try until.map { Int64(try TimestampArgument.parse($0, now: now) * 1e9) }
+            sinceNano = try since.map { try Self.nanoseconds(TimestampArgument.parse($0, now: now), flag: "since", value: $0) }
+            untilNano = try until.map { try Self.nanoseconds(TimestampArgument.parse($0, now: now), flag: "until", value: $0) }
+        } catch let error as CLIError {
+            throw error
         } catch {
             throw CLIError(message: "\(error)")
         }

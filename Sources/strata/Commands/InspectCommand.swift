@@ -19,12 +19,17 @@ struct InspectCommand: AsyncParsableCommand {
     /// `docker image inspect` words its misses differently from `docker inspect`.
     var imageOnly = false
 
-    func validate() throws {
-        if let type, type != "image" { throw CLIError(message: "\"\(type)\" is not a valid value for --type") }
-    }
+    /// docker inspect's `--type` values; Strata holds only images, so the others find nothing.
+    static let objectTypes = ["config", "container", "image", "network", "node", "plugin", "secret", "service", "task", "volume"]
 
     func run() async throws {
         try UsageErrors.check(names.count, .atLeast(1))
+        if let type, !type.isEmpty, type != "image" {
+            guard Self.objectTypes.contains(type) else { throw CLIError(message: "\"\(type)\" is not a valid value for --type") }
+            // docker prints an empty array, one line per missing object, and exits 1.
+            Output.write("[]\n")
+            throw CLIError(message: names.map { "Error: No such \(type): \($0)" }.joined(separator: "\n"))
+        }
         let store = try GlobalOptions.openStore()
         let byImage = imageOnly || type == "image"
         var documents: [TemplateStruct] = []

@@ -59,6 +59,13 @@ struct RunCommand: AsyncParsableCommand {
             Output.write(Self.helpMessage() + "\n")
             return
         }
+        // Options end at the image name: a flag still here is one this command does not know (docker's pflag words).
+        if let first = arguments.first, first.hasPrefix("-"), first != "-" {
+            let name = String(first.split(separator: "=", maxSplits: 1).first ?? Substring(first))
+            let message = name.hasPrefix("--") ? "unknown flag: \(name)"
+                : "unknown shorthand flag: '\(name.dropFirst().prefix(1))' in \(first)"
+            throw CLIError(message: "\(message)\nSee 'strata run --help'.", code: 125)
+        }
         guard let imageName = arguments.first else {
             throw CLIError(message: """
                 "strata run" requires at least 1 argument.
