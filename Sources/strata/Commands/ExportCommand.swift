@@ -34,26 +34,8 @@ struct ExportCommand: AsyncParsableCommand {
             try describeFailures { try unpacker.export(image, to: STDOUT_FILENO) }
             return
         }
-        // Like docker's CopyToFile: a temp file beside the destination, renamed into place when complete.
-        let directory = (output as NSString).deletingLastPathComponent
-        var template = Array(((directory.isEmpty ? "." : directory) + "/.strata_temp_XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw CLIError(message: "failed to export image: open \(output): \(String(cString: strerror(errno)))")
-        }
-        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        do {
-            defer { close(fd) }
+        try await OutputFile.write(to: output, action: "failed to export image") { fd in
             try describeFailures { try unpacker.export(image, to: fd) }
-            _ = fchmod(fd, 0o644)
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, output) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw CLIError(message: "failed to export image: rename \(output): \(String(cString: strerror(code)))")
         }
     }
 

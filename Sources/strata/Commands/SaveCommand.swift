@@ -50,34 +50,9 @@ struct SaveCommand: AsyncParsableCommand {
         }
     }
 
-    /// A tar to stdout, or to a temp file beside `-o FILE` renamed into place at the end (as the docker CLI does).
+    /// A tar to stdout, or to `-o FILE` through ``OutputFile`` (a temporary renamed into place, as the docker CLI does).
     private func writeArchive(_ write: (TarSink) async throws -> Void) async throws {
-        var fd = STDOUT_FILENO
-        var temporary: String?
-        if let output {
-            let directory = (output as NSString).deletingLastPathComponent
-            let path = (directory.isEmpty ? "." : directory) + "/.strata_temp_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
-            fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
-                throw CLIError(message: "failed to save image: open \(output): \(String(cString: strerror(errno)))")
-            }
-            temporary = path
-        }
-        do {
-            try await write(TarSink(fileDescriptor: fd))
-            if let temporary, let output {
-                guard fsync(fd) == 0, close(fd) == 0 else { throw CLIError(message: "failed to save image: \(String(cString: strerror(errno)))") }
-                fd = -1
-                guard rename(temporary, output) == 0 else {
-                    throw CLIError(message: "failed to save image: rename \(output): \(String(cString: strerror(errno)))")
-                }
-            }
-        } catch {
-            if let temporary {
-                if fd >= 0 { close(fd) }
-                unlink(temporary)
-            }
-            throw error
-        }
+        guard let output else { return try await write(TarSink(fileDescriptor: STDOUT_FILENO)) }
+        try await OutputFile.write(to: output, action: "failed to save image") { fd in try await write(TarSink(fileDescriptor: fd)) }
     }
 }

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// `save -o` and `export -o` onto what is not a regular file: a device is refused with docker's words and left as it
+/// is, a FIFO is written in place, a missing directory is reported as docker does, and temporaries left next to the
+/// target by a killed run are swept by the next one.
+@Suite("output paths")
+struct OutputPathTests {
+    @Test("devices are refused, FIFOs written in place, abandoned temporaries swept")
+    func outputPaths() async throws {
+        let strata = try StrataRunner()
+        try await strata.importImage(try Files.busyboxRootfs(), "outpath/app:1")
+        let directory = try Files.tempDirectory("outpath")
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        if getuid() == 0 {
+            let device = directory.appendingPathComponent("null").path
+            #expect(mknod(device, S_IFCHR | 0o666, dev_t((1 << 8) | 3)) == 0)   // makedev(1, 3), /dev/null
+            for command in ["save", "export"] {
+                let result = try await strata.run([command, "-o", device, "outpath/app:1"])
+                let action = command == "save" ? "failed to save image" : "failed to export image"
+                #expect(result.status == 1 && result.stderr
+                    == "\(action): invalid output path: \"\(device)\" must be a directory or a regular file: got a device\n", "\(result)")
+                var info = stat()
+                #expect(stat(device, &info) == 0 && info.st_mode & S_IFMT == S_IFCHR, "the device node is still a device")
+            }
+        }
+        let missing = try await strata.run(["save", "-o", "/nonexistent-strata/x.tar", "outpath/app:1"])
+        #expect(missing.status == 1 && missing.stderr == "failed to save image: invalid output path: directory \"/nonexistent-strata\" does not exist\n",
+                "\(missing)")
+
+        // A FIFO: the archive streams through it to a reader; it stays a FIFO.
+        let fifo = directory.appendingPathComponent("pipe").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let copy = directory.appendingPathComponent("copy.tar").path
+        let reader = try ProcessRunner.launch("/bin/sh", ["-c", "cat \"$1\" > \"$2\"", "sh", fifo, copy])
+        let saved = try await strata.run(["save", "-o", fifo, "outpath/app:1"])
+        #expect(saved.status == 0, "\(saved)")
+        _ = await reader.wait(timeout: .seconds(30))
+        let listed = try await ProcessRunner.run("/bin/tar", ["-tf", copy])
+        #expect(listed.status == 0 && listed.stdout.contains("manifest.json"), "\(listed)")
+        var info = stat()
+        #expect(stat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+
+        // A temporary whose writer is gone (no lock held) is swept by the next save into that directory.
+        let abandoned = directory.appendingPathComponent(".strata_temp_Xk9dQ2").path
+        #expect(FileManager.default.createFile(atPath: abandoned, contents: Data("partial".utf8)))
+        let target = directory.appendingPathComponent("app.tar").path
+        #expect(try await strata.run(["save", "-o", target, "outpath/app:1"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: abandoned))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix(".strata_temp_") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+}
