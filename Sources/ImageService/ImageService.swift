@@ -75,6 +75,9 @@ public final class ImageService: Sendable {
         }
     }
 
+    /// The store if this service (or one sharing it) has opened it; never opens it.
+    public var openedStore: ImageStore? { opened.store.withLock { $0 } }
+
     /// Runs `body` with a registry client for this environment and always shuts the client down.
     public func withRegistry<T>(log: (@Sendable (String) -> Void)? = nil,
                                 _ body: (RegistryClient) async throws -> T) async throws -> T {

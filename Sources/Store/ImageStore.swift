@@ -357,3 +357,8 @@ public struct ImageManifestBytes: Sendable, Hashable {
         self.mediaType = mediaType
     }
 }
+
+extension ImageStore {
+    /// Moves this process's committed changes from the WAL into metadata.db; called once before the process exits.
+    public func checkpoint() { database.checkpoint() }
+}

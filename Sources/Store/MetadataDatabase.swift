@@ -1,12 +1,19 @@
 import Archive
 import Foundation
 import GRDB
+import Synchronization
 
 /// The SQLite metadata beside the blobs: images, tags, layers and events. WAL mode lets readers run
 /// while one process writes; every change is one transaction, so a kill -9 leaves the last committed state.
 struct MetadataDatabase: Sendable {
     /// A WAL-mode connection normally; a read-only one when the root is on read-only media.
     let pool: any DatabaseWriter
+    /// Whether this process committed a write (so that ``checkpoint()`` has work to do).
+    private let written = WriteFlag()
+
+    private final class WriteFlag: Sendable {
+        let value = Mutex(false)
+    }
 
     init(path: String) throws {
         var configuration = Configuration()
@@ -56,7 +63,19 @@ struct MetadataDatabase: Sendable {
 
     /// A write transaction; SQLite's errors leave the Store as `StoreError.database`.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch let error as DatabaseError { throw StoreError(error) }
+        do {
+            let result = try pool.write(body)
+            written.value.withLock { $0 = true }
+            return result
+        } catch let error as DatabaseError { throw StoreError(error) }
+    }
+
+    /// Copies what this process committed from the WAL into metadata.db (a passive checkpoint: it never waits for
+    /// readers), so that the database file alone holds the state: a read-only mount, or a backup that copies only
+    /// metadata.db, sees every image. Nothing to do when this process wrote nothing.
+    func checkpoint() {
+        guard written.value.withLock({ done in defer { done = false }; return done }) else { return }
+        _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.passive) }
     }
 
     /// Listing and inspecting still work on a read-only root; any write fails with SQLite's read-only error.

@@ -194,6 +194,11 @@ enum GlobalOptions {
         }
     }
 
+    /// The store's WAL folded into metadata.db when this process wrote to it (read-only commands pay nothing).
+    static func checkpointStore() {
+        state.withLock { $0.service }?.openedStore?.checkpoint()
+    }
+
     static func openStore() throws -> ImageStore {
         do {
             return try (state.withLock { $0.service } ?? service()).store()
@@ -228,8 +233,10 @@ enum Main {
                 try command.run()
             }
         } catch {
+            GlobalOptions.checkpointStore()
             fail(error, parsing: false)
         }
+        GlobalOptions.checkpointStore()
         exit(0)
     }
 

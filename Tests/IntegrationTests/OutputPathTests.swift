@@ -52,3 +52,32 @@ struct OutputPathTests {
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 }
+
+/// The metadata WAL is folded into metadata.db when a writing command ends: a backup of metadata.db alone, and a
+/// root on read-only media, both see every image.
+@Suite("metadata checkpoint")
+struct MetadataCheckpointTests {
+    @Test("metadata.db alone holds the images after a write; a read-only bind mount of the root lists them")
+    func checkpointed() async throws {
+        let strata = try StrataRunner()
+        let id = try await strata.importImage(try Files.busyboxRootfs(), "wal/app:1")
+        let database = strata.root.appendingPathComponent("metadata.db").path
+        let copy = try Files.tempDirectory("walcopy")
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try FileManager.default.copyItem(atPath: database, toPath: copy.appendingPathComponent("metadata.db").path)
+        let counted = try await ProcessRunner.run("/usr/bin/python3", ["-c", """
+            import sqlite3, sys
+            print(sqlite3.connect(sys.argv[1]).execute("select id from images").fetchall()[0][0])
+            """, copy.appendingPathComponent("metadata.db").path])
+        #expect(counted.status == 0 && counted.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == id, "\(counted)")
+
+        guard getuid() == 0 else { return }
+        let mountPoint = try Files.tempDirectory("walro")
+        defer { _ = try? ProcessRunner.runBlocking("/bin/umount", [mountPoint.path]); try? FileManager.default.removeItem(at: mountPoint) }
+        let bound = try await ProcessRunner.run("/bin/sh", ["-c", "mount --bind \"$1\" \"$2\" && mount -o remount,bind,ro \"$2\"", "sh",
+                                                          strata.root.path, mountPoint.path])
+        try #require(bound.status == 0, "\(bound)")
+        let listed = try await ProcessRunner.run(strata.binary, ["--root", mountPoint.path, "images", "--format", "{{.Repository}}:{{.Tag}}"])
+        #expect(listed.status == 0 && listed.stdout == "wal/app:1\n", "\(listed)")
+    }
+}
