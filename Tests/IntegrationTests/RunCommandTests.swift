@@ -72,6 +72,7 @@ struct RunCommandTests {
         try await compare(["--network", "bogus", Self.image, "true"])
         try await compare(["--entrypoint", "", Self.image])
         try await compare(["-v", "/tmp:x", Self.image, "true"])
+        try await compare(["-w", "rel", Self.image, "pwd"])
     }
 
     @Test func options() async throws {

@@ -131,6 +131,9 @@ struct RunCommand: AsyncParsableCommand {
 
     private func validatedOptions() throws -> Options {
         var options = Options()
+        if let workdir, !workdir.isEmpty, !workdir.hasPrefix("/") {
+            throw Self.daemonError("the working directory '\(workdir)' is invalid, it needs to be an absolute path", see: true)
+        }
         switch network ?? "default" {
         case "default", "bridge": options.network = .defaultNetwork
         case "host": options.network = .hostNetwork
