@@ -14,7 +14,8 @@ public struct ImageListView: Sendable {
         public init() {}
     }
 
-    public static let allowedFilters: Set<String> = ["dangling", "label", "before", "since", "reference", "until"]
+    /// docker 20.10's image list filters (`until` is a prune filter there, refused by `images`).
+    public static let allowedFilters: Set<String> = ["dangling", "label", "before", "since", "reference"]
     public static let defaultFormat = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
     public static let defaultDigestsFormat = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
     public static let headers = [
@@ -38,20 +39,19 @@ public struct ImageListView: Sendable {
         let filters = options.filters
         try filters.validate(allowed: allowedFilters)
         let dangling = try filters.bool("dangling")
-        var before = Double.infinity, since = -Double.infinity, until = Double.infinity
+        var before = Double.infinity, since = -Double.infinity
         for name in filters["before"] { before = min(before, try resolve(name).createdUnix) }
         for name in filters["since"] { since = max(since, try resolve(name).createdUnix) }
-        for value in filters["until"] { until = min(until, try TimestampArgument.parse(value)) }
         let patterns = filters["reference"]
 
         var rows: [Row] = []
         let sorted = images.sorted { ($0.createdUnix, $0.id.description) > ($1.createdUnix, $1.id.description) }
         for var image in sorted {
-            guard image.createdUnix < before, image.createdUnix > since, image.createdUnix < until,
+            guard image.createdUnix < before, image.createdUnix > since,
                   filters.matchesLabels(image.labels) else { continue }
             if !patterns.isEmpty {
-                image.repoTags = image.repoTags.filter { matchesAny(patterns, $0) }
-                image.repoDigests = image.repoDigests.filter { matchesAny(patterns, $0) }
+                image.repoTags = try image.repoTags.filter { try matchesAny(patterns, $0) }
+                image.repoDigests = try image.repoDigests.filter { try matchesAny(patterns, $0) }
                 if image.repoTags.isEmpty && image.repoDigests.isEmpty { continue }
             }
             if let dangling, dangling != image.isDangling { continue }
@@ -63,11 +63,15 @@ public struct ImageListView: Sendable {
         return rows
     }
 
-    /// docker's `reference.FamiliarMatch`: the pattern against `name` and against `name:tag`.
-    static func matchesAny(_ patterns: [String], _ reference: ImageReference) -> Bool {
-        patterns.contains { pattern in
-            GoPathGlob.matches(pattern, reference.familiarName) == true
-                || GoPathGlob.matches(pattern, reference.familiarString) == true
+    /// docker's `reference.FamiliarMatch`: the pattern against `name` and against `name:tag`. A malformed pattern is
+    /// an error once there is a name to match it against, as in dockerd.
+    static func matchesAny(_ patterns: [String], _ reference: ImageReference) throws -> Bool {
+        try patterns.contains { pattern in
+            guard let byName = GoPathGlob.matches(pattern, reference.familiarName),
+                  let byReference = GoPathGlob.matches(pattern, reference.familiarString) else {
+                throw FilterError(message: "syntax error in pattern")
+            }
+            return byName || byReference
         }
     }
 

@@ -47,7 +47,10 @@ struct ErrorParityTests {
             ["inspect", "--type", "bogus", "nope-strata-it"],
             ["run", "-Z", "busybox"], ["run", "--bogus-strata-it", "busybox"], ["run", "--bogus-strata-it=1", "busybox"],
             ["foo-strata-it"], ["foo-strata-it", "x"],
+            ["images", "--filter", "reference=[["], ["images", "--filter", "until=1h"], ["image", "ls", "-q", "--filter", "reference=*[a-"],
         ]
+        // The pattern is checked against names, so both sides need one (the peer always has its busybox).
+        try await strata.importImage(try Files.busyboxRootfs(), DockerPeer.uniqueRepository("pattern") + ":1")
         func normalized(_ result: CommandResult) -> CommandResult {
             var copy = result
             copy.stdout = copy.stdout.replacingOccurrences(of: "docker", with: "strata")
