@@ -23,7 +23,7 @@ public struct DockerfileError: Error, Sendable, Hashable, CustomStringConvertibl
     public var fileName: String
 
     public init(_ message: String, location: SourceLocation? = nil, fileName: String = "Dockerfile") {
-        self.message = message
+        self.message = ErrorText.bounded(message)
         self.location = location
         self.fileName = fileName
     }

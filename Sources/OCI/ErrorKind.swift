@@ -36,3 +36,19 @@ extension ReferenceError: KindedError {
 extension PlatformError: KindedError {
     public var kind: ErrorKind { .invalidArgument }
 }
+
+/// Error messages quote their input; a pathological input (a 4 MB line, `-f /dev/zero`) must still give one readable
+/// line, so messages are cut at `limit` bytes (on a character boundary) with "…".
+public enum ErrorText {
+    public static func bounded(_ text: String, limit: Int = 1024) -> String {
+        guard text.utf8.count > limit else { return text }
+        var cut = ""
+        var used = 0
+        for character in text {
+            used += character.utf8.count
+            if used > limit { break }
+            cut.append(character)
+        }
+        return cut + "…"
+    }
+}

@@ -1,6 +1,7 @@
 import Archive
 import ArgumentParser
 import Foundation
+import OCI
 import ImageService
 import Registry
 import Store
@@ -243,7 +244,7 @@ enum Main {
     /// One line on stderr and docker's exit status: 125 for flag and parse errors, else the command's.
     static func fail(_ error: Error, parsing: Bool) -> Never {
         if let error = error as? CLIError {
-            if !error.message.isEmpty { Output.error(error.message + "\n") }
+            if !error.message.isEmpty { Output.error(ErrorText.bounded(error.message, limit: 8192) + "\n") }
             exit(error.code)
         }
         if error is CleanExit || Strata.exitCode(for: error) == .success || (!parsing && error is ExitCode) {
@@ -253,7 +254,7 @@ enum Main {
             Output.error(UsageErrors.cobraMessage(for: error) + "\n")
             exit(125)
         }
-        Output.error("Error: \(RuntimeErrorText.describe(error))\n")
+        Output.error("Error: \(ErrorText.bounded(RuntimeErrorText.describe(error), limit: 8192))\n")
         exit(1)
     }
 }

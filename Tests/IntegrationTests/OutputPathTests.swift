@@ -81,3 +81,20 @@ struct MetadataCheckpointTests {
         #expect(listed.status == 0 && listed.stdout == "wal/app:1\n", "\(listed)")
     }
 }
+
+/// Pathological inputs cost bounded time and memory and give one readable error.
+@Suite("bounded input")
+struct BoundedInputTests {
+    @Test("build -f /dev/zero and a 4 MB line fail fast with a short error")
+    func boundedDockerfiles() async throws {
+        let strata = try StrataRunner()
+        let context = try Files.tempDirectory("bounded")
+        defer { try? FileManager.default.removeItem(at: context) }
+        let zero = try await strata.run(["build", "-f", "/dev/zero", context.path], timeout: .seconds(20))
+        #expect(zero.status == 1 && zero.stderr.contains("larger than") && zero.stderr.utf8.count < 4096, "\(zero.stderr.prefix(300))")
+        let line = "FROM " + String(repeating: "A", count: 3_000_000) + "\n"
+        try Data(line.utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        let long = try await strata.run(["build", context.path], timeout: .seconds(60))
+        #expect(long.status == 1 && long.stderr.utf8.count < 16384, "\(long.stderr.utf8.count) bytes of stderr")
+    }
+}

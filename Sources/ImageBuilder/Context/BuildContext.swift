@@ -16,6 +16,8 @@ public enum BuildContextError: Error, Sendable, Equatable, CustomStringConvertib
     case dockerfileNotFound(String)
     case ignoreFile(String, DockerIgnoreError)
     case unreadableStream(String)
+    /// More than ``BuildContext/maximumDockerfileSize`` bytes (say, `-f /dev/zero`): refused before it is parsed.
+    case dockerfileTooLarge(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum BuildContextError: Error, Sendable, Equatable, CustomStringConvertib
         case .dockerfileNotFound(let path): return "unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat \(path): no such file or directory"
         case .ignoreFile(_, let error): return "failed to parse dockerignore: \(error)"
         case .unreadableStream(let reason): return "unable to prepare context: \(reason)"
+        case .dockerfileTooLarge(let path):
+            return "failed to read dockerfile: \(path) is larger than \(BuildContext.maximumDockerfileSize >> 20) MiB"
         }
     }
 }
@@ -32,6 +36,9 @@ public enum BuildContextError: Error, Sendable, Equatable, CustomStringConvertib
 /// Content digests of COPY sources come from here; a persistent stat cache means unchanged files are
 /// not read again on a rebuild. Thread-safe.
 public final class BuildContext: Sendable {
+    /// The largest Dockerfile read (real ones are kilobytes; this bounds what `-f /dev/zero` costs).
+    public static let maximumDockerfileSize = 4 << 20
+
     /// The context root (absolute).
     public let directory: String
     /// The Dockerfile's path (absolute), or nil when the Dockerfile came as stdin text.
@@ -70,9 +77,10 @@ public final class BuildContext: Sendable {
         guard let status = FileSystemCalls.lstatPath(root).flatMap({ $0.kind == .symlink ? statFollowing(root) : $0 }),
               status.kind == .directory else { throw BuildContextError.notADirectory(directory) }
         let dockerfile = dockerfilePath.map(absolutePath) ?? root + "/Dockerfile"
-        guard let bytes = FileSystemCalls.readWholeFile(dockerfile, limit: 64 << 20) else {
+        guard let bytes = FileSystemCalls.readWholeFile(dockerfile, limit: maximumDockerfileSize + 1) else {
             throw BuildContextError.dockerfileNotFound(dockerfile)
         }
+        guard bytes.count <= maximumDockerfileSize else { throw BuildContextError.dockerfileTooLarge(dockerfile) }
         let ignore = try readIgnore(ignoreFile.map(absolutePath) ?? root + "/.dockerignore")
         return BuildContext(directory: realPath(root), dockerfilePath: dockerfile, dockerfile: bytes, ignore: ignore,
                             cacheDirectory: cacheDirectory, ownedScratch: nil)
@@ -103,14 +111,16 @@ public final class BuildContext: Sendable {
                 unlink(stdinCopy)
                 let name = dockerfilePath ?? "Dockerfile"
                 let resolved = try? SourceTree(rootDirectory: unpacked).resolve(name)
-                guard let resolved, let bytes = FileSystemCalls.readWholeFile(unpacked + "/" + resolved.path, limit: 64 << 20) else {
+                guard let resolved, let bytes = FileSystemCalls.readWholeFile(unpacked + "/" + resolved.path, limit: maximumDockerfileSize + 1) else {
                     throw BuildContextError.unreadableStream("Cannot locate specified Dockerfile: \(name)")
                 }
+                guard bytes.count <= maximumDockerfileSize else { throw BuildContextError.dockerfileTooLarge(name) }
                 let ignore = try readIgnore(unpacked + "/.dockerignore")
                 return BuildContext(directory: unpacked, dockerfilePath: unpacked + "/" + resolved.path, dockerfile: bytes,
                                     ignore: ignore, cacheDirectory: nil, ownedScratch: scratch)
             }
-            let bytes = FileSystemCalls.readWholeFile(stdinCopy, limit: 64 << 20) ?? []
+            let bytes = FileSystemCalls.readWholeFile(stdinCopy, limit: maximumDockerfileSize + 1) ?? []
+            guard bytes.count <= maximumDockerfileSize else { throw BuildContextError.dockerfileTooLarge("-") }
             unlink(stdinCopy)
             return BuildContext(directory: unpacked, dockerfilePath: nil, dockerfile: bytes, ignore: .empty,
                                 cacheDirectory: nil, ownedScratch: scratch)

@@ -58,7 +58,7 @@ public struct BuildFailure: Error, Sendable, CustomStringConvertible {
     public let logTail: [String]
 
     public init(_ description: String, stepName: String? = nil, logTail: [String] = []) {
-        self.description = description
+        self.description = ErrorText.bounded(description)
         self.stepName = stepName
         self.logTail = logTail
     }
