@@ -63,6 +63,7 @@ extension ImageService {
                 let pulled = options.allPlatforms
                     ? try await pullAllPlatforms(target, client: client, store: store, options: options, copier: copier, events: events)
                     : try await pullOne(target, client: client, store: store, options: options, copier: copier, events: events)
+                try? store.log(action: "pull", reference: target, imageID: pulled.imageID)
                 events(.pulled(target, digest: pulled.digest, downloaded: pulled.downloaded))
                 result.pulled.append(pulled)
             }
@@ -91,7 +92,7 @@ extension ImageService {
         if head == nil, let digest = source.resolvedDigest { try await admit(reference, digest: digest, client: client) }
         events(.resolved(reference))
         let previous = reference.digest == nil ? try store.imageID(named: reference) : nil
-        let destination = StoreDestination(store: store, action: "pull")
+        let destination = StoreDestination(store: store, action: "")
         let images = try await copier.copy(from: source, to: destination, progress: { events(.transfer($0)) }).images
         let digest = source.resolvedDigest ?? Digest.sha256(images.first?.manifest ?? Data())
         return PullResult.Pulled(reference: reference, digest: digest, imageID: images.first?.id,
@@ -109,7 +110,7 @@ extension ImageService {
         }
         events(.resolved(reference))
         let previous = reference.digest == nil ? try store.imageID(named: reference) : nil
-        let destination = StoreDestination(store: store, action: "pull")
+        let destination = StoreDestination(store: store, action: "")
         destination.indexPlatform = options.platform
         _ = try await copier.copy(from: source, to: destination, progress: { events(.transfer($0)) })
         let current = try store.imageID(named: reference)

@@ -90,7 +90,7 @@ extension ImageService {
             try? store.tag(image, as: reference.repository.withDigest(sent.digest), index: index)
             pushed.append(tagged)
         }
-        try? store.log(action: "push", actorID: reference.description, attributes: ["name": reference.description])
+        try? store.log(action: "push", reference: reference, imageID: image.id)
         return pushed
     }
 }

@@ -139,9 +139,12 @@ public final class ImageStore: Sendable {
             for tag in tags {
                 try Self.setTag(db, tag, imageID: configDigest.description, time: tagTime, logEvent: logTagEvents)
             }
-            let name = eventName ?? configDigest.description
-            try Self.logEvent(db, action: action, actorID: configDigest.description,
-                              attributes: summary.labels.merging(["name": name]) { _, new in new })
+            // An empty action logs nothing here (a pull logs its own event, about the reference).
+            if !action.isEmpty {
+                let name = eventName ?? configDigest.description
+                try Self.logEvent(db, action: action, actorID: configDigest.description,
+                                  attributes: summary.labels.merging(["name": name]) { _, new in new })
+            }
         }
         guard let image = try image(id: configDigest) else { throw StoreError.corrupt("image \(configDigest) vanished after commit") }
         return image
@@ -264,6 +267,21 @@ public final class ImageStore: Sendable {
     /// Appends an event that no other store change carries (for example `save` or `push`).
     public func log(action: String, actorID: String, attributes: [String: String]) throws {
         try database.write { db in try Self.logEvent(db, action: action, actorID: actorID, attributes: attributes) }
+    }
+
+    /// An event about a name, as dockerd logs `pull` and `push`: the actor is the reference as docker spells it, `name`
+    /// its repository, and the labels of the image it names are copied in.
+    public func log(action: String, reference: ImageReference, imageID: Digest?) throws {
+        try database.write { db in
+            var attributes = try imageID.map { try Self.labels(db, imageID: $0.description) } ?? [:]
+            attributes["name"] = reference.familiarName
+            try Self.logEvent(db, action: action, actorID: reference.familiarString, attributes: attributes)
+        }
+    }
+
+    /// The sequence number of the newest event (0 when there is none).
+    public func lastEventSequence() throws -> Int64 {
+        try database.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0 }
     }
 
     public func events(after sequence: Int64 = 0, sinceNano: Int64? = nil, untilNano: Int64? = nil) throws -> [ImageEvent] {

@@ -75,6 +75,37 @@ struct RegistryOutputParityTests {
         }
     }
 
+    @Test("pull and push events: the reference as actor, its repository as name, the image's labels")
+    func pullAndPushEvents() async throws {
+        let w = try RegistryWorkspace()
+        defer { w.remove() }
+        let docker = try DockerPeer.require()
+        try await RegistryFixture.with(.open) { registry in
+            let mine = "\(registry.host)/events/strata", theirs = "\(registry.host)/events/docker"
+            let since = String(Int(Date().timeIntervalSince1970) - 1)
+            try await w.importBusybox("\(mine):v1", changes: ["LABEL team=blue"])
+            try await docker.importImage(try Files.busyboxRootfs(), "\(theirs):v1", changes: ["LABEL team=blue"])
+            #expect(try await w.strata.run(["push", "\(mine):v1"]).status == 0)
+            #expect(try await docker.run(["push", "\(theirs):v1"]).status == 0)
+            #expect(try await w.strata.run(["pull", "\(mine):v1"]).status == 0)
+            #expect(try await docker.run(["pull", "\(theirs):v1"]).status == 0)
+            let until = String(Int(Date().timeIntervalSince1970) + 1)
+            let format = "{{.Type}} {{.Action}} {{.Actor.ID}} {{json .Actor.Attributes}}"
+            func lines(_ result: CommandResult, repository: String) -> [String] {
+                result.stdout.lines.filter { $0.contains(repository) && ($0.contains(" push ") || $0.contains(" pull ")) }
+                    .map { $0.replacingOccurrences(of: repository, with: "REPO") }
+            }
+            let ours = try await w.strata.run(["events", "--since", since, "--until", until, "--format", format])
+            let theirsEvents = try await docker.run(["events", "--since", since, "--until", until, "--format", format])
+            #expect(lines(ours, repository: mine) == lines(theirsEvents, repository: theirs), "strata:\n\(ours.stdout)docker:\n\(theirsEvents.stdout)")
+            #expect(lines(ours, repository: mine).count == 2)
+            // --until alone replays what is kept.
+            let replay = try await w.strata.run(["events", "--until", "0s", "--format", "{{.Action}}"])
+            #expect(replay.status == 0 && replay.stdout.lines.contains("push") && replay.stdout.lines.contains("pull"), "\(replay)")
+            await docker.remove(["\(theirs):v1"])
+        }
+    }
+
     @Test("errors: missing tag, unreachable registry, bad reference, -a with a tag, push of an unknown name, login usage")
     func errors() async throws {
         let w = try RegistryWorkspace()

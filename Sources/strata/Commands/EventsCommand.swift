@@ -51,9 +51,10 @@ struct EventsCommand: AsyncParsableCommand {
             }
         }
         let store = try GlobalOptions.openStore()
-        // Live streaming starts from "now" unless --since asks for history.
+        // Live streaming starts from "now" unless --since asks for history; --until alone replays what is kept, as
+        // dockerd replays its buffer.
         var cursor: Int64 = 0
-        if sinceNano == nil { cursor = try store.events().last?.sequence ?? 0 }
+        if sinceNano == nil && untilNano == nil { cursor = try store.lastEventSequence() }
         while true {
             for event in try store.events(after: cursor, sinceNano: sinceNano, untilNano: untilNano) {
                 cursor = event.sequence
