@@ -62,7 +62,7 @@ final class HTTPTransport: Sendable {
         proxies = ProxySettings(environment: options.proxyEnvironment)
         retry = RetryPolicy(maxAttempts: options.maxAttempts, baseDelay: options.retryBaseDelay, maxDelay: options.maxRetryDelay)
         // Twice one request's retries: enough for transient faults on several requests, bounded for hopeless ones.
-        retryBudget = RetryBudget(capacity: 2 * (options.maxAttempts - 1))
+        retryBudget = RetryBudget(capacity: 4 * (options.maxAttempts - 1))
         state = TransportState(options: options)
         auth = AuthManager(credentials: credentials)
     }
@@ -193,7 +193,6 @@ final class HTTPTransport: Sendable {
                 try await Task.sleep(for: wait)
                 continue
             }
-            if (200..<300).contains(status), method != .HEAD { retryBudget.earn() }
             return response
         }
     }
@@ -241,16 +240,37 @@ final class HTTPTransport: Sendable {
         _ = try? await response.body.collect(upTo: 1 << 20)
     }
 
-    /// The body as Data, failing beyond `limit` bytes.
+    /// The body as Data, failing beyond `limit` bytes, or when it is not complete within the request timeout (a
+    /// body trickled a byte at a time never trips the idle timeout; this deadline does).
     func collect(_ response: HTTPClientResponse, limit: Int, url: String) async throws -> Data {
+        let timeout = options.requestTimeout
         do {
-            let buffer = try await response.body.collect(upTo: limit)
-            return Data(buffer.readableBytesView)
+            return try await withThrowingTaskGroup(of: Data?.self) { group in
+                group.addTask { Data(try await response.body.collect(upTo: limit).readableBytesView) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let data = first else {
+                    throw RegistryError.transport(method: "Get", url: Redaction.url(url),
+                                                  reason: "the response body stalled: not complete after \(timeout)")
+                }
+                return data
+            }
         } catch is NIOTooManyBytesError {
             throw RegistryError.tooLarge(url: url, limit: limit)
         } catch {
             throw HTTPTransport.transportError(error, method: .GET, url: url)
         }
+    }
+
+    /// A failure while a body streams: an idle timeout there is a stalled body, not a wait for headers.
+    static func bodyError(_ error: any Error, url: String, idle: Duration) -> any Error {
+        if let e = error as? HTTPClientError, e == .readTimeout || e == .deadlineExceeded {
+            return RegistryError.transport(method: "Get", url: Redaction.url(url), reason: "the response body stalled: no data for \(idle)")
+        }
+        return transportError(error, method: .GET, url: url)
     }
 
     /// The ``RegistryError`` an error response stands for (body read up to 64 KiB).

@@ -103,7 +103,7 @@ public final class RegistryBlobStream {
     private func resume(after error: any Error) async throws {
         resumes += 1
         guard resumes < transport.retry.maxAttempts, transport.retryBudget.spend() else {
-            throw HTTPTransport.transportError(error, method: .GET, url: request.url)
+            throw HTTPTransport.bodyError(error, url: request.url, idle: transport.options.requestTimeout)
         }
         try await Task.sleep(for: transport.retry.delay(afterAttempt: resumes))
         var again = request

@@ -52,7 +52,8 @@ struct RetryPolicy: Sendable {
 
 /// Retries left to one client, shared by every level that retries (a request, an upload restart, a resumed
 /// download) so that they cannot multiply into a storm against a registry that fails for good. Each retry
-/// spends one; a successful transfer (a 2xx answer to anything but HEAD) earns one back, up to the start.
+/// spends one and nothing earns one back: a server that answers every resume and then stalls again (a 200 to a
+/// Range request, a few bytes, silence) would otherwise keep a pull retrying forever.
 final class RetryBudget: Sendable {
     private let capacity: Int
     private let left: Mutex<Int>
@@ -70,8 +71,6 @@ final class RetryBudget: Sendable {
             return true
         }
     }
-
-    func earn() { left.withLock { $0 = min($0 + 1, capacity) } }
 
     var isSpent: Bool { left.withLock { $0 == 0 } }
 }

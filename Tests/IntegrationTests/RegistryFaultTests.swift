@@ -70,6 +70,28 @@ struct RegistryFaultTests {
         }
     }
 
+    @Test("a trickled manifest and a blob that stalls after every resume end with an error that names the stall")
+    func stallsEnd() async throws {
+        try await Self.withPushedImage { w, proxy, path, _ in
+            // A 2 s request timeout and 3 attempts: the non-refillable budget then allows 8 retries in all.
+            let settings = try w.file("settings.json", #"{"registry-timeout-seconds": 2, "registry-attempts": 3}"#)
+            for (modes, what) in [(["trickle=0.5:/manifests/"], "trickled manifest"), (["stall-blob-after=1000"], "stalled blob")] {
+                try proxy.setModes(modes)
+                let store = try RegistryWorkspace()
+                defer { store.remove() }
+                let started = ContinuousClock.now
+                let pull = try await store.strata.run(["pull", "\(proxy.host)/\(path)"], environment: ["STRATA_CONFIG": settings],
+                                                      timeout: .seconds(240))
+                let took = ContinuousClock.now - started
+                #expect(!pull.timedOut && pull.status == 1, "\(what): \(pull)")
+                #expect(pull.stderr.contains("stalled") && pull.stderr.lines.count == 1, "\(what): \(pull.stderr)")
+                #expect(took < .seconds(120), "\(what) took \(took)")
+                #expect(try await store.strata.run(["images", "-a", "-q"]).stdout.isEmpty)
+                try await store.expectCheckIsGreen()
+            }
+        }
+    }
+
     @Test("push through 500s on uploads recovers (or fails cleanly), and what arrived is intact")
     func pushThroughFailures() async throws {
         try await Self.withPushedImage { w, proxy, _, _ in

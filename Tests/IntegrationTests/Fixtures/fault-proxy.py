@@ -13,6 +13,9 @@ changing it resets all counters):
   fail=K[:REGEX]               answer 500 to the first K requests whose path matches REGEX (default: all)
   throttle-once[:REGEX]        answer 429 with Retry-After: 1 to the first matching request
   corrupt-blob[=OFFSET]        flip one byte (default offset 0) in the body of every blob GET
+  stall-blob-after=N           every blob GET: ask the registry without Range (a 200 to a resume), send N body
+                               bytes, then say nothing more while the client waits
+  trickle=SECONDS[:REGEX]      send matching response bodies one byte every SECONDS
 Blob GET = GET /v2/<name>/blobs/<digest>. Everything else streams through unchanged; the Host header is
 kept as the client sent it (and X-Forwarded-Proto set), so the registry's Location URLs point at the proxy.
 Each request is logged as a JSON line on stderr (and --log), with the fault applied, if any.
@@ -27,6 +30,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -50,6 +54,8 @@ class Faults:
         self.fail = []                # [remaining, regex]
         self.throttle = []            # [remaining, regex]
         self.corrupt_at = None
+        self.stall_after = None
+        self.trickle = None           # (seconds, regex)
         for mode in modes:
             mode = mode.strip()
             if not mode or mode.startswith("#"):
@@ -65,6 +71,11 @@ class Faults:
                 self.throttle.append([1, re.compile(arg or ".")])
             elif name == "corrupt-blob":
                 self.corrupt_at = int(arg or 0)
+            elif name == "stall-blob-after":
+                self.stall_after = int(arg)
+            elif name == "trickle":
+                seconds, _, pattern = arg.partition(":")
+                self.trickle = (float(seconds), re.compile(pattern or "."))
             else:
                 raise ValueError(f"unknown mode {mode!r}")
 
@@ -100,6 +111,13 @@ class Faults:
             # Only armed here; the drop is claimed (take_drop) when a body really reaches N bytes.
             drop = self.drop_after[0] if self.drop_after is not None else None
             return None, drop, self.corrupt_at
+
+    def shaping(self, method, path):
+        """(stall_after_bytes|None, trickle_seconds|None) for one request."""
+        with self.lock:
+            stall = self.stall_after if method == "GET" and BLOB_GET.match(path) else None
+            trickle = self.trickle[0] if self.trickle and self.trickle[1].search(path) else None
+            return stall, trickle
 
     def take_drop(self):
         """Claims the armed drop for a body that just reached its byte count (once unless :always)."""
@@ -168,6 +186,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def proxy(self):
         action, drop_after, corrupt_at = self.faults.decide(self.command, urllib.parse.urlsplit(self.path).path)
+        stall_after, trickle = self.faults.shaping(self.command, urllib.parse.urlsplit(self.path).path)
         body, length = self.request_body()
         if action is not None:
             for _ in body or ():
@@ -186,7 +205,8 @@ class Handler(BaseHTTPRequestHandler):
             conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=120)
         # A list, not a dict: clients repeat headers (several Accept lines) and all must reach the registry.
         headers = [(k, v) for k, v in self.headers.items()
-                   if k.lower() not in HOP_BY_HOP and k.lower() != "x-forwarded-proto"]
+                   if k.lower() not in HOP_BY_HOP and k.lower() != "x-forwarded-proto"
+                   and not (stall_after is not None and k.lower() == "range")]
         headers.append(("X-Forwarded-Proto", "http"))
         if length is not None and body is not None:
             headers.append(("Content-Length", str(length)))
@@ -235,6 +255,29 @@ class Handler(BaseHTTPRequestHandler):
                     i = corrupt_at - sent
                     data = data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1:]
                     fault = "corrupt"
+                if stall_after is not None and sent + len(data) > stall_after:
+                    self.wfile.write(data[:stall_after - sent])
+                    self.wfile.flush()
+                    sent = stall_after
+                    fault = "stall"
+                    # Silence until the client gives up and closes (or five minutes pass).
+                    self.connection.settimeout(1)
+                    for _ in range(300):
+                        try:
+                            if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                                break
+                        except socket.timeout:
+                            continue
+                        except OSError:
+                            break
+                    break
+                if trickle is not None:
+                    for i in range(len(data)):
+                        self.wfile.write(b"%x\r\n%s\r\n" % (1, data[i:i + 1]) if chunked else data[i:i + 1])
+                        self.wfile.flush()
+                        sent += 1
+                        time.sleep(trickle)
+                    continue
                 if drop_after is not None and sent + len(data) > drop_after and self.faults.take_drop():
                     self.wfile.write(data[:drop_after - sent])
                     self.wfile.flush()
@@ -243,11 +286,11 @@ class Handler(BaseHTTPRequestHandler):
                     break
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
                 sent += len(data)
-            if chunked and fault != "drop":
+            if chunked and fault not in ("drop", "stall"):
                 self.wfile.write(b"0\r\n\r\n")
         conn.close()
         self.record(status=resp.status, bytes=sent, fault=fault)
-        if fault == "drop":
+        if fault in ("drop", "stall"):
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
