@@ -1,4 +1,5 @@
 import Foundation
+import ImageBuilder
 import OCI
 import Store
 import Transport
@@ -31,6 +32,24 @@ extension ImageService {
     /// `image prune`: dangling images (every image with `all`) that `keep` accepts, then unreferenced blobs.
     public func prune(all: Bool, keep: @escaping @Sendable (StoredImage) -> Bool = { _ in true }) throws -> ImageStore.PruneResult {
         try store().prune(all: all, keep: keep)
+    }
+
+    /// What `system prune` removed: images, then build cache entries, and the bytes freed by both.
+    public struct SystemPruneResult: Sendable {
+        public var images: ImageStore.PruneResult
+        public var buildCache: BuildCachePruneResult
+        public var reclaimedBytes: Int64 { images.reclaimedBytes + buildCache.reclaimedBytes }
+    }
+
+    /// `system prune`: dangling images (every unused image with `all`), then the build cache (all of it with `all`,
+    /// else entries whose layer no image uses) and the snapshot trees builds keep. Strata keeps no containers,
+    /// networks or volumes beyond a run, so there is nothing else to remove.
+    public func systemPrune(all: Bool) throws -> SystemPruneResult {
+        let store = try store()
+        let images = try store.prune(all: all, keep: { _ in true })
+        var cache = try store.pruneBuildCache(all: all)
+        cache.reclaimedBytes += try SnapshotPrune.prune(store: store, all: all)
+        return SystemPruneResult(images: images, buildCache: cache)
     }
 
     /// `import`: a root filesystem (tarball, stdin or directory) as a one-layer image.

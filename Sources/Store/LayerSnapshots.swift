@@ -51,6 +51,39 @@ public struct LayerSnapshots: Sendable {
         try snapshot(of: store.layers(of: image.id))
     }
 
+    /// Removes the snapshot trees no stored image's layer chain names (every one with `all`): they are caches, made
+    /// again on demand. Nothing is removed while a container exists (its overlay may stand on one). Returns the bytes
+    /// freed (allocated blocks).
+    public func prune(all: Bool) throws -> Int64 {
+        let containers = (try? FileManager.default.contentsOfDirectory(atPath: store.root.containersDirectory)) ?? []
+        guard containers.isEmpty else { return 0 }
+        var keep = Set<String>()
+        if !all {
+            for image in try store.images() {
+                keep.formUnion(chainIDs(of: try store.layers(of: image.id).map(\.diffID)).map(\.encoded))
+            }
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var freed: Int64 = 0
+        for name in names where name.count == 64 && name.allSatisfy(\.isHexDigit) && !keep.contains(name) {
+            let path = directory + "/" + name
+            freed += Self.allocatedBytes(path)
+            try LayerTreeRemoval.removeTree(atPath: path)
+        }
+        return freed
+    }
+
+    /// Blocks allocated under `root` (what removing it frees).
+    public static func allocatedBytes(_ root: String) -> Int64 {
+        var total: Int64 = 0
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return 0 }
+        var info = stat()
+        while let relative = walker.nextObject() as? String {
+            if lstat(root + "/" + relative, &info) == 0 { total += Int64(info.st_blocks) * 512 }
+        }
+        return total
+    }
+
     /// Removes every snapshot (they are caches; recreated on demand).
     public func removeAll() throws {
         try LayerTreeRemoval.removeTree(atPath: directory)

@@ -98,3 +98,44 @@ struct BoundedInputTests {
         #expect(long.status == 1 && long.stderr.utf8.count < 16384, "\(long.stderr.utf8.count) bytes of stderr")
     }
 }
+
+/// `system prune` and `builder prune -a` leave no cache behind: dangling images and build cache go, then with -a
+/// every unused image, every cache entry and every snapshot tree (the flattened bases under snapshots/ included).
+@Suite("system prune")
+struct SystemPruneTests {
+    @Test("system prune removes dangling images and cache; -a leaves an empty store, no snapshot trees, check green")
+    func systemPrune() async throws {
+        let strata = try StrataRunner()
+        try await strata.importImage(try Files.busyboxRootfs(), "prune/base:1")
+        let context = try Files.tempDirectory("prune-ctx")
+        defer { try? FileManager.default.removeItem(at: context) }
+        let dockerfile = context.appendingPathComponent("Dockerfile")
+        try Data("FROM prune/base:1\nRUN echo a > /a\n".utf8).write(to: dockerfile)
+        #expect(try await strata.run(["build", "-q", "-t", "prune/app:1", context.path]).status == 0)
+        try Data("FROM prune/base:1\nRUN echo b > /b\n".utf8).write(to: dockerfile)
+        #expect(try await strata.run(["build", "-q", "-t", "prune/app:1", context.path]).status == 0)
+        #expect(try await strata.run(["run", "--rm", "prune/app:1", "true"]).status == 0)
+        #expect(try await strata.run(["images", "-q", "--filter", "dangling=true"]).stdout.lines.count == 1)
+
+        let dangling = try await strata.run(["system", "prune", "-f"])
+        #expect(dangling.status == 0 && dangling.stdout.contains("Deleted Images:") && dangling.stdout.contains("Total reclaimed space:"),
+                "\(dangling)")
+        #expect(try await strata.run(["images", "-q", "--filter", "dangling=true"]).stdout.isEmpty)
+        #expect(try await strata.run(["images", "-q"]).stdout.lines.count == 2)
+
+        let everything = try await strata.run(["system", "prune", "-a", "-f"])
+        #expect(everything.status == 0, "\(everything)")
+        #expect(try await strata.run(["images", "-a", "-q"]).stdout.isEmpty)
+        let snapshots = (try? FileManager.default.contentsOfDirectory(atPath: strata.root.appendingPathComponent("snapshots").path)) ?? []
+        #expect(snapshots.filter { $0 != "layers" }.isEmpty, "\(snapshots)")
+        let blobs = (try? FileManager.default.contentsOfDirectory(atPath: strata.root.appendingPathComponent("blobs/sha256").path)) ?? []
+        #expect(blobs.isEmpty, "\(blobs)")
+        let check = try await strata.run(["system", "check"])
+        #expect(check.status == 0, "\(check)")
+        // Not forced and not interactive: nothing is removed.
+        try await strata.importImage(try Files.busyboxRootfs(), "prune/base:1")
+        let declined = try await strata.run(["system", "prune", "-a"], stdinFile: "/dev/null")
+        #expect(declined.stdout.contains("WARNING! This will remove:") && declined.stdout.hasSuffix("Total reclaimed space: 0B\n"), "\(declined)")
+        #expect(try await strata.run(["images", "-q"]).stdout.lines.count == 1)
+    }
+}

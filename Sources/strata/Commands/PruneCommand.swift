@@ -57,3 +57,53 @@ struct ImagePruneCommand: AsyncParsableCommand {
         Output.write(text)
     }
 }
+
+struct SystemPruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Remove unused data",
+        discussion: """
+            Dangling images and dangling build cache; with -a every image no name needs and all build cache.
+            Strata keeps no stopped containers, networks or volumes, so --volumes has nothing more to remove.
+
+            Example: strata system prune -a -f
+            """)
+
+    @Flag(name: .shortAndLong, help: "Remove all unused images not just dangling ones") var all = false
+    @Flag(name: .shortAndLong, help: "Do not prompt for confirmation") var force = false
+    @Flag(name: .customLong("volumes"), help: "Prune volumes") var volumes = false
+    @Option(name: .customLong("filter"), help: "Provide filter values (e.g. 'label=<key>=<value>')") var filter: [String] = []
+
+    func run() async throws {
+        if !filter.isEmpty { _ = try Rendering.filters(filter, flag: "--filter") }
+        if !force {
+            var items = ["all stopped containers", "all networks not used by at least one container"]
+            if volumes { items.append("all volumes not used by at least one container") }
+            items.append(all ? "all images without at least one container associated to them" : "all dangling images")
+            items.append(all ? "all build cache" : "all dangling build cache")
+            Output.write("WARNING! This will remove:\n" + items.map { "  - \($0)\n" }.joined()
+                         + "\nAre you sure you want to continue? [y/N] ")
+            guard let answer = readLine(), ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                Output.write("Total reclaimed space: 0B\n")
+                return
+            }
+        }
+        let result = try GlobalOptions.service().systemPrune(all: all)
+        var text = ""
+        if !result.images.records.isEmpty {
+            text += "Deleted Images:\n"
+            for record in result.images.records {
+                switch record {
+                case .untagged(let name): text += "untagged: \(name)\n"
+                case .deleted(let id): text += "deleted: \(id)\n"
+                }
+            }
+            text += "\n"
+        }
+        if !result.buildCache.removedKeys.isEmpty {
+            text += "Deleted build cache objects:\n" + result.buildCache.removedKeys.map { $0 + "\n" }.joined() + "\n"
+        }
+        text += "Total reclaimed space: \(HumanUnits.humanSize(bytes: result.reclaimedBytes))\n"
+        Output.write(text)
+    }
+}
