@@ -70,6 +70,9 @@ extension ImageService {
 
     private func push(_ image: StoredImage, as reference: ImageReference, client: RegistryClient, store: ImageStore,
                       copier: ImageCopier, events: @escaping @Sendable (PushEvent) -> Void) async throws -> [PushResult.Pushed] {
+        // A pulled layer is proven (its tar hashes to the diffID the config names) before it leaves, as save, copy
+        // and run prove it: an image whose layer lies is refused rather than spread.
+        _ = try store.verifyPendingLayers(try store.layers(of: image.id))
         let index = try store.target(named: reference)?.indexDigest
         let source = try index.map { try StoreSource(store: store, index: $0, names: [reference]) }
             ?? StoreSource(store: store, images: [(image, [reference])], measureUncompressedSize: false)
