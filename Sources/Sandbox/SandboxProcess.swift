@@ -1,5 +1,6 @@
 import CSandbox
 import Foundation
+import Synchronization
 
 /// Runs a command in a root filesystem in new mount, pid, uts and ipc namespaces (and a new network
 /// namespace for `NetworkMode.none`), as PID 1 of its namespace, like `docker run` without `--init`, confined
@@ -71,10 +72,12 @@ public enum SandboxProcess {
         // One thread starts the holder and waits for it: the holder's parent-death signal is tied to the thread
         // that cloned it, so that thread must outlive the container.
         let started = ThreadHandoff()
+        let container = ContainerPID()
         let finished = Task.detached { () -> Result<Int32, SandboxError> in
             await withCheckedContinuation { continuation in
                 Thread.detachNewThread {
                     let result = launch.run(onStart: { pid in
+                        container.started(pid)
                         forwarder?.target(pid)
                         started.signal()
                     })
@@ -91,10 +94,16 @@ public enum SandboxProcess {
         } else {
             relay = nil
         }
-        let result = await finished.value
+        // A cancelled task (an interrupted build) kills the container: SIGKILL to PID 1 ends its whole PID namespace.
+        let result = await withTaskCancellationHandler {
+            await finished.value
+        } onCancel: {
+            container.kill()
+        }
         forwarder?.stop()
         relay?.finish()
         let raw = try result.get()
+        if Task.isCancelled { throw CancellationError() }
         let status: Int32 = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
         return SandboxOutcome(status: status, createdPaths: created)
     }
@@ -124,6 +133,28 @@ public enum SandboxProcess {
         default:
             return .setup(detail, code)
         }
+    }
+}
+
+/// The container's PID 1 once it has started, and whether it must be killed as soon as it does (a cancellation
+/// that came first).
+final class ContainerPID: Sendable {
+    private let state = Mutex<(pid: pid_t, killed: Bool)>((0, false))
+
+    func started(_ pid: pid_t) {
+        let kill = state.withLock { state -> Bool in
+            state.pid = pid
+            return state.killed
+        }
+        if kill { Glibc.kill(pid, SIGKILL) }
+    }
+
+    func kill() {
+        let pid = state.withLock { state -> pid_t in
+            state.killed = true
+            return state.pid
+        }
+        if pid > 0 { Glibc.kill(pid, SIGKILL) }
     }
 }
 

@@ -139,3 +139,36 @@ struct SystemPruneTests {
         #expect(try await strata.run(["images", "-q"]).stdout.lines.count == 1)
     }
 }
+
+/// Ctrl-C or SIGTERM during a RUN step: the step shows CANCELED, the build exits 1, and neither a process of the
+/// step nor its overlay mount survives.
+@Suite("interrupted build")
+struct InterruptedBuildTests {
+    @Test("SIGTERM and SIGINT during RUN cancel the build cleanly", arguments: [SIGTERM, SIGINT])
+    func interrupted(signal: Int32) async throws {
+        let strata = try StrataRunner()
+        try await strata.importImage(try Files.busyboxRootfs(), "interrupt/base:1")
+        let context = try Files.tempDirectory("interrupt")
+        defer { try? FileManager.default.removeItem(at: context) }
+        let marker = "strata-interrupt-\(UUID().uuidString.prefix(8))"
+        try Data("FROM interrupt/base:1\nRUN sleep 300 & sleep 301; echo \(marker)\n".utf8)
+            .write(to: context.appendingPathComponent("Dockerfile"))
+        let build = try strata.launch(["build", "--progress=plain", "--no-cache", context.path])
+        let rootPrefix = strata.root.path + "/"
+        var started = false
+        for _ in 0..<100 {
+            try await Task.sleep(for: .milliseconds(100))
+            let sleeping = try await ProcessRunner.run("/usr/bin/pgrep", ["-f", "sleep 30[01]"])
+            if !Files.mountPoints(under: rootPrefix).isEmpty && sleeping.status == 0 { started = true; break }
+        }
+        try #require(started, "the RUN step never started")
+        build.kill(signal)
+        let result = await build.wait(timeout: .seconds(30))
+        #expect(!result.timedOut && result.status == 1, "\(result)")
+        #expect(result.stderr.contains("CANCELED"), "\(result.stderr)")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(Files.mountPoints(under: rootPrefix).isEmpty, "\(Files.mountPoints(under: rootPrefix))")
+        let survivors = try await ProcessRunner.run("/usr/bin/pgrep", ["-f", "sleep 30[01]"])
+        #expect(survivors.status != 0, "step processes survived: \(survivors.stdout)")
+    }
+}

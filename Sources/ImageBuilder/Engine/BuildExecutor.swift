@@ -159,9 +159,14 @@ actor StageScheduler {
     private var tasks: [Int: Task<StageResult, Error>] = [:]
 
     func result(of index: Int, build: @escaping @Sendable () async throws -> StageResult) async throws -> StageResult {
-        if let task = tasks[index] { return try await task.value }
-        let task = Task { try await build() }
-        tasks[index] = task
-        return try await task.value
+        let task: Task<StageResult, Error>
+        if let existing = tasks[index] {
+            task = existing
+        } else {
+            task = Task { try await build() }
+            tasks[index] = task
+        }
+        // The stage runs in a task of its own (it is shared): a cancelled build must cancel it explicitly.
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 }

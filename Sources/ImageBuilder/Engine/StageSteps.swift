@@ -201,6 +201,10 @@ extension StageBuilder {
             do {
                 outcome = try await SandboxProcess.execute(spec)
                 await output.finish()
+            } catch is CancellationError {
+                await output.finish()
+                // BuildKit's words for an interrupted step; the progress shows it as CANCELED.
+                throw BuildFailure("executor failed running [\(arguments.joined(separator: " "))]: context canceled")
             } catch {
                 await output.finish()
                 throw BuildFailure("\(error)")

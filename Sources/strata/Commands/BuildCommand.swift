@@ -2,6 +2,7 @@ import ArgumentParser
 import BuildProgressViews
 import Dockerfile
 import Foundation
+import Synchronization
 import ImageService
 import ImageBuilder
 import OCI
@@ -146,7 +147,13 @@ struct BuildCommand: AsyncParsableCommand {
         let result: BuildResult
         do {
             let options = BuildOptions(request: request, outputs: parsedOutputs, push: push)
-            result = try await GlobalOptions.service(contentTrust: contentTrust).build(options, events: display.sink)
+            let service = try GlobalOptions.service(contentTrust: contentTrust)
+            let build = Task { try await service.build(options, events: display.sink) }
+            // Ctrl-C or SIGTERM cancels the build: the running step's process tree is killed, its overlay unmounted,
+            // and the step shows CANCELED, as BuildKit does.
+            let interruption = Interruption { build.cancel() }
+            defer { interruption.stop() }
+            result = try await build.value
         } catch let failure as BuildFailure {
             await display.finish(failed: true)
             throw CLIError(message: failure.description)
@@ -163,5 +170,36 @@ struct BuildCommand: AsyncParsableCommand {
 enum BuildContextPath {
     static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+}
+
+/// SIGINT and SIGTERM while a long operation runs: the first calls `cancel`, a second ends the process at once.
+/// `@unchecked Sendable` because `DispatchSourceSignal` is not Sendable: the sources are made in init and only
+/// cancelled in `stop`; the count is behind a Mutex.
+final class Interruption: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private let count = SignalCount()
+
+    private final class SignalCount: Sendable {
+        let value = Mutex(0)
+        func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    }
+
+    init(cancel: @escaping @Sendable () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [count] in
+                if count.next() > 1 { exit(130) }
+                cancel()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func stop() {
+        sources.forEach { $0.cancel() }
+        for sig in [SIGINT, SIGTERM] { signal(sig, SIG_DFL) }
     }
 }
