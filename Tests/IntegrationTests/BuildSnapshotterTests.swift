@@ -138,3 +138,43 @@ struct BuildSnapshotterTests {
         #expect(try !FileManager.default.contentsOfDirectory(atPath: layers).contains { $0.hasSuffix(".unfilled") })
     }
 }
+
+/// Layers that repeat in one image (steps that changed nothing, the same COPY twice): every position is its own
+/// layer, so RUN steps, `run` and `image unpack` work at the top, in the middle and at the bottom of the stack.
+@Suite("build: repeated layers")
+struct RepeatedLayerTests {
+    @Test("repeated diffIDs at the start, middle and end of the stack")
+    func repeatedLayers() async throws {
+        let strata = try StrataRunner()
+        try await strata.importImage(try Files.busyboxRootfs(), "repeat/base:1")
+        let context = try Files.tempDirectory("repeat")
+        defer { try? FileManager.default.removeItem(at: context) }
+        try Data("same\n".utf8).write(to: context.appendingPathComponent("f"))
+        let dockerfile = context.appendingPathComponent("Dockerfile")
+        // Bottom: the same COPY twice; then the base's files; then empty RUN layers around real ones.
+        try Data("""
+            FROM scratch
+            COPY f /f
+            COPY f /f
+            COPY --from=repeat/base:1 / /
+            RUN true
+            RUN true
+            RUN cat /f > /a
+            RUN true
+            RUN cat /a && echo b > /b
+            RUN true
+            """.utf8).write(to: dockerfile)
+        let built = try await strata.run(["build", "--progress=plain", "-t", "repeat/app:1", context.path])
+        #expect(built.status == 0, "\(built.stderr.suffix(600))")
+        let layers = try await strata.run(["inspect", "--format", "{{json .RootFS.Layers}}", "repeat/app:1"])
+        let diffIDs = (try JSONSerialization.jsonObject(with: Data(layers.stdout.utf8)) as? [String]) ?? []
+        #expect(diffIDs.count == 9 && diffIDs[0] == diffIDs[1] && Set(diffIDs).count < diffIDs.count, "\(diffIDs)")
+        let ran = try await strata.run(["run", "--rm", "repeat/app:1", "cat", "/f", "/a", "/b"])
+        #expect(ran.status == 0 && ran.stdout == "same\nsame\nb\n", "\(ran)")
+        let target = context.appendingPathComponent("unpacked").path
+        let unpacked = try await strata.run(["image", "unpack", "repeat/app:1", target])
+        #expect(unpacked.status == 0, "\(unpacked)")
+        #expect((try? String(contentsOfFile: target + "/b", encoding: .utf8)) == "b\n")
+        #expect(Files.mountPoints(under: strata.root.path + "/").isEmpty)
+    }
+}

@@ -54,7 +54,10 @@ struct LayerDirectories: Sendable {
         if kind == .copy { return [try flatten(layers)] }
         var dirs: [String] = []
         var index = layers.count - 1
-        while index >= 0, ensureFilled(layers[index]) {
+        // A diffID can stand at several positions (steps that changed nothing give the same empty layer): overlayfs
+        // refuses one directory twice among its lowers (ELOOP), so from the first repeat down the stack is flattened
+        // into the per-chain snapshot, where every position is applied in order.
+        while index >= 0, !dirs.contains(path(for: layers[index].diffID)), ensureFilled(layers[index]) {
             dirs.append(path(for: layers[index].diffID))
             index -= 1
         }
