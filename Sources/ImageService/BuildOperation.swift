@@ -32,8 +32,15 @@ extension ImageService {
         let executor = BuildExecutor(store: store, puller: { [self] reference, platform in
             _ = try await pull(PullOptions(reference: reference, platform: PlatformMatcher(for: platform)))
         }, events: events)
+        // Outputs other than an image export "to the client", as BuildKit's do: nothing is named or kept in the store
+        // (the build cache still is).
+        let keepsImage = options.outputs.isEmpty || options.outputs.contains { $0.kind == .image }
+        if !keepsImage { request.tags = [] }
         let result = try await executor.build(request)
         for output in options.outputs { try await exporter.export(imageID: result.image.id, to: output) }
+        if !keepsImage, let image = try store.image(id: result.image.id), image.repoTags.isEmpty, image.repoDigests.isEmpty {
+            _ = try? store.remove(image.id.description, force: false)
+        }
         if options.push || options.outputs.contains(where: \.push) {
             for tag in request.tags { _ = try await push(PushOptions(reference: tag)) }
         }

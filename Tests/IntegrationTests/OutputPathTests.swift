@@ -172,3 +172,38 @@ struct InterruptedBuildTests {
         #expect(survivors.status != 0, "step processes survived: \(survivors.stdout)")
     }
 }
+
+/// `build -o type=local|tar` and `-o -` export to the client, as BuildKit does: no image is named or kept, and with
+/// `-q -o -` stdout is the tar alone.
+@Suite("build outputs")
+struct BuildOutputTests {
+    @Test("local and tar outputs create no image; -q -o - writes only the tar")
+    func clientOutputs() async throws {
+        let strata = try StrataRunner()
+        try await strata.importImage(try Files.busyboxRootfs(), "outputs/base:1")
+        let context = try Files.tempDirectory("outputs")
+        defer { try? FileManager.default.removeItem(at: context) }
+        try Data("FROM outputs/base:1\nRUN echo x > /x\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        func imageCount() async throws -> Int { try await strata.run(["images", "-a", "-q"]).stdout.lines.count }
+        let local = context.appendingPathComponent("local").path
+        let toLocal = try await strata.run(["build", "-q", "-t", "outputs/named:1", "-o", "type=local,dest=\(local)", context.path])
+        #expect(toLocal.status == 0 && FileManager.default.fileExists(atPath: local + "/x"), "\(toLocal)")
+        let tarPath = context.appendingPathComponent("out.tar").path
+        #expect(try await strata.run(["build", "-q", "-o", "type=tar,dest=\(tarPath)", context.path]).status == 0)
+        #expect(try await imageCount() == 1, "only the base image is stored")
+        #expect(try await strata.run(["images", "-q", "outputs/named"]).stdout.isEmpty)
+        let stdoutTar = context.appendingPathComponent("stdout.tar").path
+        let piped = try await ProcessRunner.run("/bin/sh", ["-c", "\"$1\" --root \"$2\" build -q -o - \"$3\" > \"$4\"", "sh",
+                                                          strata.binary, strata.root.path, context.path, stdoutTar])
+        #expect(piped.status == 0, "\(piped)")
+        let listed = try await ProcessRunner.run("/bin/tar", ["-tf", stdoutTar])
+        #expect(listed.status == 0 && listed.stdout.lines.contains("x") && listed.stderr.isEmpty, "\(listed)")
+        let tail = try Data(contentsOf: URL(fileURLWithPath: stdoutTar)).suffix(128)
+        #expect(!String(decoding: tail, as: UTF8.self).contains("sha256:"), "no image ID after the tar")
+        #expect(try await imageCount() == 1)
+        // The cache still serves a build that does keep the image.
+        let kept = try await strata.run(["build", "--progress=plain", "-t", "outputs/named:1", context.path])
+        #expect(kept.status == 0 && kept.stderr.contains("CACHED"), "\(kept.stderr.suffix(400))")
+        #expect(try await imageCount() == 2)
+    }
+}

@@ -163,7 +163,8 @@ struct BuildCommand: AsyncParsableCommand {
         }
         await display.finish(failed: false)
         if let iidfile { try Data(result.image.id.description.utf8).write(to: URL(fileURLWithPath: iidfile)) }
-        if quiet { Output.write(result.image.id.description + "\n") }
+        // With `-o -` stdout carries the export alone.
+        if quiet && !parsedOutputs.contains(where: \.writesToStandardOutput) { Output.write(result.image.id.description + "\n") }
     }
 }
 
