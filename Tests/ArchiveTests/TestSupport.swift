@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Testing
 
 @testable import Archive
 
@@ -15,8 +16,14 @@ enum TestSupport {
         "sha256:" + SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
-    static func toolExists(_ name: String) -> Bool {
-        ["/usr/bin/", "/bin/", "/usr/local/bin/"].contains { FileManager.default.isExecutableFile(atPath: $0 + name) }
+    /// Whether an external tool the test compares against is installed. A test that returns early without it asserts
+    /// nothing, so under `CI=true` a missing tool is recorded as a failure instead (CI installs them all).
+    static func toolExists(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+        let found = ["/usr/bin/", "/bin/", "/usr/local/bin/"].contains { FileManager.default.isExecutableFile(atPath: $0 + name) }
+        if !found && ProcessInfo.processInfo.environment["CI"] == "true" {
+            Issue.record("\(name) is required under CI=true (the test compares against it)", sourceLocation: sourceLocation)
+        }
+        return found
     }
 
     /// Runs a tool, feeding `input` on stdin; returns stdout and the exit status.
