@@ -56,10 +56,29 @@ extension ImageStore {
             checkImage(image, present: present, into: &report)
         }
         let orphans = present.subtracting(referenced)
-        if !orphans.isEmpty {
+        let recorded = try database.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT (SELECT COUNT(*) FROM images) + (SELECT COUNT(*) FROM build_cache) + (SELECT COUNT(*) FROM indexes)
+                     + (SELECT COUNT(*) FROM artifacts)
+                """) ?? 0
+        }
+        if recorded == 0 && orphans.contains(where: isManifest) {
+            // Blobs with no metadata at all: most likely metadata.db was copied or restored without its -wal file.
+            report.damage.append("metadata.db records no image, index, artifact or build cache, yet image manifests are among "
+                                 + "\(present.count) stored blob(s): the metadata may be lost (a metadata.db restored without metadata.db-wal?); "
+                                 + "`strata image prune` would delete them all")
+        } else if !orphans.isEmpty {
             report.notes.append("\(orphans.count) blob(s) no image references (reclaimed by `strata image prune`)")
         }
         return report
+    }
+
+    /// Whether a stored blob is an image manifest or index (small JSON with `schemaVersion` and `config` or `manifests`).
+    private func isManifest(_ digest: String) -> Bool {
+        guard let parsed = try? Digest(digest), let size = blobs.size(of: parsed), size < 1 << 20,
+              let data = try? blobs.read(parsed),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+        return object["schemaVersion"] != nil && (object["config"] != nil || object["manifests"] != nil)
     }
 
     /// Indexes, extra manifests and artifacts: their blobs present, names pointing at indexes that exist, every

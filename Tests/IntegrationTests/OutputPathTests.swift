@@ -71,6 +71,14 @@ struct MetadataCheckpointTests {
             """, copy.appendingPathComponent("metadata.db").path])
         #expect(counted.status == 0 && counted.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == id, "\(counted)")
 
+        // Blobs whose metadata is gone (a restore that lost the database) are damage, not a prunable leftover.
+        let lost = try StrataRunner()
+        try FileManager.default.removeItem(at: lost.root)
+        try FileManager.default.createDirectory(at: lost.root, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: strata.root.appendingPathComponent("blobs"), to: lost.root.appendingPathComponent("blobs"))
+        let check = try await lost.run(["system", "check"])
+        #expect(check.status == 1 && check.stderr.contains("metadata may be lost"), "\(check)")
+
         guard getuid() == 0 else { return }
         let mountPoint = try Files.tempDirectory("walro")
         defer { _ = try? ProcessRunner.runBlocking("/bin/umount", [mountPoint.path]); try? FileManager.default.removeItem(at: mountPoint) }
