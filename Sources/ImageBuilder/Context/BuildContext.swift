@@ -76,12 +76,16 @@ public final class BuildContext: Sendable {
         let root = absolutePath(directory)
         guard let status = FileSystemCalls.lstatPath(root).flatMap({ $0.kind == .symlink ? statFollowing(root) : $0 }),
               status.kind == .directory else { throw BuildContextError.notADirectory(directory) }
-        let dockerfile = dockerfilePath.map(absolutePath) ?? root + "/Dockerfile"
+        var dockerfile = dockerfilePath.map(absolutePath) ?? root + "/Dockerfile"
+        // As the docker CLI does: without -f, a lowercase `dockerfile` serves when `Dockerfile` is absent.
+        if dockerfilePath == nil, access(dockerfile, F_OK) != 0, access(root + "/dockerfile", F_OK) == 0 { dockerfile = root + "/dockerfile" }
         guard let bytes = FileSystemCalls.readWholeFile(dockerfile, limit: maximumDockerfileSize + 1) else {
             throw BuildContextError.dockerfileNotFound(dockerfile)
         }
         guard bytes.count <= maximumDockerfileSize else { throw BuildContextError.dockerfileTooLarge(dockerfile) }
-        let ignore = try readIgnore(ignoreFile.map(absolutePath) ?? root + "/.dockerignore")
+        // BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile in preference to the context's.
+        let specific = dockerfile + ".dockerignore"
+        let ignore = try readIgnore(ignoreFile.map(absolutePath) ?? (access(specific, F_OK) == 0 ? specific : root + "/.dockerignore"))
         return BuildContext(directory: realPath(root), dockerfilePath: dockerfile, dockerfile: bytes, ignore: ignore,
                             cacheDirectory: cacheDirectory, ownedScratch: nil)
     }

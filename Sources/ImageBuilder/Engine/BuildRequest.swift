@@ -1,3 +1,4 @@
+import Foundation
 import Dockerfile
 import OCI
 import Registry
@@ -24,8 +25,8 @@ public struct BuildRequest: Sendable {
     public var squash = false
     /// `--allow security.insecure` (BuildKit's entitlement): lets `RUN --security=insecure` run privileged.
     public var allowInsecure = false
-    /// `--secret id=…,src=…`: id → host file.
-    public var secrets: [String: String] = [:]
+    /// `--secret id=…,src=…|env=…`: id → where its value is read when a step mounts it.
+    public var secrets: [String: SecretSource] = [:]
     public var snapshotter: SnapshotterKind = .fromEnvironment()
     /// The Dockerfile's name as given (`-f`), for the `[internal] load build definition from …` line.
     public var dockerfileName = "Dockerfile"
@@ -51,6 +52,28 @@ public struct BuildResult: Sendable {
 }
 
 /// A build that failed; `description` is docker's final error line.
+/// Where a build secret's value comes from: a host file, or an environment variable of the build's process. Read
+/// only when a step mounts it; never part of a cache key, a layer or a log.
+public enum SecretSource: Sendable, Hashable {
+    case file(String)
+    case environment(String)
+
+    /// The value, or nil when the file cannot be read or the variable is not set.
+    public func read() -> [UInt8]? {
+        switch self {
+        case .file(let path): return FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+        case .environment(let name): return ProcessInfo.processInfo.environment[name].map { Array($0.utf8) }
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .file(let path): return path
+        case .environment(let name): return "environment variable \(name)"
+        }
+    }
+}
+
 public struct BuildFailure: Error, Sendable, CustomStringConvertible {
     public let description: String
     /// The step's name (`[2/2] RUN exit 3`) when a step failed, for the `------ > …:` block.

@@ -80,10 +80,10 @@ extension StageBuilder {
                 result.keyParts += ["mount-secret", target, id]
                 // Read into memory; the sandbox mounts it from a tmpfs of the step's own mount namespace with the
                 // mount's mode and owner (BuildKit: 0400, 0:0 by default).
-                guard let data = FileManager.default.contents(atPath: source) else {
-                    throw BuildFailure("failed to read secret \(source): no such file or directory")
+                guard let data = source.read() else {
+                    throw BuildFailure("failed to read secret \(id) from \(source.description): not found")
                 }
-                result.secretFiles.append(SandboxFile(contents: [UInt8](data), destination: target, mode: mount.mode ?? 0o400,
+                result.secretFiles.append(SandboxFile(contents: data, destination: target, mode: mount.mode ?? 0o400,
                                                       uid: mount.uid ?? 0, gid: mount.gid ?? 0, readOnly: true))
                 result.fileTargets.insert(target)
             default:

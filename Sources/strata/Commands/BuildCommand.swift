@@ -42,6 +42,11 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: "Output destination (format: type=local,dest=path)")
     var outputs: [String] = []
     @Flag(name: .customLong("push"), help: "Push the image after the build") var push = false
+    // Accepted as BuildKit accepts them: they change nothing there either.
+    @Flag(name: .customLong("rm"), help: "Remove intermediate containers after a successful build (default true)") var removeIntermediate = false
+    @Flag(name: .customLong("force-rm"), help: "Always remove intermediate containers") var forceRemove = false
+    @Flag(name: .customLong("compress"), help: "Compress the build context using gzip") var compress = false
+    @Option(name: .customLong("isolation"), help: "Container isolation technology") var isolation: String?
     @Option(name: .customLong("allow"), help: "Allow extra privileged entitlement (network.host, security.insecure)")
     var allow: [String] = []
     @Argument(help: "PATH | -") var arguments: [String] = []
@@ -119,19 +124,30 @@ struct BuildCommand: AsyncParsableCommand {
             }
         }
         for secret in secrets {
-            var id: String?, source: String?
+            var id: String?, source: String?, variable: String?
             for field in secret.split(separator: ",") {
                 let pair = field.split(separator: "=", maxSplits: 1).map(String.init)
                 guard pair.count == 2 else { continue }
                 switch pair[0] {
                 case "id": id = pair[1]
                 case "src", "source": source = pair[1]
+                case "env": variable = pair[1]
+                case "type": if pair[1] == "env" { variable = variable ?? "" }
                 default: break
                 }
             }
             guard let id else { throw CLIError(message: "could not parse secrets: [\(secret)]: secret ID missing") }
-            request.secrets[id] = source ?? ProcessInfo.processInfo.environment[id].map { _ in "" } ?? ""
-            if let source { request.secrets[id] = BuildContextPath.absolute(source) }
+            // buildx's rules: src= is a file, env= a variable; with neither, the variable named like the id if it is
+            // set, else a file of that name.
+            if let source {
+                request.secrets[id] = .file(BuildContextPath.absolute(source))
+            } else if let variable {
+                request.secrets[id] = .environment(variable.isEmpty ? id : variable)
+            } else if ProcessInfo.processInfo.environment[id] != nil {
+                request.secrets[id] = .environment(id)
+            } else {
+                request.secrets[id] = .file(BuildContextPath.absolute(id))
+            }
         }
 
         guard let mode = ProgressMode(rawValue: progress) else {

@@ -47,6 +47,9 @@ struct LoginCommand: AsyncParsableCommand {
                 return
             }
         }
+        if (username ?? "").isEmpty || (password ?? "").isEmpty, isatty(STDIN_FILENO) == 0 {
+            throw CLIError(message: "Error: Cannot perform an interactive login from a non TTY device")
+        }
         if username == nil || username!.isEmpty { username = try Self.prompt("Username: ", secret: false) }
         guard let user = username, !user.isEmpty else { throw CLIError(message: "Error: Non-null Username Required") }
         if password == nil || password!.isEmpty { password = try Self.prompt("Password: ", secret: true) }

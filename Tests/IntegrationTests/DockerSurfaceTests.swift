@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// The parts of docker's command line that CI scripts pass: build's accepted no-op flags, `image build`, secrets from
+/// the environment, a lowercase `dockerfile`, `<Dockerfile>.dockerignore`, and a non-interactive login.
+@Suite("docker surface")
+struct DockerSurfaceTests {
+    @Test("build flags, contexts and secrets scripts rely on")
+    func buildSurface() async throws {
+        let strata = try StrataRunner()
+        try await strata.importImage(try Files.busyboxRootfs(), "surface/base:1")
+        let context = try Files.tempDirectory("surface")
+        defer { try? FileManager.default.removeItem(at: context) }
+        func write(_ name: String, _ text: String) throws {
+            try Data(text.utf8).write(to: context.appendingPathComponent(name))
+        }
+        // A lowercase dockerfile, no-op flags, `image build`.
+        try write("dockerfile", "FROM surface/base:1\nRUN echo lower > /lower\n")
+        let lower = try await strata.run(["image", "build", "--rm", "--force-rm", "--compress", "--isolation", "default", "-q",
+                                          "-t", "surface/lower:1", context.path])
+        #expect(lower.status == 0, "\(lower)")
+        #expect(try await strata.run(["run", "--rm", "surface/lower:1", "cat", "/lower"]).stdout == "lower\n")
+
+        // -f other.Dockerfile reads other.Dockerfile.dockerignore, not .dockerignore.
+        try write("a", "a\n")
+        try write("b", "b\n")
+        try write(".dockerignore", "b\n")
+        try write("other.Dockerfile.dockerignore", "a\n")
+        try write("other.Dockerfile", "FROM surface/base:1\nCOPY . /ctx\n")
+        let other = try await strata.run(["build", "-q", "-f", context.appendingPathComponent("other.Dockerfile").path,
+                                          "-t", "surface/other:1", context.path])
+        #expect(other.status == 0, "\(other)")
+        let listed = try await strata.run(["run", "--rm", "surface/other:1", "ls", "/ctx"])
+        #expect(listed.stdout.lines.contains("b") && !listed.stdout.lines.contains("a"), "\(listed)")
+
+        // --secret id=x,env=VAR and id=VAR (the variable named like the id).
+        try write("Dockerfile", """
+            FROM surface/base:1
+            RUN --mount=type=secret,id=token cat /run/secrets/token > /seen-token
+            RUN --mount=type=secret,id=SURFACE_PLAIN cat /run/secrets/SURFACE_PLAIN > /seen-plain
+            """)
+        let secretBuild = try await strata.run(["build", "-q", "--secret", "id=token,env=SURFACE_TOKEN", "--secret", "id=SURFACE_PLAIN",
+                                                "-t", "surface/secret:1", context.path],
+                                               environment: ["SURFACE_TOKEN": "s3cr3t-value", "SURFACE_PLAIN": "plain-value"])
+        #expect(secretBuild.status == 0, "\(secretBuild)")
+        let seen = try await strata.run(["run", "--rm", "surface/secret:1", "cat", "/seen-token", "/seen-plain"])
+        #expect(seen.stdout == "s3cr3t-valueplain-value", "\(seen)")
+        let history = try await strata.run(["history", "--no-trunc", "surface/secret:1"])
+        #expect(!history.stdout.contains("s3cr3t-value"))
+    }
+
+    @Test("login without credentials and without a terminal says so, as docker does",
+          .enabled(if: DockerPeer.shouldRun, "needs the docker 20.10 peer"))
+    func nonInteractiveLogin() async throws {
+        let docker = try DockerPeer.require()
+        let strata = try StrataRunner()
+        for args in [["login", "127.0.0.1:9"], ["login", "-u", "someone", "127.0.0.1:9"]] {
+            expectIdentical(try await strata.run(args, stdinFile: "/dev/null"), try await docker.run(args, stdinFile: "/dev/null"),
+                            args.joined(separator: " "))
+        }
+    }
+}
