@@ -39,7 +39,7 @@ struct Strata: AsyncParsableCommand {
               strata run --rm hello:1
               strata builder prune -a -f
             """,
-        version: "0.1.0",
+        version: HostFacts.strataVersion,
         subcommands: [
             ImportCommand.self, ImagesCommand.self, TagCommand.self, RmiCommand.self, InspectCommand.self,
             HistoryCommand.self, SaveCommand.self, LoadCommand.self, ExportCommand.self, EventsCommand.self,
@@ -49,7 +49,7 @@ struct Strata: AsyncParsableCommand {
             BuilderCommand.self,
             RunCommand.self,
             ContextChecksumCommand.self,
-            TrustCommand.self, VerifyCommand.self,
+            TrustCommand.self, VerifyCommand.self, VersionCommand.self, InfoCommand.self,
         ])
 }
 

@@ -60,3 +60,24 @@ struct DockerSurfaceTests {
         }
     }
 }
+
+/// `version` and `info` (also `system info`) in docker's layout, with `--format` over docker's field names.
+@Suite("version and info")
+struct VersionInfoTests {
+    @Test("version and info print docker's sections and answer templates")
+    func versionAndInfo() async throws {
+        let strata = try StrataRunner()
+        try await strata.importImage(try Files.busyboxRootfs(), "info/base:1")
+        let version = try await strata.run(["version"])
+        #expect(version.status == 0 && version.stdout.hasPrefix("Client:\n Version:") && version.stdout.contains("API version:"), "\(version)")
+        let short = try await strata.run(["version", "--format", "{{.Client.APIVersion}}"])
+        #expect(short.stdout == "1.41\n", "\(short)")
+        let info = try await strata.run(["info"])
+        #expect(info.status == 0 && info.stdout.contains(" Images: 1\n") && info.stdout.contains(" Docker Root Dir: \(strata.root.path)\n"),
+                "\(info)")
+        let formatted = try await strata.run(["system", "info", "--format", "{{.Images}} {{.OSType}} {{.DockerRootDir}}"])
+        #expect(formatted.stdout == "1 linux \(strata.root.path)\n", "\(formatted)")
+        let bad = try await strata.run(["info", "--format", "{{.Nope}}"])
+        #expect(bad.status != 0 && bad.stderr.contains("Nope"), "\(bad)")
+    }
+}

@@ -39,5 +39,5 @@ struct SystemCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "system",
         abstract: "Manage Strata",
-        subcommands: [DiskUsageCommand.self, CheckCommand.self, EventsCommand.self, SystemPruneCommand.self])
+        subcommands: [DiskUsageCommand.self, CheckCommand.self, EventsCommand.self, SystemPruneCommand.self, InfoCommand.self])
 }
