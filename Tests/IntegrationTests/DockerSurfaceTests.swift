@@ -49,6 +49,21 @@ struct DockerSurfaceTests {
         #expect(!history.stdout.contains("s3cr3t-value"))
     }
 
+    @Test("build --pull fails when the base's registry cannot be reached, even with a stored copy")
+    func pullNeedsTheRegistry() async throws {
+        let strata = try StrataRunner()
+        let base = "127.0.0.1:9/surface/unreachable:1"
+        try await strata.importImage(try Files.busyboxRootfs(), base)
+        let context = try Files.tempDirectory("surface-pull")
+        defer { try? FileManager.default.removeItem(at: context) }
+        try Data("FROM \(base)\nRUN true\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        #expect(try await strata.run(["build", "-q", context.path]).status == 0, "without --pull the stored image serves")
+        let started = ContinuousClock.now
+        let pulled = try await strata.run(["build", "-q", "--pull", context.path])
+        #expect(pulled.status == 1 && pulled.stderr.contains("connection refused"), "\(pulled)")
+        #expect(ContinuousClock.now - started < .seconds(30))
+    }
+
     @Test("login without credentials and without a terminal says so, as docker does",
           .enabled(if: DockerPeer.shouldRun, "needs the docker 20.10 peer"))
     func nonInteractiveLogin() async throws {

@@ -151,8 +151,9 @@ struct StageBuilder {
         do {
             try await puller(reference, environment.request.platform)
         } catch {
-            if !pull { throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(error)") }
-            // --pull with the registry unreachable: a stored image still serves, as BuildKit's resolver falls back.
+            // With --pull too: the registry must answer, as docker's build fails when it cannot (a stored copy does not
+            // stand in for the image asked to be fresh).
+            throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(error)")
         }
         do { return try store.resolve(name) } catch {
             throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: pull access denied, repository does not exist or may require authorization: \(reference.description)")
