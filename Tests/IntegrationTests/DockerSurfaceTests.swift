@@ -64,6 +64,19 @@ struct DockerSurfaceTests {
         #expect(ContinuousClock.now - started < .seconds(30))
     }
 
+    @Test("ADD --checksum on a local source is an error, not ignored")
+    func checksumNeedsHTTP() async throws {
+        let strata = try StrataRunner()
+        try await strata.importImage(try Files.busyboxRootfs(), "surface/base:1")
+        let context = try Files.tempDirectory("surface-checksum")
+        defer { try? FileManager.default.removeItem(at: context) }
+        try Data("x\n".utf8).write(to: context.appendingPathComponent("f"))
+        let digest = try await Files.sha256(context.appendingPathComponent("f").path)
+        try Data("FROM surface/base:1\nADD --checksum=\(digest) f /f\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        let built = try await strata.run(["build", "-q", context.path])
+        #expect(built.status == 1 && built.stderr.contains("checksum can't be specified for non-HTTP(S) sources"), "\(built)")
+    }
+
     @Test("login without credentials and without a terminal says so, as docker does",
           .enabled(if: DockerPeer.shouldRun, "needs the docker 20.10 peer"))
     func nonInteractiveLogin() async throws {

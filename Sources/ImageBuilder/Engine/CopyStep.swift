@@ -24,6 +24,10 @@ extension StageBuilder {
                 shownSources.append(heredoc.name)
             }
         }
+        // BuildKit verifies --checksum against downloads only; on anything else it is an error, not ignored.
+        if input.checksum != nil, !heredocs.isEmpty || paths.contains(where: { !CopyRequest.isURL($0) }) {
+            throw BuildFailure("checksum can't be specified for non-HTTP(S) sources")
+        }
         let destination = try expand(input.destination)
         let chown = try input.chown.map { value throws(DockerfileError) in try expand(value) }
         let chmod = try input.chmod.map { value throws(DockerfileError) in try expand(value) }
