@@ -109,3 +109,31 @@ struct VersionInfoTests {
         #expect(bad.status != 0 && bad.stderr.contains("Nope"), "\(bad)")
     }
 }
+
+/// `build --platform` for a platform the stored base lacks resolves that platform or fails; it never builds the
+/// host's image quietly under another name.
+@Suite("build platform")
+struct BuildPlatformTests {
+    @Test("a base stored only for the host is not used for --platform of another architecture")
+    func otherPlatform() async throws {
+        let strata = try StrataRunner()
+        let base = "127.0.0.1:9/platform/base:1"
+        try await strata.importImage(try Files.busyboxRootfs(), base)
+        let context = try Files.tempDirectory("platform")
+        defer { try? FileManager.default.removeItem(at: context) }
+        try Data("FROM \(base)\nRUN true\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        let other = Platform.host == "linux/arm64" ? "linux/amd64" : "linux/arm64"
+        let built = try await strata.run(["build", "-q", "--platform", other, context.path])
+        #expect(built.status == 1 && built.stderr.contains("failed to create LLB definition"), "\(built)")
+        #expect(try await strata.run(["build", "-q", "--platform", Platform.host, context.path]).status == 0)
+    }
+
+    enum Platform {
+        static var host: String {
+            var name = utsname()
+            uname(&name)
+            let machine = withUnsafeBytes(of: &name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            return machine == "aarch64" ? "linux/arm64" : "linux/amd64"
+        }
+    }
+}

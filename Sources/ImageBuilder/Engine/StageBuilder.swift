@@ -124,7 +124,8 @@ struct StageBuilder {
             }
             let full = reference.withDefaultTag()
             let vertex = environment.progress.start("[\(environment.multiStage ? stage.displayName + " " : "")1/\(max(1, stage.instructions.filter(Self.isLayerStep).count + 1))] FROM \(full.description)")
-            let image = try await Self.findImage(name, reference: full, environment: environment, pull: request.pull)
+            let image = try await Self.findImage(name, reference: full, environment: environment, pull: request.pull,
+                                                 platform: plan.platform ?? request.platform)
             let data = try environment.store.blobs.read(image.id)
             let config = try JSONDecoder().decode(ImageConfig.self, from: data)
             adopt(config: config, layers: try environment.store.layers(of: image.id), key: image.id.description)
@@ -142,9 +143,17 @@ struct StageBuilder {
         }
     }
 
-    static func findImage(_ name: String, reference: ImageReference, environment: BuildEnvironment, pull: Bool) async throws -> StoredImage {
+    static func findImage(_ name: String, reference: ImageReference, environment: BuildEnvironment, pull: Bool,
+                          platform: Platform? = nil) async throws -> StoredImage {
         let store = environment.store
-        if !pull, let image = try? store.resolve(name) { return image }
+        let wanted = platform ?? environment.request.platform
+        func suits(_ image: StoredImage) -> Bool {
+            guard let config = try? JSONDecoder().decode(ImageConfig.self, from: store.blobs.read(image.id)) else { return false }
+            // An image that names no architecture (hand-made configs) is taken as it is.
+            return config.platform.architecture.isEmpty || PlatformMatcher(for: wanted).matches(config.platform)
+        }
+        // A stored image of another platform does not serve: BuildKit resolves the platform asked for.
+        if !pull, let image = try? store.resolve(name), suits(image) { return image }
         guard let puller = environment.puller else {
             throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(reference.description): not found")
         }
@@ -155,9 +164,14 @@ struct StageBuilder {
             // stand in for the image asked to be fresh).
             throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(error)")
         }
-        do { return try store.resolve(name) } catch {
+        let image: StoredImage
+        do { image = try store.resolve(name) } catch {
             throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: pull access denied, repository does not exist or may require authorization: \(reference.description)")
         }
+        guard suits(image) else {
+            throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: no match for platform in manifest: not found")
+        }
+        return image
     }
 
     private mutating func adopt(config: ImageConfig, layers: [StoredLayer], key: String) {
