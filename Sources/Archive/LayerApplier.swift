@@ -167,6 +167,11 @@ public final class LayerApplier {
     private func applyEntry(_ header: TarEntryHeader, data: inout EntryData) throws -> Bool {
         let path = LayerApplyPath(cleaning: header.name)
         let joined = path.joined
+        // What the kernel refuses as a path (PATH_MAX), a layer may not create either: docker fails such a layer with
+        // "file name too long", and no tool could reach the file afterwards.
+        if joined.utf8.count >= Int(PATH_MAX) {
+            throw ArchiveError.systemCall("mkdir /\(path.components.prefix(3).joined(separator: "/"))/…", errno: ENAMETOOLONG)
+        }
         if joined.hasPrefix(Self.whiteoutMetaPrefix) && joined != Self.opaqueMarker {
             return false  // AUFS metadata (.wh..wh.plnk, .wh..wh.aufs…) is skipped, as docker does
         }
@@ -208,7 +213,7 @@ public final class LayerApplier {
         }
         if header.kind == .directory { directoryTimes.append((path, header.modificationTime)) }
         if unpackedPaths.insert(joined).inserted {
-            for ancestor in path.ancestors where !unpackedPaths.insert(ancestor).inserted { break }
+            path.insertAncestors(into: &unpackedPaths)
         }
         return false
     }

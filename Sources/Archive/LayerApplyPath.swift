@@ -25,15 +25,15 @@ struct LayerApplyPath: Hashable {
     var base: String { components.last ?? "" }
     var joined: String { components.joined(separator: "/") }
 
-    /// Every proper ancestor, nearest first ("a/b/c" → "a/b", "a").
-    var ancestors: [String] {
-        var result: [String] = []
+    /// Inserts every proper ancestor into `set`, nearest first, stopping at the first one already there (its own
+    /// ancestors are then there too). Prefixes are built only as far as needed: computing all of them for every
+    /// entry made a deep tree cost cubic time.
+    func insertAncestors(into set: inout Set<String>) {
         var prefix = components.dropLast()
         while !prefix.isEmpty {
-            result.append(prefix.joined(separator: "/"))
+            guard set.insert(prefix.joined(separator: "/")).inserted else { return }
             prefix = prefix.dropLast()
         }
-        return result
     }
 }
 

@@ -14,8 +14,14 @@ import Darwin
 final class LayerApplyResolver {
     /// Symlinks followed per lookup before giving up, as the kernel's limit.
     static let maxSymlinkHops = 40
-    /// Descriptors kept open in the chain; deeper walks use transient descriptors.
-    static let maxChainDepth = 128
+    /// Descriptors kept open in the chain; deeper walks use transient descriptors. A path is at most PATH_MAX (4096)
+    /// bytes, so about 2048 levels; the chain covers as many as a quarter of the descriptor limit allows, which keeps
+    /// a deep sorted layer at one openat per new directory instead of a walk per entry.
+    static let maxChainDepth: Int = {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 128 }
+        return max(128, min(2048, Int(clamping: limit.rlim_cur) / 4))
+    }()
 
     let rootFD: Int32
     private var chain: [(name: String, fd: Int32)] = []
