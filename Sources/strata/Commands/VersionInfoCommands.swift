@@ -10,17 +10,18 @@ enum HostFacts {
     static let strataVersion = "0.1.0"
     static let apiVersion = "1.41"
 
-    static var architecture: String {
+    /// uname(2): the machine (`x86_64`) and the kernel release.
+    private static let unameFields: (machine: String, release: String) = {
         var name = utsname()
         uname(&name)
-        return withUnsafeBytes(of: &name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    }
+        func text<T>(_ field: inout T) -> String {
+            withUnsafeBytes(of: &field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        return (text(&name.machine), text(&name.release))
+    }()
 
-    static var kernelVersion: String {
-        var name = utsname()
-        uname(&name)
-        return withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    }
+    static var architecture: String { unameFields.machine }
+    static var kernelVersion: String { unameFields.release }
 
     static var hostname: String { ProcessInfo.processInfo.hostName }
 
