@@ -310,6 +310,10 @@ final class HTTPTransport: Sendable {
             }
         }
         let text = String(describing: error)
+        // TLS spoken to a plain-HTTP server: BoringSSL sees no TLS record; Go's net/http words it for the user.
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("HTTP_REQUEST") {
+            return "http: server gave HTTP response to HTTPS client"
+        }
         if isConnectionRefused(error) {
             // Go's net.OpError wording: the dial, the address, then the syscall error.
             return (hostPort.map { "dial tcp \($0): " } ?? "") + "connect: connection refused"

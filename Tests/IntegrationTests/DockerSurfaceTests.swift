@@ -137,3 +137,29 @@ struct BuildPlatformTests {
         }
     }
 }
+
+/// The first global IPv4 address (loopback registries are plain HTTP by default, so they cannot show the TLS case).
+enum HostAddress {
+    static let ipv4: String? = {
+        guard let result = ProcessRunner.runBlocking("/bin/sh", ["-c", "hostname -I 2>/dev/null"], environment: nil),
+              result.status == 0 else { return nil }
+        return result.stdout.split(separator: " ").map(String.init).first { $0.contains(".") && !$0.hasPrefix("127.") }
+    }()
+}
+
+/// TLS spoken to a plain-HTTP server gives Go's words, not a BoringSSL dump with a build path.
+@Suite("TLS to plain HTTP", .enabled(if: HostAddress.ipv4 != nil, "needs a non-loopback IPv4 address"))
+struct PlainHTTPTests {
+    @Test("pull over TLS from a plain-HTTP server says so in one line")
+    func tlsToPlainHTTP() async throws {
+        let address = try #require(HostAddress.ipv4)
+        let port = Int.random(in: 20000..<30000)
+        let server = try ProcessRunner.launch("/usr/bin/python3", ["-m", "http.server", String(port), "--bind", address])
+        defer { server.kill() }
+        try await Task.sleep(for: .milliseconds(500))
+        let strata = try StrataRunner()
+        let pull = try await strata.run(["pull", "\(address):\(port)/x:1"])
+        #expect(pull.status == 1 && pull.stderr.contains("http: server gave HTTP response to HTTPS client"), "\(pull)")
+        #expect(!pull.stderr.contains("BoringSSL") && pull.stderr.lines.count == 1, "\(pull)")
+    }
+}
