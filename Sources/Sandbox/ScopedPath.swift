@@ -37,6 +37,10 @@ public enum ScopedPath {
     /// the container paths it had to create (outermost first).
     @discardableResult
     public static func makeDirectories(_ path: String, in root: String) throws -> (hostPath: String, created: [String]) {
+        try makeDirectories(path, in: root, depth: 0)
+    }
+
+    private static func makeDirectories(_ path: String, in root: String, depth: Int) throws -> (hostPath: String, created: [String]) {
         var created: [String] = []
         var prefix = ""
         for part in components(path) where !part.isEmpty && part != "." {
@@ -47,8 +51,14 @@ public enum ScopedPath {
                 guard (info.st_mode & S_IFMT) == S_IFDIR else { throw SandboxError.notADirectory(prefix) }
                 continue
             }
-            guard mkdir(host, 0o755) == 0 || errno == EEXIST else { throw SandboxError.system("mkdir \(prefix)", errno) }
-            created.append(prefix)
+            if mkdir(host, 0o755) == 0 || errno == EEXIST {
+                created.append(prefix)
+                continue
+            }
+            // A dangling symlink on the way (`/work -> /data/real`): its target is created inside the root, as
+            // docker does for WORKDIR and VOLUME, by making the resolved path's own directories.
+            guard errno == ENOENT, depth < 40, host.hasPrefix(root + "/") else { throw SandboxError.system("mkdir \(prefix)", errno) }
+            created += try makeDirectories(String(host.dropFirst(root.count)), in: root, depth: depth + 1).created
         }
         return (try resolve(path, in: root), created)
     }

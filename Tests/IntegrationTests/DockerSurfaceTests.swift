@@ -163,3 +163,27 @@ struct PlainHTTPTests {
         #expect(!pull.stderr.contains("BoringSSL") && pull.stderr.lines.count == 1, "\(pull)")
     }
 }
+
+/// WORKDIR and VOLUME through a dangling absolute symlink: resolved inside the rootfs and created, as docker does.
+@Suite("dangling symlink targets", .enabled(if: DockerPeer.shouldRun, "needs the docker 20.10 peer"))
+struct DanglingTargetTests {
+    @Test("run resolves and creates WORKDIR and VOLUME targets behind dangling symlinks like docker")
+    func danglingTargets() async throws {
+        let docker = try DockerPeer.require()
+        let strata = try StrataRunner()
+        let directory = try Files.tempDirectory("dangling")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let archive = directory.appendingPathComponent("rootfs.tar").path
+        let made = try await ProcessRunner.run("/bin/sh", ["-c", """
+            set -e; mkdir "$1/r"; tar -C "$1/r" -xf "$2"; ln -s /data/real "$1/r/work"; ln -s /vol/target "$1/r/v"
+            tar -C "$1/r" -cf "$3" .
+            """, "sh", directory.path, try Files.busyboxRootfs(), archive])
+        try #require(made.status == 0, "\(made)")
+        let name = DockerPeer.uniqueRepository("dangling") + ":1"
+        try await strata.importImage(archive, name, changes: ["WORKDIR /work", "VOLUME /v"])
+        try await docker.importImage(archive, name, changes: ["WORKDIR /work", "VOLUME /v"])
+        let args = ["run", "--rm", name, "sh", "-c", "pwd; ls -d /data/real /vol/target"]
+        expectIdentical(try await strata.run(args), try await docker.run(args), args.joined(separator: " "))
+        await docker.remove([name])
+    }
+}
