@@ -40,7 +40,7 @@ struct MetadataDatabase: Sendable {
             // A root being created by another process can answer oddly here; the locked path settles it.
             if (try? queue.read({ try Self.migrator.hasCompletedMigrations($0) })) == true { return }
         } catch let error as DatabaseError {
-            throw StoreError.invalid("open \(path): \(error.message ?? "\(error.resultCode)")")
+            throw StoreError.invalid("open \(path): \(StoreError.reason(error))")
         }
         // Two processes creating a fresh root must not both create the schema: serialise the migration.
         let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -52,7 +52,7 @@ struct MetadataDatabase: Sendable {
             try pool.writeWithoutTransaction { $0.clearSchemaCache() }
             try Self.migrator.migrate(pool)
         } catch let error as DatabaseError {
-            throw StoreError.invalid("migrate \(path): \(error.message ?? "\(error.resultCode)")")
+            throw StoreError.invalid("migrate \(path): \(StoreError.reason(error))")
         }
     }
 
@@ -226,7 +226,12 @@ struct MetadataDatabase: Sendable {
 extension StoreError {
     /// SQLite's reason without GRDB's SQL dump.
     init(_ error: DatabaseError) {
+        self = .database(Self.reason(error), readOnly: (error.message ?? "").contains("readonly"))
+    }
+
+    /// SQLite's words, with the cause a user can act on when the disk is full.
+    static func reason(_ error: DatabaseError) -> String {
         let reason = error.message ?? "SQLite error \(error.resultCode.rawValue)"
-        self = .database(reason, readOnly: reason.contains("readonly"))
+        return error.resultCode == .SQLITE_FULL ? "no space left on device (the metadata database: \(reason))" : reason
     }
 }

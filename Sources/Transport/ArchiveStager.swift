@@ -232,8 +232,12 @@ final class ArchiveStager {
         }
     }
 
-    /// Names the file a layer failure happened in; archive errors keep docker's wording.
+    /// Names the file a layer failure happened in; archive errors keep docker's wording. A failure to write into the
+    /// store (a full disk, a read-only one) is the store's, not the archive's fault, and says so.
     private static func describe(_ error: Error, path: String) -> Error {
+        if case ArchiveError.systemCall(let call, let code) = error, [ENOSPC, EDQUOT, EROFS, EIO].contains(code) {
+            return StoreError.system("\(call) \(path)", errno: code)
+        }
         if let error = error as? ArchiveError { return TransportError.invalidArchive("\(path): \(error)") }
         return error
     }

@@ -215,3 +215,33 @@ struct BuildOutputTests {
         #expect(try await imageCount() == 2)
     }
 }
+
+/// A full disk during `load` is the store's failure, not the archive's: the message says "no space left on device",
+/// and the store stays consistent.
+@Suite("full disk")
+struct FullDiskTests {
+    @Test("load onto a full filesystem blames the disk and leaves the store consistent")
+    func fullDisk() async throws {
+        guard getuid() == 0 else {
+            if TestEnvironment.isCI { Issue.record("mounting a small tmpfs needs root, which CI has") }
+            return
+        }
+        let source = try StrataRunner()
+        try await source.importImage(try Files.busyboxRootfs(), "full/app:1")
+        let scratch = try Files.tempDirectory("fulldisk")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let archive = scratch.appendingPathComponent("app.tar").path
+        #expect(try await source.run(["save", "-o", archive, "full/app:1"]).status == 0)
+        let mountPoint = scratch.appendingPathComponent("small").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mounted = try await ProcessRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=600k", "tmpfs", mountPoint])
+        try #require(mounted.status == 0, "\(mounted)")
+        defer { _ = ProcessRunner.runBlocking("/bin/umount", [mountPoint]) }
+        let root = mountPoint + "/root"
+        let loaded = try await ProcessRunner.run(source.binary, ["--root", root, "load", "-i", archive])
+        #expect(loaded.status == 1, "\(loaded)")
+        #expect(loaded.stderr.lowercased().contains("no space left on device") && !loaded.stderr.contains("invalid archive"), "\(loaded)")
+        let check = try await ProcessRunner.run(source.binary, ["--root", root, "system", "check"])
+        #expect(check.status == 0, "\(check)")
+    }
+}
