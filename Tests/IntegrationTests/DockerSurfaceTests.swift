@@ -77,6 +77,29 @@ struct DockerSurfaceTests {
         #expect(built.status == 1 && built.stderr.contains("checksum can't be specified for non-HTTP(S) sources"), "\(built)")
     }
 
+    @Test("build --add-host adds /etc/hosts lines for RUN; bad values are refused in docker's words")
+    func addHost() async throws {
+        let strata = try StrataRunner()
+        try await strata.importImage(try Files.busyboxRootfs(), "surface/base:1")
+        let context = try Files.tempDirectory("surface-hosts")
+        defer { try? FileManager.default.removeItem(at: context) }
+        try Data("FROM surface/base:1\nRUN cat /etc/hosts > /hosts\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        let built = try await strata.run(["build", "-q", "--add-host", "db:10.0.0.5", "--add-host", "v6:fd00::1", "-t", "surface/hosts:1",
+                                          context.path])
+        #expect(built.status == 0, "\(built)")
+        let hosts = try await strata.run(["run", "--rm", "surface/hosts:1", "cat", "/hosts"])
+        #expect(hosts.stdout.hasSuffix("10.0.0.5\tdb\nfd00::1\tv6\n"), "\(hosts)")
+        if DockerPeer.shouldRun {
+            let docker = try DockerPeer.require()
+            for value in ["bad", "x:notip"] {
+                let args = ["build", "-q", "--add-host", value, context.path]
+                var theirs = try await docker.run(args)
+                theirs.stderr = theirs.stderr.replacingOccurrences(of: "docker", with: "strata")
+                expectIdentical(try await strata.run(args), theirs, args.joined(separator: " "))
+            }
+        }
+    }
+
     @Test("login without credentials and without a terminal says so, as docker does",
           .enabled(if: DockerPeer.shouldRun, "needs the docker 20.10 peer"))
     func nonInteractiveLogin() async throws {

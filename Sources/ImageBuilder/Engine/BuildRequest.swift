@@ -22,6 +22,8 @@ public struct BuildRequest: Sendable {
     public var pull = false
     /// `--network`: RUN's default network (BuildKit's default is the host's).
     public var network: NetworkMode = .host
+    /// `--add-host host:ip`: extra /etc/hosts lines for RUN steps, in the order given.
+    public var extraHosts: [(host: String, address: String)] = []
     public var squash = false
     /// `--allow security.insecure` (BuildKit's entitlement): lets `RUN --security=insecure` run privileged.
     public var allowInsecure = false

@@ -175,6 +175,8 @@ extension StageBuilder {
         if insecure { keyParts += ["security", "insecure"] }
         keyParts += mounts.keyParts
         if let stdinText { keyParts += ["stdin", stdinText] }
+        let extraHosts = request.extraHosts.map { "\($0.address)\t\($0.host)\n" }.joined()
+        if !extraHosts.isEmpty { keyParts += ["hosts", extraHosts] }
         let display = displayText(run.original)
         try await layerStep(display: display, keyParts: keyParts, createdBy: createdBy) { rootfs, _ in
             var containerUser: ContainerUser
@@ -190,7 +192,8 @@ extension StageBuilder {
             defer { if let stdin { close(stdin) } }
             let spec = SandboxSpec(arguments: arguments, environment: environment, rootfs: rootfs, workingDirectory: workdir,
                                    user: containerUser, hostname: "buildkitsandbox", network: network,
-                                   hostsFile: "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+                                   hostsFile: "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                                       + extraHosts,
                                    resolvConf: ContainerFiles.resolvConf(), etcFilesReadOnly: true,
                                    mounts: mounts.sandboxMounts, files: mounts.secretFiles, security: security,
                                    seccompCacheDirectory: seccompCache, stdin: stdin ?? -1,

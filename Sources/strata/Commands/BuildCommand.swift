@@ -24,6 +24,7 @@ struct BuildCommand: AsyncParsableCommand {
     var file: String?
     @Option(name: .customLong("build-arg"), help: "Set build-time variables") var buildArgs: [String] = []
     @OptionGroup var contentTrust: ContentTrustFlags
+    @Option(name: .customLong("add-host"), help: "Add a custom host-to-IP mapping (host:ip)") var addHosts: [String] = []
     @Option(name: .customLong("label"), help: "Set metadata for an image") var labels: [String] = []
     @Option(name: .customLong("target"), help: "Set the target build stage to build.") var target: String?
     @Option(name: .customLong("platform"), help: "Set platform if server is multi-platform capable") var platform: String?
@@ -109,6 +110,20 @@ struct BuildCommand: AsyncParsableCommand {
         }
         request.target = target
         request.noCache = noCache
+        for entry in addHosts {
+            // docker's opts.ValidateExtraHost: host:ip, the ip a valid IPv4 or IPv6 address (IPv6 may keep its colons).
+            guard let colon = entry.firstIndex(of: ":"), colon != entry.startIndex else {
+                throw CLIError(message: "invalid argument \"\(entry)\" for \"--add-host\" flag: bad format for add-host: \"\(entry)\"\n"
+                                        + "See 'strata build --help'.", code: 125)
+            }
+            let host = String(entry[..<colon]), address = String(entry[entry.index(after: colon)...])
+            var v4 = in_addr(), v6 = in6_addr()
+            guard inet_pton(AF_INET, address, &v4) == 1 || inet_pton(AF_INET6, address, &v6) == 1 else {
+                throw CLIError(message: "invalid argument \"\(entry)\" for \"--add-host\" flag: invalid IP address in add-host: \"\(address)\"\n"
+                                        + "See 'strata build --help'.", code: 125)
+            }
+            request.extraHosts.append((host, address))
+        }
         request.pull = pull
         request.squash = squash
         switch network ?? "default" {
