@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "Trust", targets: ["Trust"]),
         .library(name: "Transport", targets: ["Transport"]),
+        .library(name: "Scan", targets: ["Scan"]),
+        .library(name: "Analyze", targets: ["Analyze"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -63,6 +65,14 @@ let package = Package(
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         .target(name: "Transport", dependencies: ["OCI", "GoText", "Archive", "Store", "Registry"]),
+        // Catalogers, SBOM writers, the OSV vulnerability database and version orderings (sbom, scan).
+        .target(name: "Scan", dependencies: [
+            "OCI", "GoText", "Archive", "Store", "CIsal",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Layer efficiency and wasted space (dive's measures), per-layer changes and image diff.
+        .target(name: "Analyze", dependencies: ["OCI", "GoText", "Archive", "Store"]),
         .target(name: "CSandbox"),
         // libseccomp: compiles docker's seccomp profile format into the BPF filter the sandbox installs.
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
@@ -77,11 +87,12 @@ let package = Package(
         // what the CLI and a server call.
         .target(name: "ImageService", dependencies: [
             "OCI", "GoText", "Archive", "Store", "Registry", "Transport", "Sandbox", "ImageBuilder", "Dockerfile", "Trust",
+            "Scan", "Analyze",
         ]),
         .executableTarget(name: "strata", dependencies: [
             "ImageService",
             "OCI", "GoText", "Archive", "Store", "Format", "Dockerfile", "DockerViews", "Transport", "Registry",
-            "Sandbox", "ImageBuilder", "BuildProgressViews", "Trust",
+            "Sandbox", "ImageBuilder", "BuildProgressViews", "Trust", "Scan", "Analyze",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "GoText"]),
@@ -94,6 +105,8 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "GoText", "OCI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "GoText", "OCI", "Registry"]),
         .testTarget(name: "TrustTests", dependencies: ["Trust", "OCI", "GoText"]),
+        .testTarget(name: "ScanTests", dependencies: ["Scan", "Archive", "OCI", "Store"]),
+        .testTarget(name: "AnalyzeTests", dependencies: ["Analyze", "Archive", "OCI", "Store"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Registry", "Store", "Archive", "GoText", "OCI"]),
         .testTarget(name: "BuildProgressViewsTests", dependencies: ["BuildProgressViews", "ImageBuilder"]),

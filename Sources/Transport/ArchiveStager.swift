@@ -32,6 +32,9 @@ final class ArchiveStager {
     /// Stages every entry of a tar stream.
     func stage(tar reader: TarEntryReader) throws {
         while let header = try reader.next() {
+            if header.kind == .other(UInt8(ascii: "S")) {
+                throw TransportError.invalidArchive("sparse file \(header.name) in an image archive")
+            }
             let path = Self.normalize(header.name)
             switch header.kind {
             case .symbolicLink:

@@ -1,0 +1,17 @@
+import OCI
+
+/// One layer of an image as the scanners read it: a descriptor of its blob (any compression), the
+/// diffID it must hash to, and the `history` line that made it. Scanners stream the tar; nothing is
+/// unpacked to disk.
+public struct ImageLayerSource: Sendable {
+    public var diffID: Digest
+    public var createdBy: String?
+    /// Opens the layer blob (compressed or not) for reading; the caller closes the descriptor.
+    public var open: @Sendable () throws -> Int32
+
+    public init(diffID: Digest, createdBy: String?, open: @escaping @Sendable () throws -> Int32) {
+        self.diffID = diffID
+        self.createdBy = createdBy
+        self.open = open
+    }
+}
