@@ -34,6 +34,7 @@ peers:
 test: deps
 	$(SWIFT) build --build-tests
 	@scripts/test-venv >/dev/null || [ "$${CI:-}" != true ]
+	@scripts/install-test-tools || [ "$${CI:-}" != true ]
 	@if [ -n "$${DOCKER_HOST:-}" ]; then no_docker=1; else no_docker=0; fi; \
 	if peer_env=$$(NO_DOCKER=$$no_docker scripts/peers-up); then set -a; eval "$$peer_env"; set +a; \
 	elif [ "$${CI:-}" = true ]; then echo "make test: docker peer unavailable" >&2; exit 1; \
