@@ -132,8 +132,7 @@ public struct RegistrySignatures: Sendable {
 
     /// Attaches a bundle as a referrer of `subject`. Returns the referrer manifest's digest.
     public func attachBundle(_ bundle: Data, subject: Descriptor, created: String) async throws -> Digest {
-        let empty = Data("{}".utf8)
-        for blob in [bundle, empty] {
+        for blob in [bundle, Data(ImageManifest.emptyConfigBlob)] {
             _ = try await client.uploadBlob(repository, digest: Digest.sha256(blob), size: Int64(blob.count), mountFrom: nil) {
                 DataUploadBody(blob)
             }

@@ -64,15 +64,11 @@ public enum SigstoreBundle {
 
     /// The referrer manifest for a bundle blob and the signed manifest.
     public static func referrerManifest(bundle: Data, subject: Descriptor, created: String) -> Data {
-        let empty = Data("{}".utf8)
-        let config = Descriptor(mediaType: MediaType.ociEmpty, digest: Digest.sha256(empty), size: Int64(empty.count))
         let bundleDigest = Digest.sha256(bundle)
         let layer = Descriptor(mediaType: mediaType, digest: bundleDigest, size: Int64(bundle.count),
                                annotations: ["org.opencontainers.image.title": bundleDigest.algorithm + "-" + bundleDigest.encoded + ".sigstore.json"])
-        var manifest = ImageManifest(mediaType: MediaType.ociManifest, config: config, layers: [layer])
-        manifest.artifactType = mediaType
-        manifest.subject = Descriptor(mediaType: subject.mediaType, digest: subject.digest, size: subject.size)
-        manifest.annotations = ["dev.sigstore.bundle.content": "dsse-envelope", "org.opencontainers.image.created": created]
+        let manifest = ImageManifest.artifact(type: mediaType, blobs: [layer], subject: subject,
+                                              annotations: ["dev.sigstore.bundle.content": "dsse-envelope", "org.opencontainers.image.created": created])
         return GoJSON.encode(manifest)
     }
 }
