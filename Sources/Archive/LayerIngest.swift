@@ -155,12 +155,6 @@ public enum LayerIngest {
     public static func ingest(
         from input: Int32, to output: Int32?, options: Options = Options()
     ) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Swift.Result { try ingest(from: input, to: output, options: options) })
-            }
-            thread.name = "strata.layer-ingest"
-            thread.start()
-        }
+        try await BlockingWork.run(named: "strata.layer-ingest") { try ingest(from: input, to: output, options: options) }
     }
 }

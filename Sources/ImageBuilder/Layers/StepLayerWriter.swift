@@ -29,29 +29,21 @@ public struct StepLayerWriter: Sendable {
     /// Writes the layer; nil when the changes hold no entry at all.
     public func write(_ changes: Changes) async throws -> StoredLayer? {
         let store = self.store, encoding = self.encoding
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try Self.writeBlocking(changes, store: store, encoding: encoding) })
-            }
-        }
+        return try await BlockingWork.run(named: "strata.step-layer") { try Self.writeBlocking(changes, store: store, encoding: encoding) }
     }
 
     /// A layer with no entries (just the tar end marker): BuildKit 0.8 keeps one for a WORKDIR that changed nothing.
     public func emptyLayer() async throws -> StoredLayer {
         let store = self.store, encoding = self.encoding
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result {
-                    try store.ingestLease.shared {
-                        var fds: [Int32] = [0, 0]
-                        guard pipe(&fds) == 0 else { throw ArchiveError.systemCall("pipe", errno: errno) }
-                        let zeros = [UInt8](repeating: 0, count: 1024)
-                        _ = zeros.withUnsafeBytes { Glibc.write(fds[1], $0.baseAddress, $0.count) }
-                        close(fds[1])
-                        defer { close(fds[0]) }
-                        return try Self.ingest(from: fds[0], store: store, encoding: encoding, keepEmpty: true)!
-                    }
-                })
+        return try await BlockingWork.run(named: "strata.step-layer") {
+            try store.ingestLease.shared {
+                var fds: [Int32] = [0, 0]
+                guard pipe(&fds) == 0 else { throw ArchiveError.systemCall("pipe", errno: errno) }
+                let zeros = [UInt8](repeating: 0, count: 1024)
+                _ = zeros.withUnsafeBytes { Glibc.write(fds[1], $0.baseAddress, $0.count) }
+                close(fds[1])
+                defer { close(fds[0]) }
+                return try Self.ingest(from: fds[0], store: store, encoding: encoding, keepEmpty: true)!
             }
         }
     }
