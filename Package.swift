@@ -82,7 +82,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BuildProgressViews", dependencies: ["ImageBuilder", "Archive"]),
-        .target(name: "DockerViews", dependencies: ["GoText", "OCI", "Store", "Format"]),
+        .target(name: "DockerViews", dependencies: ["GoText", "OCI", "Store", "Format", "Scan", "Analyze"]),
         // The image operations as a library (pull, push, copy, save, load, import, tag, remove, prune, build, run):
         // what the CLI and a server call.
         .target(name: "ImageService", dependencies: [

@@ -7,7 +7,8 @@ struct ImageCommand: AsyncParsableCommand {
         abstract: "Manage images",
         subcommands: [ImageListCommand.self, ImageRemoveCommand.self, ImageInspectCommand.self, HistoryCommand.self,
                       ImportCommand.self, TagCommand.self, ImagePruneCommand.self, SaveCommand.self, LoadCommand.self,
-                      UnpackCommand.self, PullCommand.self, PushCommand.self, BuildCommand.self])
+                      UnpackCommand.self, PullCommand.self, PushCommand.self, BuildCommand.self,
+                      ImageAnalyzeCommand.self, ImageDiffCommand.self])
 }
 
 struct ImageListCommand: AsyncParsableCommand {

@@ -1,0 +1,78 @@
+import Analyze
+import Archive
+import Foundation
+import OCI
+import Scan
+import Store
+
+/// The image an inspection looked at, as reports name it: the name asked for, the stored image, its layers and
+/// platform.
+public struct InspectedImage: Sendable {
+    /// The name or ID as given (trivy's `ArtifactName`).
+    public var name: String
+    public var image: StoredImage
+    public var diffIDs: [Digest]
+    public var os: String?
+    public var architecture: String?
+
+    public var repoDigests: [String] { image.repoDigests.map(\.familiarString) }
+    public var repoTags: [String] { image.repoTags.map(\.familiarString) }
+}
+
+/// What the catalogers found in one image.
+public struct CatalogResult: Sendable {
+    public var subject: InspectedImage
+    public var inventory: ImageInventory
+}
+
+/// Both sides of `image diff`: files from the layer trees, packages from the catalogers.
+public struct ImageComparison: Sendable {
+    public var old: InspectedImage
+    public var new: InspectedImage
+    public var files: ImageDiff
+    public var packages: PackageDifference
+}
+
+/// Looking inside images without unpacking them: the catalog behind `sbom` and `scan`, `image analyze` and
+/// `image diff`. Each reads the layers straight from the store as streams on threads of their own.
+extension ImageService {
+    /// The image `nameOrID` resolves to and its layer streams.
+    func inspected(_ nameOrID: String) throws -> (InspectedImage, [ImageLayerSource]) {
+        let image = try self.image(nameOrID)
+        let layers = try layerSources(of: image)
+        let config = try? JSONDecoder().decode(ImageConfig.self, from: store().blobs.read(image.id))
+        let subject = InspectedImage(name: nameOrID, image: image, diffIDs: layers.map(\.diffID),
+                                     os: config?.os, architecture: config?.architecture)
+        return (subject, layers)
+    }
+
+    /// The packages installed in an image (every cataloger, whiteouts honoured, each layer proven as it is read).
+    public func catalog(_ nameOrID: String, options: CatalogOptions = CatalogOptions()) async throws -> CatalogResult {
+        let (subject, layers) = try inspected(nameOrID)
+        let inventory = try await BlockingWork.run(named: "strata.catalog") {
+            try ImageCatalog.catalog(layers: layers, options: options)
+        }
+        return CatalogResult(subject: subject, inventory: inventory)
+    }
+
+    /// `image analyze`: dive's efficiency, wasted bytes and per-layer changes.
+    public func analyze(_ nameOrID: String, options: AnalysisOptions = AnalysisOptions()) async throws
+        -> (subject: InspectedImage, analysis: ImageAnalysis) {
+        let (subject, layers) = try inspected(nameOrID)
+        let analysis = try await BlockingWork.run(named: "strata.analyze") {
+            try ImageAnalysis.analyze(layers: layers, options: options)
+        }
+        return (subject, analysis)
+    }
+
+    /// `image diff`: files added, removed and changed between two images, and the packages likewise.
+    public func diff(_ oldName: String, _ newName: String) async throws -> ImageComparison {
+        let (old, oldLayers) = try inspected(oldName)
+        let (new, newLayers) = try inspected(newName)
+        async let files = BlockingWork.run(named: "strata.diff") { try ImageDiff.files(old: oldLayers, new: newLayers) }
+        async let oldPackages = BlockingWork.run(named: "strata.catalog") { try ImageCatalog.catalog(layers: oldLayers) }
+        async let newPackages = BlockingWork.run(named: "strata.catalog") { try ImageCatalog.catalog(layers: newLayers) }
+        let packages = PackageDifference(old: try await oldPackages.packages, new: try await newPackages.packages)
+        return ImageComparison(old: old, new: new, files: try await files, packages: packages)
+    }
+}
