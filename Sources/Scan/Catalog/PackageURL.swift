@@ -1,5 +1,7 @@
 // Package URLs built by hand after the purl-spec (https://github.com/package-url/purl-spec): each
-// component percent-encoded, qualifiers sorted by key, empty qualifiers left out.
+// component percent-encoded except `:` (as the spec's reference implementation, packageurl-python, does),
+// qualifiers sorted by key, empty qualifiers left out.
+import Foundation
 
 /// Builds the Package URL of a cataloged package.
 enum PackageURL {
@@ -22,7 +24,7 @@ enum PackageURL {
         return purl
     }
 
-    /// Percent-encodes everything but the unreserved characters of RFC 3986.
+    /// Percent-encodes everything but the unreserved characters of RFC 3986 and `:`.
     static func encode(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
@@ -30,7 +32,7 @@ enum PackageURL {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
+                UInt8(ascii: "~"), UInt8(ascii: ":"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let hex = Array("0123456789ABCDEF".utf8)
@@ -65,25 +67,22 @@ enum PackageURL {
         case .npm:
             return make(type: "npm", namespace: package.namespace, name: package.name, version: package.version)
         case .goModule:
-            return make(type: "golang", namespace: package.namespace, name: package.name, version: package.version)
+            // The module path is the name; its last segment is the purl's name, the rest its namespace.
+            if package.name == "stdlib" {  // the toolchain: version `go1.21.3` → purl version `1.21.3`
+                let version = package.version.hasPrefix("go") ? String(package.version.dropFirst(2)) : package.version
+                return make(type: "golang", namespace: nil, name: "stdlib", version: version)
+            }
+            let path = package.name
+            let slash = path.lastIndex(of: "/")
+            return make(type: "golang", namespace: slash.map { String(path[..<$0]) },
+                        name: slash.map { String(path[path.index(after: $0)...]) } ?? path, version: package.version)
         case .javaArchive:
             return make(type: "maven", namespace: package.namespace, name: package.name, version: package.version)
         }
     }
 
-    /// PEP 503 normalisation as purl-spec asks for pypi names: lowercase, runs of `-_.` become `-`.
+    /// The purl-spec's pypi name: lowercase, `_` replaced by `-`.
     static func normalizedPythonName(_ name: String) -> String {
-        var out = ""
-        var lastWasSeparator = false
-        for character in name.lowercased() {
-            if character == "-" || character == "_" || character == "." {
-                if !lastWasSeparator { out.append("-") }
-                lastWasSeparator = true
-            } else {
-                out.append(character)
-                lastWasSeparator = false
-            }
-        }
-        return out
+        name.lowercased().replacingOccurrences(of: "_", with: "-")
     }
 }
