@@ -89,7 +89,7 @@ import Testing
     /// Peak resident set of this process (getrusage's ru_maxrss, KiB on Linux).
     static func peakResidentBytes() -> Int {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return usage.ru_maxrss * 1024
     }
 }
