@@ -77,7 +77,8 @@ public enum ImageCatalog {
             warnings += file.warnings
             guard case .packages(let packages) = file.content else { continue }
             for var package in packages where options.packageTypes.contains(package.type) {
-                package.locations = ["/" + path]
+                // A cataloger's own locations are places inside the file (a nested jar: `:lib/a.jar`).
+                package.locations = package.locations.isEmpty ? ["/" + path] : package.locations.map { "/" + path + $0 }
                 if package.type == .deb {
                     let list = "var/lib/dpkg/info/\(package.name).list"
                     let archList = "var/lib/dpkg/info/\(package.name):\(package.architecture ?? "").list"
