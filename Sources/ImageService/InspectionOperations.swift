@@ -5,30 +5,16 @@ import OCI
 import Scan
 import Store
 
-/// The image an inspection looked at, as reports name it: the name asked for, the stored image, its layers and
-/// platform.
-public struct InspectedImage: Sendable {
-    /// The name or ID as given (trivy's `ArtifactName`).
-    public var name: String
-    public var image: StoredImage
-    public var diffIDs: [Digest]
-    public var os: String?
-    public var architecture: String?
-
-    public var repoDigests: [String] { image.repoDigests.map(\.familiarString) }
-    public var repoTags: [String] { image.repoTags.map(\.familiarString) }
-}
-
 /// What the catalogers found in one image.
 public struct CatalogResult: Sendable {
-    public var subject: InspectedImage
+    public var subject: ScannedImage
     public var inventory: ImageInventory
 }
 
 /// Both sides of `image diff`: files from the layer trees, packages from the catalogers.
 public struct ImageComparison: Sendable {
-    public var old: InspectedImage
-    public var new: InspectedImage
+    public var old: ScannedImage
+    public var new: ScannedImage
     public var files: ImageDiff
     public var packages: PackageDifference
 }
@@ -37,12 +23,14 @@ public struct ImageComparison: Sendable {
 /// `image diff`. Each reads the layers straight from the store as streams on threads of their own.
 extension ImageService {
     /// The image `nameOrID` resolves to and its layer streams.
-    func inspected(_ nameOrID: String) throws -> (InspectedImage, [ImageLayerSource]) {
+    func inspected(_ nameOrID: String) throws -> (ScannedImage, [ImageLayerSource]) {
         let image = try self.image(nameOrID)
         let layers = try layerSources(of: image)
         let config = try? JSONDecoder().decode(ImageConfig.self, from: store().blobs.read(image.id))
-        let subject = InspectedImage(name: nameOrID, image: image, diffIDs: layers.map(\.diffID),
-                                     os: config?.os, architecture: config?.architecture)
+        let subject = ScannedImage(
+            reference: nameOrID, imageID: image.id, manifestDigest: image.manifestDigest,
+            repoDigests: image.repoDigests.map(\.familiarString), repoTags: image.repoTags.map(\.familiarString),
+            diffIDs: layers.map(\.diffID), created: config?.created, architecture: config?.architecture, os: config?.os)
         return (subject, layers)
     }
 
@@ -57,7 +45,7 @@ extension ImageService {
 
     /// `image analyze`: dive's efficiency, wasted bytes and per-layer changes.
     public func analyze(_ nameOrID: String, options: AnalysisOptions = AnalysisOptions()) async throws
-        -> (subject: InspectedImage, analysis: ImageAnalysis) {
+        -> (subject: ScannedImage, analysis: ImageAnalysis) {
         let (subject, layers) = try inspected(nameOrID)
         let analysis = try await BlockingWork.run(named: "strata.analyze") {
             try ImageAnalysis.analyze(layers: layers, options: options)

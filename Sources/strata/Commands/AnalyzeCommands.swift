@@ -3,6 +3,7 @@ import ArgumentParser
 import DockerViews
 import Foundation
 import ImageService
+import Scan
 
 /// `strata image analyze`: dive's layer efficiency, read from the store without unpacking, and a CI gate.
 struct ImageAnalyzeCommand: AsyncParsableCommand {
@@ -52,14 +53,14 @@ struct ImageAnalyzeCommand: AsyncParsableCommand {
             }
         }
         let service = try GlobalOptions.service()
-        let result: (subject: InspectedImage, analysis: ImageAnalysis)
+        let result: (subject: ScannedImage, analysis: ImageAnalysis)
         do {
             result = try await service.analyze(image, options: AnalysisOptions(topCount: top))
         } catch {
             throw RuntimeErrorText.daemon(error, name: image)
         }
         let evaluation = ci || gate != nil ? gate.map { $0.evaluate(result.analysis) } : nil
-        let id = result.subject.image.id.description
+        let id = result.subject.imageID.description
         Output.write(format == "json"
             ? try ImageAnalysisView.json(name: image, imageID: id, analysis: result.analysis, evaluation: evaluation)
             : ImageAnalysisView.render(name: image, imageID: id, analysis: result.analysis, evaluation: evaluation))
