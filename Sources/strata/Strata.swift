@@ -50,7 +50,7 @@ struct Strata: AsyncParsableCommand {
             RunCommand.self,
             ContextChecksumCommand.self,
             TrustCommand.self, VerifyCommand.self, VersionCommand.self, InfoCommand.self,
-            SBOMCommand.self,
+            SBOMCommand.self, ScanCommand.self,
         ])
 }
 
