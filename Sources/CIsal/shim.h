@@ -1,4 +1,5 @@
 #include <isa-l/igzip_lib.h>
+#include <isa-l/crc.h>
 
 /// The level buffer igzip needs for `level` (its ISAL_DEF_LVLn_DEFAULT macros are not importable).
 static inline uint32_t strata_isal_level_buffer_size(uint32_t level) {
