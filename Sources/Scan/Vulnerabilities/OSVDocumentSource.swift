@@ -106,7 +106,7 @@ struct ParsedOSVDocument: Sendable {
     struct Row: Sendable {
         var id: String
         var modified: String?
-        var body: [UInt8]
+        var body: Data
         var affected: [AffectedKey]
         var ecosystems: Set<String>
     }
@@ -162,7 +162,7 @@ struct ParsedOSVDocument: Sendable {
             keys.append(AffectedKey(ecosystem: base, release: release, name: OSVEcosystem.normalizedName(package.name, ecosystem: base), entry: index))
             ecosystems.insert(package.ecosystem)
         }
-        rows.append(Row(id: record.id, modified: record.modified, body: Array(body), affected: keys, ecosystems: ecosystems))
+        rows.append(Row(id: record.id, modified: record.modified, body: body, affected: keys, ecosystems: ecosystems))
     }
 }
 
