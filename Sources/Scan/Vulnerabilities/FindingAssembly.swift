@@ -41,17 +41,22 @@ enum FindingAssembly {
             if set.count == 1, let cve = set.first { groupOfCVE[cve] = key }
         }
         var folded: [Int: [Int]] = [:]
-        for (key, members) in groups where (groupCVEs[key]?.count ?? 0) > 1 {
-            let targets = Set((groupCVEs[key] ?? []).compactMap { groupOfCVE[$0] })
-            guard !targets.isEmpty else { continue }
-            for target in targets { folded[target, default: []] += members }
-            groups[key] = nil
+        var outputs: [(members: [Int], cves: Set<String>, key: Int)] = []
+        for key in groups.keys.sorted() {
+            guard let members = groups[key] else { continue }
+            let set = groupCVEs[key] ?? []
+            guard set.count > 1 else {
+                outputs.append((members, set, key))
+                continue
+            }
+            // Several CVEs: fold into the findings of those present, report the others one CVE each.
+            for cve in set.sorted() {
+                if let target = groupOfCVE[cve] { folded[target, default: []] += members } else { outputs.append((members, [cve], -1)) }
+            }
         }
-
-        return groups.keys.sorted().compactMap { key in
-            guard let members = groups[key] else { return nil }
-            return finding(package: package, members: members.map { matches[$0] }, folded: (folded[key] ?? []).map { matches[$0] },
-                           cves: groupCVEs[key] ?? [])
+        return outputs.map { output in
+            finding(package: package, members: output.members.map { matches[$0] },
+                    folded: (folded[output.key] ?? []).map { matches[$0] }, cves: output.cves)
         }
     }
 
@@ -62,7 +67,7 @@ enum FindingAssembly {
         for match in ordered {
             names.insert(match.record.id)
             names.formUnion(match.record.aliases)
-            if cves.count == 1 { names.formUnion(match.record.upstream) }
+            if cveIDs(of: match.record).count == 1 { names.formUnion(match.record.upstream) }
         }
         names.formUnion(folded.map(\.record.id))
         names.remove(id)
