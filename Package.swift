@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "GoText", "OCI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Store", "Archive", "GoText", "OCI", "Registry"]),
         .testTarget(name: "TrustTests", dependencies: ["Trust", "OCI", "GoText"]),
-        .testTarget(name: "ScanTests", dependencies: ["Scan", "Archive", "OCI", "Store"]),
+        .testTarget(name: "ScanTests", dependencies: ["Scan", "Archive", "OCI", "Store"], exclude: ["Fixtures"]),
         .testTarget(name: "AnalyzeTests", dependencies: ["Analyze", "Archive", "OCI", "Store"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "ImageBuilderTests", dependencies: ["ImageBuilder", "Registry", "Store", "Archive", "GoText", "OCI"]),
