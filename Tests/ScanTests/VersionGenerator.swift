@@ -23,7 +23,7 @@ struct VersionGenerator {
 
     init(seed: UInt64) { rng = SeededGenerator(seed: seed) }
 
-    static let junk = ["é", "ß", "€", "中", "😀", "Ω", "\u{301}"]
+    static let junk = ["é", "ß", "€", "中", "😀", "Ω", "\u{301}", "٣", "１", "\u{212A}", "\u{A0}", "İ", "ſ"]
 
     mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &rng) < percent }
     mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &rng)] }
