@@ -6,7 +6,7 @@ import Testing
 /// and on Debian's skopeo.
 @Suite struct CatalogGoTests {
     /// `go version -m` read as the catalog reports it: the main module, each dependency (a versioned
-    /// `=>` replacement standing in for it) and the standard library at the toolchain's version.
+    /// `=>` replacement by a module standing in for it) and the standard library at the toolchain's version.
     static func expectedModules(_ output: String) -> [String] {
         var modules: [(path: String, version: String)] = []
         var goVersion = ""
@@ -15,7 +15,10 @@ import Testing
             let fields = line.drop { $0 == "\t" }.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             switch fields.first {
             case "mod", "dep": modules.append((fields[1], fields.count > 2 ? fields[2] : ""))
-            case "=>": if fields.count > 2, !fields[2].isEmpty { modules[modules.count - 1] = (fields[1], fields[2]) }
+            case "=>":  // a module replacement stands in; a local directory (./dep (devel)) does not
+                if fields.count > 2, !fields[2].isEmpty, !fields[1].hasPrefix(".") && !fields[1].hasPrefix("/") {
+                    modules[modules.count - 1] = (fields[1], fields[2])
+                }
             default: break
             }
         }

@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import OCI
 import Testing
 @testable import Scan
 
@@ -59,7 +60,11 @@ import Testing
         gzip.standardOutput = output
         try gzip.run()
         let sink = pipe.fileHandleForWriting
-        let writer = TarWriter(bufferSize: 1 << 20) { try? sink.write(contentsOf: Data($0)) }
+        var hasher = SHA256Hasher()
+        let writer = TarWriter(bufferSize: 1 << 20) { bytes in
+            hasher.update(bufferPointer: bytes)
+            try? sink.write(contentsOf: Data(bytes))
+        }
         for index in 0..<count {
             let name = index % 10 == 0 ? "@scope\(index % 7)/pkg\(index)" : "pkg\(index)"
             let json = "{\"name\":\"\(name)\",\"version\":\"1.\(index % 13).\(index % 101)\",\"license\":\"MIT\",\"main\":\"index.js\"}"
@@ -70,7 +75,8 @@ import Testing
         gzip.waitUntilExit()
         try output.close()
         let tarSize = try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int ?? 0
-        let layer = try CatalogTestLayers.layer(file: file.path)
+        let diffID = hasher.finalize()
+        let layer = ImageLayerSource(diffID: diffID, createdBy: nil) { open(file.path, O_RDONLY) }
 
         let before = Self.peakResidentBytes()
         let clock = ContinuousClock()

@@ -23,6 +23,20 @@ enum CatalogCandidate: Sendable, Equatable {
     /// A regular file with an execute bit: an ELF one may hold Go build info.
     case executable
 
+    /// The package type the file proves (nil for the files that only add to others: OS identity, licences).
+    var packageType: PackageType? {
+        switch self {
+        case .dpkgStatus, .dpkgStatusEntry: return .deb
+        case .apkInstalled: return .apk
+        case .rpmSQLite, .rpmLegacyDatabase: return .rpm
+        case .pythonMetadata: return .python
+        case .npmPackageJSON, .npmLockfile: return .npm
+        case .javaArchive: return .javaArchive
+        case .executable: return .goModule
+        case .osRelease, .alpineRelease, .debianVersion, .dpkgFileList, .dpkgCopyright: return nil
+        }
+    }
+
     /// Classifies a cleaned layer path (no leading `/` or `./`); nil for files no cataloger wants.
     static func classify(path: String, mode: UInt32) -> CatalogCandidate? {
         let utf8 = path.utf8

@@ -24,13 +24,15 @@ struct GoBuildInfo: Equatable {
     var main: Module?
     var dependencies: [Module] = []
 
-    /// The packages to report: the main module, each dependency (a versioned replacement stands in for
-    /// what it replaces) and the standard library at the toolchain's version.
+    /// The packages to report: the main module, each dependency (a replacement by another module stands in
+    /// for what it replaces; one by a local directory, `./dep (devel)`, does not) and the standard library
+    /// at the toolchain's version.
     var packages: [CatalogedPackage] {
         var found: [CatalogedPackage] = []
         func add(_ module: Module) {
             var path = module.path, version = module.version
-            if let replacement = module.replacement, !replacement.version.isEmpty {
+            if let replacement = module.replacement, !replacement.version.isEmpty, !replacement.path.hasPrefix("."),
+               !replacement.path.hasPrefix("/") {
                 path = replacement.path
                 version = replacement.version
             }

@@ -64,7 +64,9 @@ struct LayerCatalogReader {
         }
         switch header.kind {
         case .regular:
-            guard let candidate = CatalogCandidate.classify(path: path, mode: header.mode) else {
+            guard let candidate = CatalogCandidate.classify(path: path, mode: header.mode),
+                  candidate.packageType.map(options.packageTypes.contains) ?? true
+            else {
                 state.overwrite(path, layer: layer)
                 return
             }
@@ -78,9 +80,7 @@ struct LayerCatalogReader {
             } else {
                 state.overwrite(path, layer: layer)
             }
-        case .directory:
-            if let existing = state[path], case .symlink = existing.content {} else { state.overwrite(path, layer: layer) }
-        default:
+        default:  // a directory, device or fifo replaces whatever file or symlink was there
             state.overwrite(path, layer: layer)
         }
     }

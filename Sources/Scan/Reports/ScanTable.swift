@@ -67,24 +67,29 @@ public enum ScanTable {
         let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
         guard displayWidth(flat) > width else { return flat }
         var result = ""
+        var used = 0
         for character in flat {
-            if displayWidth(result) + displayWidth(String(character)) > width - 1 { break }
+            let columns = columns(of: character)
+            if used + columns > width - 1 { break }
             result.append(character)
+            used += columns
         }
         return result + "…"
     }
 
     /// Terminal columns: East Asian wide and emoji characters take two.
     static func displayWidth(_ text: String) -> Int {
-        text.reduce(0) { total, character in
-            guard let scalar = character.unicodeScalars.first else { return total }
-            switch scalar.value {
-            case 0x1100...0x115F, 0x2E80...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-                 0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
-                return total + 2
-            default:
-                return total + 1
-            }
+        text.reduce(0) { $0 + columns(of: $1) }
+    }
+
+    private static func columns(of character: Character) -> Int {
+        guard let scalar = character.unicodeScalars.first else { return 0 }
+        switch scalar.value {
+        case 0x1100...0x115F, 0x2E80...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+             0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+            return 2
+        default:
+            return 1
         }
     }
 }
