@@ -8,6 +8,8 @@
   referrers-client.py list HOST REPO SUBJECT_DIGEST
       prints "DIGEST ARTIFACT_TYPE" per referrer (referrers API, else the tag schema), checking each manifest's
       digest and subject.
+  referrers-client.py payload HOST REPO ARTIFACT_DIGEST
+      writes the artifact's first layer blob to stdout, after checking the blob's digest.
 """
 import hashlib
 import json
@@ -110,11 +112,23 @@ def list_referrers(host, repo, subject):
         print(entry["digest"], entry.get("artifactType", ""))
 
 
+def payload(host, repo, artifact):
+    base = f"http://{host}"
+    status, body = get_manifest(base, repo, artifact, OCI_MANIFEST)
+    assert status == 200, (status, body)
+    layer = json.loads(body)["layers"][0]
+    status, _, blob = request("GET", f"{base}/v2/{repo}/blobs/{layer['digest']}")
+    assert status == 200 and sha256(blob) == layer["digest"], "blob digest mismatch"
+    sys.stdout.buffer.write(blob)
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "attach":
         attach(*sys.argv[2:9])
     elif command == "list":
         list_referrers(*sys.argv[2:5])
+    elif command == "payload":
+        payload(*sys.argv[2:5])
     else:
         sys.exit("unknown command " + command)
