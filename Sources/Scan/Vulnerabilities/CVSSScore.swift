@@ -1,8 +1,7 @@
 // Hand-written for Strata from the CVSS specifications (FIRST: CVSS v2 Complete Guide §3.2.1, CVSS v3.0 and v3.1
 // Specification §7 and Appendix A): base scores of v2, v3.0 and v3.1 vectors. Arithmetic is decimal, as the
 // specifications' worked figures are, so that scores agree to the digit with other implementations.
-// CVSS v4.0 is not computed here (its score comes from the specification's macro-vector table and distances); a v4
-// vector is reported as unsupported and the matcher falls back to the record's own severity.
+// CVSS v4.0 scores are computed in CVSSv4Score.swift.
 import Foundation
 
 /// The base score of one CVSS vector.
@@ -26,7 +25,7 @@ public struct CVSSScore: Sendable, Hashable {
     public var vector: String
 
     /// The base score of `vector` (`CVSS:3.1/AV:N/…`, `CVSS:3.0/…`, or a v2 `AV:N/AC:L/Au:N/C:P/I:P/A:P`); nil when
-    /// the vector is malformed, lacks a base metric, or is CVSS v4.0 (not computed by Strata).
+    /// the vector is malformed or lacks a base metric. `CVSS:4.0/…` vectors get the specification's v4.0 score.
     public init?(vector: String) {
         let trimmed = vector.trimmingCharacters(in: .whitespaces)
         if trimmed.hasPrefix("CVSS:3.1/") || trimmed.hasPrefix("CVSS:3.0/") {
@@ -34,6 +33,9 @@ public struct CVSSScore: Sendable, Hashable {
             guard let metrics = Self.metrics(trimmed.dropFirst("CVSS:3.x/".count)),
                   let score = Self.version3BaseScore(metrics, version: version) else { return nil }
             self.init(version: version, baseScore: score, vector: trimmed)
+        } else if trimmed.hasPrefix("CVSS:4.0/") {
+            guard let score = CVSSv4Score.score(trimmed.dropFirst("CVSS:4.0/".count)) else { return nil }
+            self.init(version: .v40, baseScore: score, vector: trimmed)
         } else if trimmed.hasPrefix("CVSS:") {
             return nil
         } else {

@@ -1,5 +1,6 @@
 // Hand-written for Strata: where OSV records are imported from (an osv.dev `all.zip`, a directory of .json files,
 // or one .json file), read as a stream of documents, and the parsing of one document into database rows.
+import Archive
 import Foundation
 
 /// One import path, classified before anything is written.
@@ -43,17 +44,18 @@ struct OSVDocumentSource: Sendable {
         return count == 4 && magic[0] == 0x50 && magic[1] == 0x4B && (magic[2] == 3 || magic[2] == 5) && (magic[3] == 4 || magic[3] == 6)
     }
 
-    /// Calls `body` with each document's name and bytes, in a stable order; stops when `body` returns false.
-    func forEachDocument(_ body: (String, [UInt8]) throws -> Bool) throws {
+    /// The documents of the source, in a stable order, and what reads each one. Reading is done by the caller, on as
+    /// many threads as it likes (a zip archive may be read concurrently).
+    func documents() throws -> (references: [OSVDocumentReference], reader: OSVDocumentReader) {
         switch kind {
         case .jsonFile:
-            _ = try body(path, try Self.readFile(path))
+            return ([.file(path)], OSVDocumentReader(archive: nil, path: path))
         case .directory:
-            for file in try Self.jsonFiles(under: path) {
-                guard try body(file, try Self.readFile(file)) else { return }
-            }
+            return (try Self.jsonFiles(under: path).map { .file($0) }, OSVDocumentReader(archive: nil, path: path))
         case .zip:
-            try OSVZipDocuments.forEach(path: path, body)
+            let archive = try OSVZipDocuments.open(path: path)
+            let entries = archive.entriesInFileOrder.filter { !$0.isDirectory && $0.name.hasSuffix(".json") }
+            return (entries.map { .zipEntry($0) }, OSVDocumentReader(archive: archive, path: path))
         }
     }
 
@@ -97,6 +99,27 @@ struct OSVDocumentSource: Sendable {
             bytes.append(contentsOf: buffer[0..<count])
         }
         return bytes
+    }
+}
+
+/// One document of a source: a file, or an entry of the source's zip.
+enum OSVDocumentReference: Sendable {
+    case file(String)
+    case zipEntry(ZipEntry)
+}
+
+/// Reads documents of one source; safe to use from several threads at once.
+struct OSVDocumentReader: Sendable {
+    let archive: ZipArchive?
+    let path: String
+
+    func bytes(of reference: OSVDocumentReference) throws -> [UInt8] {
+        switch reference {
+        case .file(let file): return try OSVDocumentSource.readFile(file)
+        case .zipEntry(let entry):
+            guard let archive else { return [] }
+            return try OSVZipDocuments.read(entry, of: archive, path: path)
+        }
     }
 }
 
