@@ -1,6 +1,0 @@
-import Testing
-@testable import Analyze
-
-@Suite struct AnalyzeInterimTests {
-    @Test func moduleLinks() { #expect(AnalysisOptions().topCount > 0) }
-}
