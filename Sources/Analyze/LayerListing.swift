@@ -114,26 +114,13 @@ enum LayerListingReader {
     /// Reads every layer (up to one per core at a time); the listings in layer order. The first failing layer's
     /// error (in layer order) is thrown.
     static func readAll(_ layers: [ImageLayerSource], hashing: ContentHashing) throws -> [LayerListing] {
-        guard !layers.isEmpty else { return [] }
-        struct Slots {
-            var results: [Result<LayerListing, AnalyzeError>?]
-            var next = 0
+        let results = ParallelMap.results(Array(layers.enumerated())) { index, layer in
+            try read(layer, index: index, hashing: hashing)
         }
-        let slots = Mutex(Slots(results: Array(repeating: nil, count: layers.count)))
-        let workers = min(layers.count, max(ProcessInfo.processInfo.activeProcessorCount, 1))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let index: Int = slots.withLock { slots in
-                    defer { slots.next += 1 }
-                    return slots.next
-                }
-                guard index < layers.count else { return }
-                let result = Result { () throws(AnalyzeError) in try read(layers[index], index: index, hashing: hashing) }
-                slots.withLock { $0.results[index] = result }
+        return try results.map { result throws(AnalyzeError) in
+            do { return try result.get() } catch let error as AnalyzeError { throw error } catch {
+                throw AnalyzeError.unreadableLayer(layer: 0, diffID: layers[0].diffID, message: "\(error)", cause: ErrorKind.of(error))
             }
-        }
-        return try slots.withLock { slots in
-            try slots.results.map { result throws(AnalyzeError) in try result!.get() }
         }
     }
 

@@ -33,7 +33,7 @@ extension ImageStore {
         var seen = Set<Digest>()
         let pending = layers.filter { !$0.isVerified && seen.insert($0.blobDigest).inserted }
         if pending.isEmpty { return layers }
-        let results = Self.measureConcurrently(pending) { try self.measure($0) }
+        let results = ParallelMap.results(pending) { try self.measure($0) }
         var measured: [Digest: StoredLayer] = [:]
         var firstError: Error?
         for (layer, result) in zip(pending, results) {
@@ -53,7 +53,7 @@ extension ImageStore {
     public func verifyPendingLayers(ofImages ids: [Digest]?) throws -> [Error] {
         let pending = try pendingLayers(ofImages: ids)
         if pending.isEmpty { return [] }
-        let results = Self.measureConcurrently(pending) { try self.measure($0) }
+        let results = ParallelMap.results(pending) { try self.measure($0) }
         return results.compactMap { if case .failure(let error) = $0 { return error } else { return nil } }
     }
 
@@ -136,29 +136,5 @@ extension ImageStore {
                 WHERE image_layers.image_id = images.id AND layers.verified = 1)
             WHERE id IN (SELECT image_id FROM image_layers WHERE blob_digest = ?)
             """, arguments: [blob.description])
-    }
-
-    /// Runs `work` over `layers` on up to one thread per core, results in input order.
-    private static func measureConcurrently(_ layers: [StoredLayer],
-                                            _ work: @escaping @Sendable (StoredLayer) throws -> StoredLayer)
-        -> [Result<StoredLayer, Error>] {
-        struct Slots {
-            var results: [Result<StoredLayer, Error>?]
-            var next = 0
-        }
-        let slots = Mutex(Slots(results: Array(repeating: nil, count: layers.count)))
-        let workers = min(layers.count, max(ProcessInfo.processInfo.activeProcessorCount, 1))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let index: Int = slots.withLock { slots in
-                    defer { slots.next += 1 }
-                    return slots.next
-                }
-                guard index < layers.count else { return }
-                let result = Result { try work(layers[index]) }
-                slots.withLock { $0.results[index] = result }
-            }
-        }
-        return slots.withLock { $0.results.map { $0! } }
     }
 }
