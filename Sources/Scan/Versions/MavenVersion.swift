@@ -43,7 +43,14 @@ enum MavenVersion {
                 case .string(let theirs): return MavenVersion.order(MavenVersion.comparable(value), MavenVersion.comparable(theirs))
                 }
             case .list(let node):
-                guard let other else { return node.items.first?.compare(nil) ?? 0 }
+                guard let other else {
+                    // Every item against nothing, not only the first (Maven 3.8's fix for MNG-6964).
+                    for item in node.items {
+                        let result = item.compare(nil)
+                        if result != 0 { return result }
+                    }
+                    return 0
+                }
                 switch other {
                 case .number: return -1
                 case .string: return 1
