@@ -25,9 +25,11 @@ class Unseekable(io.RawIOBase):
 if scenario == "zip64":
     zipfile.ZIP64_LIMIT = 16
     zipfile.ZIP_FILECOUNT_LIMIT = 2
-with open(path, "wb") as raw:
+with open(path, "wb") as out:
+    # A launcher script in front of a finished archive (offsets stay relative to the archive, as `cat` leaves them).
     if scenario == "prepended":
-        raw.write(b"#!/bin/sh\nexec java -jar \"$0\" \"$@\"\n")
+        out.write(b"#!/bin/sh\nexec java -jar \"$0\" \"$@\"\n")
+    raw = io.BytesIO()
     target = Unseekable(raw) if scenario == "descriptors" else raw
     with zipfile.ZipFile(target, "w") as z:
         for index, (name, data) in enumerate(members):
@@ -46,6 +48,7 @@ with open(path, "wb") as raw:
             else:
                 z.writestr(name, data, compress_type=method, compresslevel=9 if index % 3 == 0 else 1)
         z.comment = b"made by zipfile"
+    out.write(raw.getvalue())
 """#
 
     /// Prints what zipfile reads from an archive: one JSON object per entry, in central directory order.
