@@ -135,7 +135,7 @@ enum LayerListingReader {
         do { fd = try layer.open() } catch { throw failure(error) }
         defer { close(fd) }
         do {
-            let input = try DecompressingInput(fileDescriptor: fd, decodeAhead: true)
+            let input = try DecompressingInput(fileDescriptor: fd, decodeAhead: true, measuring: true)
             defer { input.close() }
             let reader = TarEntryReader(input: input, measuring: true)
             let listing = try list(reader, hashing: hashing)

@@ -78,6 +78,10 @@ final class DecodeAheadSource: ChunkSource, ByteSource, @unchecked Sendable {
     private let lengths: UnsafeMutablePointer<Int>
     private let lastFlags: UnsafeMutablePointer<Bool>
     private var failure: Error?
+    /// With `measuring`: the decoding thread hashes each chunk before handing it on, so the diffID costs the
+    /// consumer nothing; published once the stream has ended.
+    private var digester: SHA256Hasher?
+    private let measured = Mutex<Digest?>(nil)
     // Semaphores start at 0 (libdispatch traps when one is freed below its initial value).
     private let filled = DispatchSemaphore(value: 0)
     private let free = DispatchSemaphore(value: 0)
@@ -91,8 +95,10 @@ final class DecodeAheadSource: ChunkSource, ByteSource, @unchecked Sendable {
     private var pending: UnsafeRawBufferPointer?
     private var pendingOffset = 0
 
-    init(source: ByteSource, chunkSize: Int = 1 << 20, depth: Int = 4) {
+    init(source: ByteSource, chunkSize: Int = 1 << 20, depth: Int = 4, measuring: Bool = false) {
         self.source = source
+        digester = measuring ? SHA256Hasher() : nil
+        isMeasuring = measuring
         self.chunkSize = max(chunkSize, 4096)
         self.depth = max(depth, 2)
         storage = .allocate(byteCount: self.chunkSize * self.depth, alignment: 64)
@@ -118,6 +124,16 @@ final class DecodeAheadSource: ChunkSource, ByteSource, @unchecked Sendable {
 
     private var isStopping: Bool { stopping.withLock { $0 } }
 
+    /// The digest of every decoded byte, once the consumer has seen the end of the stream (nil before, and
+    /// without `measuring`).
+    var decodedDigest: Digest? { measured.withLock { $0 } }
+    let isMeasuring: Bool
+
+    private func hash(_ count: Int, of buffer: UnsafeMutableRawBufferPointer) {
+        guard count > 0, digester != nil else { return }
+        digester!.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+    }
+
     private func decodeLoop() {
         defer { exited.signal() }
         var index = 0
@@ -138,6 +154,7 @@ final class DecodeAheadSource: ChunkSource, ByteSource, @unchecked Sendable {
                 // The bytes decoded before the error are handed on first: a tar may end in them, and docker
                 // hashes everything decoded (e.g. a gzip stream followed by garbage).
                 if count > 0 {
+                    hash(count, of: buffer)
                     lengths[index] = count
                     lastFlags[index] = false
                     filled.signal()
@@ -149,6 +166,8 @@ final class DecodeAheadSource: ChunkSource, ByteSource, @unchecked Sendable {
                 filled.signal()
                 return
             }
+            hash(count, of: buffer)
+            if atEnd, let digester { measured.withLock { $0 = digester.finalize() } }
             lengths[index] = count
             lastFlags[index] = atEnd
             filled.signal()

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import OCI
 
 /// A pull reader over a descriptor (file or pipe) that transparently decodes gzip, bzip2, xz or zstd
 /// input, sniffed from its magic bytes; plain input passes through unchanged.
@@ -15,11 +16,14 @@ public final class DecompressingInput {
     /// Sniffs `fileDescriptor` (not closed by the reader); nothing is seeked, so pipes work.
     /// With `decodeAhead`, compressed input is decoded on a thread of its own a few MiB ahead of the
     /// reader (call `close()` before closing the descriptor). gzip's CRC-32 is always checked.
-    public init(fileDescriptor: Int32, decodeAhead: Bool = false) throws {
+    ///
+    /// With `measuring`, a thread of its own decodes (or, for plain input, reads) ahead and hashes every decoded
+    /// byte, so `decodedDigest` gives the stream's diffID once it has been read to its end.
+    public init(fileDescriptor: Int32, decodeAhead: Bool = false, measuring: Bool = false) throws {
         let (decoder, compression) = try DecompressingReader.open(fileDescriptor)
         self.compression = compression
-        if decodeAhead && compression != .none {
-            let threaded = DecodeAheadSource(source: decoder)
+        if measuring || (decodeAhead && compression != .none) {
+            let threaded = DecodeAheadSource(source: decoder, measuring: measuring)
             self.decodeAhead = threaded
             source = threaded
         } else {
@@ -34,6 +38,12 @@ public final class DecompressingInput {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         try source.read(into: buffer)
     }
+
+    /// With `measuring`: the digest of the whole decoded stream, once it has been read to the end; else nil.
+    public var decodedDigest: Digest? { decodeAhead?.decodedDigest }
+
+    /// Whether this input hashes what it decodes (`measuring`).
+    public var measures: Bool { decodeAhead?.isMeasuring ?? false }
 
     /// Stops decoding ahead (waits for the decoding thread); reads return 0 afterwards. Idempotent.
     public func close() {

@@ -9,6 +9,7 @@ import OCI
 public final class TarEntryReader {
     private let input: DecompressingInput
     private var hasher: SHA256Hasher?
+    private let measuredByInput: Bool
     private let validator: TarStreamValidator
     private var parsed: TarEntryHeader?
     private var dataRemaining: Int64 = 0
@@ -16,9 +17,11 @@ public final class TarEntryReader {
     private let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 512, alignment: 16)
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
 
+    /// An input made with `measuring` hashes on its own thread; then the reader leaves the hashing to it.
     public init(input: DecompressingInput, measuring: Bool = false) {
         self.input = input
-        hasher = measuring ? SHA256Hasher() : nil
+        hasher = measuring && !input.measures ? SHA256Hasher() : nil
+        measuredByInput = measuring && input.measures
         var box: TarEntryHeader?
         let validator = TarStreamValidator { box = $0 }
         self.validator = validator
@@ -109,10 +112,10 @@ public final class TarEntryReader {
     /// With `measuring`: reads whatever follows the archive's end (a diffID covers every decoded byte)
     /// and returns the digest of the whole decoded stream. Call once, after `next()` returned nil.
     public func finishMeasuring() throws -> Digest? {
-        guard hasher != nil else { return nil }
+        guard hasher != nil || measuredByInput else { return nil }
         try skipRemaining()
         while try read(into: scratch) > 0 {}
-        return hasher?.finalize()
+        return measuredByInput ? input.decodedDigest : hasher?.finalize()
     }
 
     private func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {

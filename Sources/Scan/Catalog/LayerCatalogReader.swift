@@ -25,7 +25,7 @@ struct LayerCatalogReader {
         var removed = Set<String>()
         var opaque = Set<String>()
         do {
-            let input = try DecompressingInput(fileDescriptor: fd, decodeAhead: true)
+            let input = try DecompressingInput(fileDescriptor: fd, decodeAhead: true, measuring: true)
             defer { input.close() }
             let reader = TarEntryReader(input: input, measuring: true)
             while let header = try reader.next() {
