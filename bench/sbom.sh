@@ -4,6 +4,7 @@
 # layer, and `dpkg-query -W` over it. report: peak RSS of strata (goal ≤ 150 MB) and the SPDX/CycloneDX timings.
 DESCRIPTION="sbom of the Debian base (peer: docker save + extract var/lib/dpkg + dpkg-query)"
 GOAL_KIND=strata_ms
+source "$(dirname "${BASH_SOURCE[0]}")/lib/export-inventory.bash"
 GOAL=300
 setup() {
   [ -s "$DEBIAN_ROOTFS" ] || { echo "no Debian rootfs at '$DEBIAN_ROOTFS'" >&2; return 1; }
@@ -13,13 +14,7 @@ setup() {
   strata sbom bench/debian:sbom >/dev/null   # the first read proves the imported layer; time the steady state
 }
 run_strata() { strata sbom bench/debian:sbom; }
-run_peer() {
-  rm -rf peer; mkdir -p peer/x peer/root
-  dk save -o peer/image.tar bench/debian:sbom
-  tar -xf peer/image.tar -C peer/x
-  local layer; for layer in peer/x/*/layer.tar; do tar -xf "$layer" -C peer/root ./var/lib/dpkg 2>/dev/null || tar -xf "$layer" -C peer/root var/lib/dpkg; done
-  dpkg-query --admindir=peer/root/var/lib/dpkg -W
-}
+run_peer() { export_inventory bench/debian:sbom; }
 report() {
   local f t0 t1
   for f in spdx-json cyclonedx-json; do

@@ -5,6 +5,7 @@
 # records (goal ≤ 30 s) and peak RSS (goal ≤ 150 MB).
 DESCRIPTION="scan image of the Debian base, 200,000 OSV records (peer: docker save + dpkg-query, no matching)"
 GOAL_KIND=strata_ms
+source "$(dirname "${BASH_SOURCE[0]}")/lib/export-inventory.bash"
 GOAL=1000
 RECORDS=${SCAN_RECORDS:-200000}
 setup() {
@@ -22,13 +23,7 @@ setup() {
   strata scan image bench/debian:scan >/dev/null   # the first read proves the imported layer
 }
 run_strata() { strata scan image bench/debian:scan; }
-run_peer() {
-  rm -rf peer; mkdir -p peer/x peer/root
-  dk save -o peer/image.tar bench/debian:scan
-  tar -xf peer/image.tar -C peer/x
-  local layer; for layer in peer/x/*/layer.tar; do tar -xf "$layer" -C peer/root ./var/lib/dpkg 2>/dev/null || tar -xf "$layer" -C peer/root var/lib/dpkg; done
-  dpkg-query --admindir=peer/root/var/lib/dpkg -W
-}
+run_peer() { export_inventory bench/debian:scan; }
 report() {
   local verdict=ok; awk -v a="$IMPORT_MS" 'BEGIN { exit !(a <= 30000) }' || verdict="OVER the 30 s goal"
   note "scan db import of $RECORDS records: $IMPORT_MS ms ($verdict), $(strata scan db status | sed -n 's/^Records: //p')"
