@@ -1,5 +1,5 @@
 # `scan image` of the Debian base against a 200,000-record OSV database (synthetic: real fixture records renamed,
-# a tenth on Debian 12 source packages of the image; bench/lib/osv-corpus.py). Peer: trivy and grype are not
+# 2,000 of them on the image's Debian 12 source packages; bench/lib/osv-corpus.py). Peer: trivy and grype are not
 # packaged for Debian 12; the peer is the inventory step an exporting scanner takes before any matching —
 # `docker save` to a file, the dpkg database extracted, `dpkg-query -W`. report: `scan db import` of the 200,000
 # records (goal ≤ 30 s) and peak RSS (goal ≤ 150 MB).
