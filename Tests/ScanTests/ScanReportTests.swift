@@ -118,6 +118,11 @@ import Testing
         #expect(text.contains("Total: 2 (UNKNOWN: 0, LOW: 1, MEDIUM: 0, HIGH: 1, CRITICAL: 0)"))
         let tableLines = text.split(separator: "\n").filter { "┌│├└".contains($0.first ?? " ") }
         #expect(tableLines.contains { $0.contains("│ Library │ Vulnerability │") })
+        // Beyond trivy's columns: the layer that brought the package in (short diffID, then its command).
+        #expect(tableLines.first { $0.contains("Library") }?.hasSuffix("Layer │") == true || tableLines.first { $0.contains("Library") }?.contains(" Layer ") == true)
+        for finding in F.findings {
+            if let origin = finding.package.layer { #expect(text.contains("sha256:" + origin.diffID.shortID)) }
+        }
         // Every line of one table is as wide as its top border.
         var width = 0
         for line in tableLines {

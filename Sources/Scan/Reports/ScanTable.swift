@@ -1,9 +1,11 @@
 /// The human-readable scan report, laid out like trivy's table: per target a heading, the totals by severity, and
-/// a box-drawn table of Library, Vulnerability, Severity, Status, Installed Version, Fixed Version and Title (the
-/// title cut to 40 columns, the advisory link on the line below). A library's name is printed on its first row only.
+/// a box-drawn table of Library, Vulnerability, Severity, Status, Installed Version, Fixed Version, Title (the
+/// title cut to 40 columns, the advisory link on the line below) and, beyond trivy, the Layer that brought the
+/// package in (its short diffID, the `history` command below). A library's name is printed on its first row only.
 public enum ScanTable {
-    static let headers = ["Library", "Vulnerability", "Severity", "Status", "Installed Version", "Fixed Version", "Title"]
+    static let headers = ["Library", "Vulnerability", "Severity", "Status", "Installed Version", "Fixed Version", "Title", "Layer"]
     static let titleWidth = 40
+    static let layerWidth = 24
 
     public static func render(findings: [VulnerabilityFinding], image: ScannedImage, os: OSIdentity?) -> String {
         var out = ""
@@ -30,8 +32,13 @@ public enum ScanTable {
             let link = finding.references.first { $0.hasPrefix("https://") || $0.hasPrefix("http://") }
                 ?? "https://osv.dev/vulnerability/" + finding.id
             title.append(truncate(link, to: titleWidth))
+            var layer: [String] = []
+            if let origin = finding.package.layer {
+                layer.append(origin.diffID.algorithm + ":" + origin.diffID.shortID)
+                if let command = origin.createdBy, !command.isEmpty { layer.append(truncate(command, to: layerWidth)) }
+            }
             return [[shownLibrary], [finding.id], [finding.severity.rawValue], [finding.fixedVersion == nil ? "affected" : "fixed"],
-                    [finding.installedVersion], [finding.fixedVersion ?? ""], title]
+                    [finding.installedVersion], [finding.fixedVersion ?? ""], title, layer.isEmpty ? [""] : layer]
         }
     }
 
