@@ -42,6 +42,8 @@ enum FindingAssembly {
         }
         var folded: [Int: [Int]] = [:]
         var outputs: [(members: [Int], cves: Set<String>, key: Int)] = []
+        // A CVE no group is about alone, named by several multi-CVE groups: one finding, all their records.
+        var orphans: [String: [Int]] = [:]
         for key in groups.keys.sorted() {
             guard let members = groups[key] else { continue }
             let set = groupCVEs[key] ?? []
@@ -51,9 +53,10 @@ enum FindingAssembly {
             }
             // Several CVEs: fold into the findings of those present, report the others one CVE each.
             for cve in set.sorted() {
-                if let target = groupOfCVE[cve] { folded[target, default: []] += members } else { outputs.append((members, [cve], -1)) }
+                if let target = groupOfCVE[cve] { folded[target, default: []] += members } else { orphans[cve, default: []] += members }
             }
         }
+        for cve in orphans.keys.sorted() { outputs.append((orphans[cve] ?? [], [cve], -1)) }
         return outputs.map { output in
             finding(package: package, members: output.members.map { matches[$0] },
                     folded: (folded[output.key] ?? []).map { matches[$0] }, cves: output.cves)
