@@ -17,13 +17,15 @@ public final class DecompressingInput {
     /// With `decodeAhead`, compressed input is decoded on a thread of its own a few MiB ahead of the
     /// reader (call `close()` before closing the descriptor). gzip's CRC-32 is always checked.
     ///
-    /// With `measuring`, a thread of its own decodes (or, for plain input, reads) ahead and hashes every decoded
-    /// byte, so `decodedDigest` gives the stream's diffID once it has been read to its end.
+    /// With `measuring` and plain input, a thread of its own reads ahead and hashes every byte, so `decodedDigest`
+    /// gives the stream's diffID once it has been read to its end: the reader's thread only parses. Compressed input
+    /// is not hashed here: decoding already fills the decode-ahead thread, so the reader hashes (`measures` is false).
     public init(fileDescriptor: Int32, decodeAhead: Bool = false, measuring: Bool = false) throws {
         let (decoder, compression) = try DecompressingReader.open(fileDescriptor)
         self.compression = compression
-        if measuring || (decodeAhead && compression != .none) {
-            let threaded = DecodeAheadSource(source: decoder, measuring: measuring)
+        let hashesAhead = measuring && compression == .none
+        if hashesAhead || (decodeAhead && compression != .none) {
+            let threaded = DecodeAheadSource(source: decoder, measuring: hashesAhead)
             self.decodeAhead = threaded
             source = threaded
         } else {
