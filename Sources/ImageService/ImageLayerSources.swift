@@ -5,7 +5,7 @@ import Store
 
 /// The layers of a stored image as the scanners and the analyzer read them: each blob opened straight from the
 /// store (any compression), the diffID it must hash to, and its `history` line. Nothing is unpacked; a pending
-/// layer is proven by the reader's measuring pass.
+/// layer (pulled, not yet used) is proven by the reader's measuring pass, a proven one is not hashed again.
 extension ImageService {
     public func layerSources(of image: StoredImage) throws -> [ImageLayerSource] {
         let store = try store()
@@ -14,7 +14,7 @@ extension ImageService {
         let createdBy = Self.layerCommands(config: config, layerCount: layers.count)
         return layers.enumerated().map { index, layer in
             let path = store.blobs.path(for: layer.blobDigest)
-            return ImageLayerSource(diffID: layer.diffID, createdBy: createdBy[index]) {
+            return ImageLayerSource(diffID: layer.diffID, createdBy: createdBy[index], isProven: layer.isVerified) {
                 let fd = open(path, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else {
                     throw ServiceError(.notFound, "layer \(layer.diffID) of image \(image.id.shortID): blob \(layer.blobDigest) is missing from the store")

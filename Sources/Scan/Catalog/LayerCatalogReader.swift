@@ -25,9 +25,9 @@ struct LayerCatalogReader {
         var removed = Set<String>()
         var opaque = Set<String>()
         do {
-            let input = try DecompressingInput(fileDescriptor: fd, decodeAhead: true, measuring: true)
+            let input = try DecompressingInput(fileDescriptor: fd, decodeAhead: true, measuring: !layer.isProven)
             defer { input.close() }
-            let reader = TarEntryReader(input: input, measuring: true)
+            let reader = TarEntryReader(input: input, measuring: !layer.isProven)
             while let header = try reader.next() {
                 try readEntry(header, reader: reader, layer: index, state: &state, removed: &removed, opaque: &opaque)
             }
