@@ -34,13 +34,24 @@ extension ImageService {
         return (subject, layers)
     }
 
-    /// The packages installed in an image (every cataloger, whiteouts honoured, each layer proven as it is read).
-    public func catalog(_ nameOrID: String, options: CatalogOptions = CatalogOptions()) async throws -> CatalogResult {
+    /// Where catalogs are kept by image ID: `<root>/scan/catalog/`.
+    public var catalogCache: CatalogCache { CatalogCache(directory: environment.root.path + "/scan/catalog") }
+
+    /// The packages installed in an image (every cataloger, whiteouts honoured, each unproven layer proven as it is
+    /// read); an image cataloged before is answered from the catalog cache.
+    public func catalog(_ nameOrID: String) async throws -> CatalogResult {
         let (subject, layers) = try inspected(nameOrID)
-        let inventory = try await BlockingWork.run(named: "strata.catalog") {
-            try ImageCatalog.catalog(layers: layers, options: options)
+        return CatalogResult(subject: subject, inventory: try await inventory(of: subject.imageID, layers: layers))
+    }
+
+    func inventory(of imageID: Digest, layers: [ImageLayerSource]) async throws -> ImageInventory {
+        let cache = catalogCache
+        return try await BlockingWork.run(named: "strata.catalog") {
+            if let cached = cache.inventory(of: imageID) { return cached }
+            let inventory = try ImageCatalog.catalog(layers: layers)
+            cache.store(inventory, of: imageID)
+            return inventory
         }
-        return CatalogResult(subject: subject, inventory: inventory)
     }
 
     /// `image analyze`: dive's efficiency, wasted bytes and per-layer changes.
@@ -58,8 +69,8 @@ extension ImageService {
         let (old, oldLayers) = try inspected(oldName)
         let (new, newLayers) = try inspected(newName)
         async let files = BlockingWork.run(named: "strata.diff") { try ImageDiff.files(old: oldLayers, new: newLayers) }
-        async let oldPackages = BlockingWork.run(named: "strata.catalog") { try ImageCatalog.catalog(layers: oldLayers) }
-        async let newPackages = BlockingWork.run(named: "strata.catalog") { try ImageCatalog.catalog(layers: newLayers) }
+        async let oldPackages = inventory(of: old.imageID, layers: oldLayers)
+        async let newPackages = inventory(of: new.imageID, layers: newLayers)
         let packages = PackageDifference(old: try await oldPackages.packages, new: try await newPackages.packages)
         return ImageComparison(old: old, new: new, files: try await files, packages: packages)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import ImageBuilder
+import Scan
 import OCI
 import Store
 import Transport
@@ -26,12 +27,23 @@ extension ImageService {
 
     /// `rmi`: untags, and deletes the image (and the layers only it used) once nothing names it.
     public func remove(_ nameOrID: String, force: Bool) throws -> [RemovalRecord] {
-        try store().remove(nameOrID, force: force)
+        let records = try store().remove(nameOrID, force: force)
+        for case .deleted(let id) in records {
+            if let digest = try? Digest(id) { catalogCache.forget(digest) }
+        }
+        return records
     }
 
     /// `image prune`: dangling images (every image with `all`) that `keep` accepts, then unreferenced blobs.
     public func prune(all: Bool, keep: @escaping @Sendable (StoredImage) -> Bool = { _ in true }) throws -> ImageStore.PruneResult {
-        try store().prune(all: all, keep: keep)
+        let result = try store().prune(all: all, keep: keep)
+        try sweepCatalogCache()
+        return result
+    }
+
+    /// Drops the catalogs of images no longer stored.
+    func sweepCatalogCache() throws {
+        catalogCache.sweep(keeping: Set(try store().images().map(\.id)))
     }
 
     /// What `system prune` removed: images, then build cache entries, and the bytes freed by both.
@@ -49,6 +61,7 @@ extension ImageService {
         let images = try store.prune(all: all, keep: { _ in true })
         var cache = try store.pruneBuildCache(all: all)
         cache.reclaimedBytes += try SnapshotPrune.prune(store: store, all: all)
+        try sweepCatalogCache()
         return SystemPruneResult(images: images, buildCache: cache)
     }
 

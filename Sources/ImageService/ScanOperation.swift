@@ -35,8 +35,7 @@ extension ImageService {
         let database = vulnerabilityDatabase
         _ = try database.status()   // a missing database says how to import one before any layer is read
         let (subject, layers) = try inspected(nameOrID)
-        let inventory = try await BlockingWork.run(named: "strata.catalog") { try ImageCatalog.catalog(layers: layers) }
-        return try await match(inventory, subject: subject, database: database, filter: filter)
+        return try await match(try await inventory(of: subject.imageID, layers: layers), subject: subject, database: database, filter: filter)
     }
 
     /// `scan sbom`: the packages of an SPDX or CycloneDX document, matched the same way.

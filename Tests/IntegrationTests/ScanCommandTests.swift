@@ -71,6 +71,19 @@ struct ScanCommandTests {
             """, cdx])
         #expect(cdxCheck.status == 0, "\(cdxCheck)")
 
+        // The second look is answered from the catalog cache, identically; rmi drops the entry.
+        let again = try await strata.run(["sbom", "--format", "json", "deb:12"])
+        #expect(again.status == 0 && again.stdout == listed.stdout)
+        let id = try await strata.run(["inspect", "--format", "{{.Id}}", "deb:12"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let entry = strata.root.appendingPathComponent("scan/catalog/" + id.replacingOccurrences(of: "sha256:", with: "") + ".json").path
+        #expect(FileManager.default.fileExists(atPath: entry), "\(entry)")
+        #expect(try await strata.run(["tag", "deb:12", "deb:other"]).status == 0)
+        #expect(try await strata.run(["rmi", "deb:other"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: entry))
+        #expect(try await strata.run(["rmi", "deb:12"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: entry))
+        try await strata.importImage(Self.debianRootfs!, "deb:12")
+
         let missing = try await strata.run(["sbom", "nope:1"])
         #expect(missing.status == 1 && missing.stderr == "Error response from daemon: No such image: nope:1\n", "\(missing)")
         let badFormat = try await strata.run(["sbom", "--format", "xml", "deb:12"])
