@@ -6,18 +6,28 @@ public enum GoJSONString {
     /// Appends the quoted form of `s` to `out` as UTF-8.
     public static func append(_ s: String, escapeHTML: Bool, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case "\\": out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case "\n": out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case "\r": out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case "\t": out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case "<", ">", "&":
-                if escapeHTML { unicodeEscape(scalar.value, to: &out) } else { out += Array(String(scalar).utf8) }
-            case "\u{2028}", "\u{2029}": unicodeEscape(scalar.value, to: &out)
-            default:
-                if scalar.value < 0x20 { unicodeEscape(scalar.value, to: &out) } else { out += Array(String(scalar).utf8) }
+        var s = s
+        s.withUTF8 { bytes in
+            out.reserveCapacity(out.count + bytes.count + 1)
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+                case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                case UInt8(ascii: "\n"): out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                case UInt8(ascii: "\r"): out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                case UInt8(ascii: "\t"): out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
+                    if escapeHTML { unicodeEscape(UInt32(byte), to: &out) } else { out.append(byte) }
+                case 0..<0x20: unicodeEscape(UInt32(byte), to: &out)
+                case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                    // U+2028 and U+2029, which JavaScript reads as line ends.
+                    unicodeEscape(bytes[index + 2] == 0xA8 ? 0x2028 : 0x2029, to: &out)
+                    index += 2
+                default: out.append(byte)   // ASCII, and every byte of other (valid) UTF-8 sequences
+                }
+                index += 1
             }
         }
         out.append(UInt8(ascii: "\""))

@@ -7,7 +7,7 @@
 import Foundation
 
 enum FindingAssembly {
-    static func findings(for package: CatalogedPackage, matches: [RecordMatch]) -> [VulnerabilityFinding] {
+    static func findings(for package: CatalogedPackage, matches: [RecordMatch], scores: CVSSMemo = CVSSMemo()) -> [VulnerabilityFinding] {
         // Union-find over the matches: shared IDs/aliases, or the same single CVE.
         var parent = Array(matches.indices)
         func root(_ i: Int) -> Int {
@@ -59,11 +59,12 @@ enum FindingAssembly {
         for cve in orphans.keys.sorted() { outputs.append((orphans[cve] ?? [], [cve], -1)) }
         return outputs.map { output in
             finding(package: package, members: output.members.map { matches[$0] },
-                    folded: (folded[output.key] ?? []).map { matches[$0] }, cves: output.cves)
+                    folded: (folded[output.key] ?? []).map { matches[$0] }, cves: output.cves, scores: scores)
         }
     }
 
-    private static func finding(package: CatalogedPackage, members: [RecordMatch], folded: [RecordMatch], cves: Set<String>) -> VulnerabilityFinding {
+    private static func finding(package: CatalogedPackage, members: [RecordMatch], folded: [RecordMatch], cves: Set<String>,
+                                scores: CVSSMemo) -> VulnerabilityFinding {
         let ordered = members.sorted { $0.record.id < $1.record.id }
         let id = cves.count == 1 ? cves.first ?? ordered[0].record.id : preferredID(ordered.map(\.record.id))
         var names: Set<String> = []
@@ -82,7 +83,7 @@ enum FindingAssembly {
             if let scheme, let order = scheme.compare(candidate, current), order > 0 { fixed = candidate }
         }
 
-        let rated = ordered.map { (match: $0, rating: rating(of: $0)) }
+        let rated = ordered.map { (match: $0, rating: rating(of: $0, scores: scores)) }
         let best = rated.max { ($0.rating.severity, $0.rating.score ?? -1) < ($1.rating.severity, $1.rating.score ?? -1) }
         var references: [String] = []
         var seen: Set<String> = []
@@ -133,9 +134,9 @@ enum FindingAssembly {
     }
 
     /// The record's severity for this package (see the file comment for the order of sources).
-    static func rating(of match: RecordMatch) -> Rating {
+    static func rating(of match: RecordMatch, scores: CVSSMemo = CVSSMemo()) -> Rating {
         let vectors = match.record.severity + match.entries.flatMap(\.severity)
-        let scored = vectors.compactMap { CVSSScore(vector: $0.score) }
+        let scored = vectors.compactMap { scores.score($0.score) }
         if let best = scored.max(by: { ($0.version, $0.baseScore) < ($1.version, $1.baseScore) }) {
             return Rating(severity: Severity(cvssScore: best.baseScore), score: best.baseScore, vector: best.vector)
         }
@@ -172,5 +173,18 @@ enum FindingAssembly {
         case "high": return .high
         default: return nil
         }
+    }
+}
+
+/// CVSS scores by vector for one matching run: advisories of one source package share vectors, and each is
+/// matched once per binary package built from it.
+final class CVSSMemo {
+    private var scores: [String: CVSSScore?] = [:]
+
+    func score(_ vector: String) -> CVSSScore? {
+        if let known = scores[vector] { return known }
+        let computed = CVSSScore(vector: vector)
+        scores[vector] = computed
+        return computed
     }
 }
