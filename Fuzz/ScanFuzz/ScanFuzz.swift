@@ -1,6 +1,9 @@
 // libFuzzer entry point for what the scanners read from images and from users: any bytes as a layer (the catalogers
 // behind `sbom` and `scan`, and dive's analysis), as a zip (OSV archives, jars), as an SBOM document, as a dive CI
 // file, and as pairs of versions in every ordering. Nothing may trap; bad input throws or becomes a warning.
+#if canImport(Glibc)
+import Glibc
+#endif
 import Analyze
 import Archive
 import Foundation
@@ -22,8 +25,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     // The bytes as a layer tar (uncompressed input only: its diffID is its own digest).
     if size < 4 << 20, !(size >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) {
-        let fd = memfd_create("layer", 0)
+        var template = Array("/tmp/strata-scanfuzz-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { return 0 }
+        _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
         defer { close(fd) }
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let layer = ImageLayerSource(diffID: Digest.sha256(bytes), createdBy: "fuzz") {
