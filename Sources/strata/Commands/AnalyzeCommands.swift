@@ -15,9 +15,8 @@ struct ImageAnalyzeCommand: AsyncParsableCommand {
               strata image analyze debian:12
               strata image analyze --ci --lowest-efficiency 0.95 --highest-wasted-bytes 20MB myapp:latest
               strata image analyze --format json myapp:latest
-            With --ci the thresholds come from the flags, else from the dive CI file (.dive-ci in the current
-            directory, or --ci-config FILE), else dive's defaults (lowestEfficiency 0.9, highestUserWastedPercent
-            0.1); a value of "disabled" turns a rule off. The command exits 1 when a rule fails.
+
+            With --ci the thresholds come from the flags, else from the dive CI file (.dive-ci in the current directory, or --ci-config FILE), else dive's defaults (lowestEfficiency 0.9, highestUserWastedPercent 0.1); a value of "disabled" turns a rule off. The command exits 1 when a rule fails.
             """)
 
     @Option(help: "Output format: table or json") var format: String = "table"

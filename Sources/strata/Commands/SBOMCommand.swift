@@ -17,11 +17,9 @@ struct SBOMCommand: AsyncParsableCommand {
               strata sbom debian:12
               strata sbom --format spdx-json -o debian.spdx.json debian:12
               strata sbom --format cyclonedx-json --attach 127.0.0.1:5000/team/app:1.0
-            Catalogers: dpkg (status and status.d), apk, rpm (rpmdb.sqlite), Python (dist-info, egg-info), npm
-            (node_modules, package-lock.json), Go binaries (embedded build info), Java archives (nested too), and
-            the OS from os-release. Each package names the files that prove it and the layer that added it.
-            --attach pushes the image, then the SPDX (or, with --format cyclonedx-json, CycloneDX) document as a
-            referrer of its manifest.
+            Catalogers: dpkg (status and status.d), apk, rpm (rpmdb.sqlite), Python (dist-info, egg-info), npm (node_modules, package-lock.json), Go binaries (embedded build info), Java archives (nested too), and the OS from os-release. Each package names the files that prove it and the layer that added it.
+
+            --attach pushes the image, then the SPDX (or, with --format cyclonedx-json, CycloneDX) document as a referrer of its manifest.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {

@@ -12,9 +12,9 @@ struct ScanCommand: AsyncParsableCommand {
         abstract: "Scan images and SBOMs for known vulnerabilities (offline, OSV advisories)",
         discussion: """
             Examples:
-              strata scan db import debian-all.zip pypi-all.zip     # OSV zips as osv.dev publishes them
-              strata scan python:3.9-alpine                          # same as: strata scan image python:3.9-alpine
-              strata scan image --severity CRITICAL,HIGH --exit-code 1 --ignore-unfixed myapp:latest
+              strata scan db import Debian-all.zip PyPI-all.zip   # OSV zips as osv.dev publishes them
+              strata scan python:3.9-alpine                        # = strata scan image python:3.9-alpine
+              strata scan image --severity CRITICAL,HIGH --exit-code 1 myapp:latest
               strata scan image --format sarif -o results.sarif myapp:latest
               strata scan sbom app.spdx.json
             """,
@@ -152,8 +152,8 @@ struct ScanDatabaseImportCommand: AsyncParsableCommand {
         abstract: "Import OSV advisories: zips (as osv.dev publishes per ecosystem), directories or JSON files",
         discussion: """
             Example: strata scan db import Debian-all.zip PyPI-all.zip ./my-advisories/
-            The import is atomic: a failed import leaves the previous database in use. Records that are not valid
-            OSV are skipped and counted; withdrawn records are skipped.
+
+            The import is atomic: a failed import leaves the previous database in use. Records that are not valid OSV are skipped and counted; withdrawn records are skipped.
             """)
 
     @Argument(help: "PATH...") var paths: [String] = []
