@@ -24,23 +24,9 @@ enum PackageURL {
         return purl
     }
 
-    /// Percent-encodes everything but the unreserved characters of RFC 3986 and `:`.
-    static func encode(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"), UInt8(ascii: ":"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
-            }
-        }
-        return out
-    }
+    /// Percent-encodes everything but the unreserved characters of RFC 3986 and `:` (the one encoder, shared with
+    /// the SBOM reader's purl parser).
+    static func encode(_ text: String) -> String { ParsedPackageURL.percentEncode(text) }
 
     /// The purl of `package` once the image's distribution is known (OS packages carry it as `distro`).
     static func make(for package: CatalogedPackage, os: OSIdentity?) -> String {
