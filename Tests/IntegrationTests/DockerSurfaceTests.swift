@@ -100,6 +100,47 @@ struct DockerSurfaceTests {
         }
     }
 
+    @Test("COPY --chown of an unknown name and a --chmod that is not a mode fail; special bits are kept")
+    func copyOwnerAndMode() async throws {
+        let strata = try StrataRunner()
+        try await strata.importImage(try Files.busyboxRootfs(), "surface/base:1")
+        let context = try Files.tempDirectory("surface-chown")
+        defer { try? FileManager.default.removeItem(at: context) }
+        try Data("x\n".utf8).write(to: context.appendingPathComponent("f"))
+        func dockerfile(_ text: String) throws {
+            try Data("FROM surface/base:1\n\(text)\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        }
+        let unknown: [(String, String)] = [
+            ("COPY --chown=nosuchuser f /f", "can't find uid for user nosuchuser: no such user: nosuchuser"),
+            ("COPY --chown=1:nosuchgroup f /f", "can't find gid for group nosuchgroup: no such group: nosuchgroup"),
+        ]
+        for (line, message) in unknown {
+            try dockerfile(line)
+            let built = try await strata.run(["build", "-q", "--no-cache", context.path])
+            #expect(built.status == 1 && built.stderr.contains("unable to convert uid/gid chown string to host mapping: " + message),
+                    "\(built)")
+            if DockerPeer.shouldRun {
+                // docker's own builder words it so (BuildKit 20.10 quietly used 0:0).
+                let docker = try DockerPeer.require()
+                try await docker.importImage(try Files.busyboxRootfs(), "surface/base:1")
+                let theirs = try await docker.run(["build", "-q", "--network", "host", context.path],
+                                                  environment: ["DOCKER_BUILDKIT": "0"])
+                #expect(theirs.status == 1 && theirs.stderr.contains(message), "\(theirs)")
+            }
+        }
+        for mode in ["999", "10000", "u+q"] {
+            try dockerfile("COPY --chmod=\(mode) f /f")
+            let built = try await strata.run(["build", "-q", context.path])
+            #expect(built.status == 1 && built.stderr.contains(
+                "invalid chmod parameter: '\(mode)'. it should be octal string and between 0 and 07777"), "\(built)")
+        }
+        try dockerfile("COPY --chmod=4755 f /suid\nCOPY --chmod=u+x,go-r f /sym\nCOPY --chown=nobody:1 --chmod=2750 f /sgid")
+        let built = try await strata.run(["build", "-q", "-t", "surface/modes:1", context.path])
+        #expect(built.status == 0, "\(built)")
+        let listed = try await strata.run(["run", "--rm", "surface/modes:1", "stat", "-c", "%n %a %u:%g", "/suid", "/sym", "/sgid"])
+        #expect(listed.stdout == "/suid 4755 0:0\n/sym 700 0:0\n/sgid 2750 65534:1\n", "\(listed)")
+    }
+
     @Test("login without credentials and without a terminal says so, as docker does",
           .enabled(if: DockerPeer.shouldRun, "needs the docker 20.10 peer"))
     func nonInteractiveLogin() async throws {

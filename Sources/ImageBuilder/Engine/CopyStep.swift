@@ -31,6 +31,10 @@ extension StageBuilder {
         let destination = try expand(input.destination)
         let chown = try input.chown.map { value throws(DockerfileError) in try expand(value) }
         let chmod = try input.chmod.map { value throws(DockerfileError) in try expand(value) }
+        // BuildKit checks --chmod while converting the Dockerfile, before any step runs.
+        if let chmod {
+            do { _ = try CopyMode.parse(chmod) } catch { throw BuildFailure(error.description) }
+        }
         let workdir = state.container.workingDir.isEmpty ? "/" : state.container.workingDir
         let createdBy = HistoryText.copy(isAdd: input.isAdd, sources: shownSources, destination: destination)
         let display = displayText(input.original)
@@ -83,6 +87,8 @@ extension StageBuilder {
                 return StageBuilder.StepWork(contentSources: summary.contentSources)
             } catch let error as SourceError {
                 throw BuildFailure(error.buildFailureMessage)
+            } catch let error as CopyOwner.UnknownName {
+                throw BuildFailure(error.description)
             }
         }
     }

@@ -4,11 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// The uid/gid a `--chown=user[:group]` gives copied files, read as BuildKit 20.10 does: numbers are
-/// taken as they are (a lone numeric user also becomes the group), names are looked up in the
-/// destination rootfs's /etc/passwd and /etc/group, a name without a group takes the user's primary
-/// group, an unknown user name counts as 0:0 and an unknown group name leaves the user's group
-/// (BuildKit 20.10 reports neither).
+/// The uid/gid a `--chown=user[:group]` gives copied files: numbers are taken as they are (a lone
+/// numeric user also becomes the group), names are looked up in the destination rootfs's /etc/passwd
+/// and /etc/group, and a name without a group takes the user's primary group. An unknown name is an
+/// error in docker's words, as docker's own builder reports it (BuildKit 20.10 silently used 0:0, which
+/// turns a typo into root-owned files).
 public struct CopyOwner: Sendable, Equatable {
     public var uid: UInt32
     public var gid: UInt32
@@ -18,28 +18,45 @@ public struct CopyOwner: Sendable, Equatable {
         self.gid = gid
     }
 
+    /// A `--chown` name the rootfs does not know.
+    public struct UnknownName: Error, Sendable, CustomStringConvertible {
+        public let isGroup: Bool
+        public let name: String
+        public var description: String {
+            let kind = isGroup ? "gid for group" : "uid for user"
+            let missing = isGroup ? "no such group" : "no such user"
+            return "unable to convert uid/gid chown string to host mapping: can't find \(kind) \(name): \(missing): \(name)"
+        }
+    }
+
     /// Resolves `spec` against the rootfs at `rootDirectory`.
     public static func resolve(_ spec: String, rootDirectory: String) throws -> CopyOwner {
         let root = try DestinationRoot(path: rootDirectory)
-        return resolve(spec, in: root)
+        return try resolve(spec, in: root)
     }
 
-    static func resolve(_ spec: String, in root: DestinationRoot) -> CopyOwner {
+    static func resolve(_ spec: String, in root: DestinationRoot) throws(UnknownName) -> CopyOwner {
         let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let userPart = parts[0]
         var owner = CopyOwner(uid: 0, gid: 0)
         if let uid = UInt32(userPart) {
             owner = CopyOwner(uid: uid, gid: uid)
-        } else if !userPart.isEmpty, let entry = readDatabase(root, "/etc/passwd").first(where: { $0.first == userPart }),
-                  entry.count > 3, let uid = UInt32(entry[2]), let gid = UInt32(entry[3]) {
+        } else if !userPart.isEmpty {
+            guard let entry = readDatabase(root, "/etc/passwd").first(where: { $0.first == userPart }),
+                  entry.count > 3, let uid = UInt32(entry[2]), let gid = UInt32(entry[3]) else {
+                throw UnknownName(isGroup: false, name: userPart)
+            }
             owner = CopyOwner(uid: uid, gid: gid)
         }
-        if parts.count == 2 {
+        if parts.count == 2, !parts[1].isEmpty {
             let groupPart = parts[1]
             if let gid = UInt32(groupPart) {
                 owner.gid = gid
-            } else if let entry = readDatabase(root, "/etc/group").first(where: { $0.first == groupPart }),
-                      entry.count > 2, let gid = UInt32(entry[2]) {
+            } else {
+                guard let entry = readDatabase(root, "/etc/group").first(where: { $0.first == groupPart }),
+                      entry.count > 2, let gid = UInt32(entry[2]) else {
+                    throw UnknownName(isGroup: true, name: groupPart)
+                }
                 owner.gid = gid
             }
         }
@@ -67,15 +84,5 @@ public struct CopyOwner: Sendable, Equatable {
             if trimmed.isEmpty || trimmed.hasPrefix("#") { return nil }
             return trimmed.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         }
-    }
-}
-
-
-/// `--chmod` as BuildKit 20.10 applies it: an octal number whose permission bits (0777) replace every
-/// copied file's and directory's; text that is not octal is ignored, as 20.10 silently does.
-public enum CopyMode {
-    public static func parse(_ text: String?) -> UInt32? {
-        guard let text, !text.isEmpty, let value = UInt32(text, radix: 8) else { return nil }
-        return value & 0o777
     }
 }

@@ -11,7 +11,7 @@ final class CopyWriter {
     let root: DestinationRoot
     let tree: SourceTree
     let owner: CopyOwner?
-    let chmod: UInt32?
+    let chmod: CopyMode?
     /// Placeholders instead of file data (see `FileCopier.copy`).
     let deferContents: Bool
     var summary = CopySummary()
@@ -26,7 +26,7 @@ final class CopyWriter {
     /// Directories whose mtimes are set once their contents are written.
     private var directoryTimes: [(hostPath: String, status: FileStatus)] = []
 
-    init(root: DestinationRoot, tree: SourceTree, owner: CopyOwner?, chmod: UInt32?, deferContents: Bool = false) {
+    init(root: DestinationRoot, tree: SourceTree, owner: CopyOwner?, chmod: CopyMode?, deferContents: Bool = false) {
         self.root = root
         self.tree = tree
         self.owner = owner
@@ -78,7 +78,9 @@ final class CopyWriter {
         return tree.resetsOwnership ? (0, 0) : (status.uid, status.gid)
     }
 
-    private func mode(_ status: FileStatus) -> UInt32 { chmod ?? status.mode }
+    private func mode(_ status: FileStatus) -> UInt32 {
+        chmod?.apply(to: status.mode, isDirectory: status.kind == .directory) ?? status.mode
+    }
 
     private func makeDirectory(_ entry: SourceEntry, named name: String,
                                in parent: DestinationRoot.OpenDirectory) throws -> DestinationRoot.OpenDirectory {

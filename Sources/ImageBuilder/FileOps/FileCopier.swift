@@ -54,8 +54,8 @@ public enum FileCopier {
         for source in sources { selected += try tree.select(source) }
         if selected.isEmpty { return }
         let root = try DestinationRoot(path: rootDirectory)
-        let owner = request.chown.map { CopyOwner.resolve($0, in: root) }
-        let writer = CopyWriter(root: root, tree: tree, owner: owner, chmod: CopyMode.parse(request.chmod),
+        let owner = try request.chown.map { spec throws(CopyOwner.UnknownName) in try CopyOwner.resolve(spec, in: root) }
+        let writer = CopyWriter(root: root, tree: tree, owner: owner, chmod: try request.chmod.map(CopyMode.parse),
                                 deferContents: deferContents)
         let (destination, destinationIsDirectory) = request.resolvedDestination
         let creation = DestinationRoot.Creation(uid: owner?.uid ?? 0, gid: owner?.gid ?? 0)

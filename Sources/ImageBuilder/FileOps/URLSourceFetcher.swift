@@ -21,7 +21,9 @@ enum URLSourceFetcher {
         if isDirectory || root.statFollowing(destination)?.kind == .directory {
             target = (destination == "/" ? "" : destination) + "/" + fileName(for: url)
         }
-        let owner = request.chown.map { CopyOwner.resolve($0, in: root) } ?? CopyOwner(uid: 0, gid: 0)
+        let owner = try request.chown.map { spec throws(CopyOwner.UnknownName) in try CopyOwner.resolve(spec, in: root) }
+            ?? CopyOwner(uid: 0, gid: 0)
+        let mode = try request.chmod.map(CopyMode.parse)?.apply(to: 0o600, isDirectory: false) ?? 0o600
         var expected: [UInt8]?
         if let checksum = request.checksum {
             guard checksum.hasPrefix("sha256:"), let bytes = hexBytes(checksum.dropFirst(7)), bytes.count == 32 else {
@@ -32,7 +34,7 @@ enum URLSourceFetcher {
 
         do {
             try await fetcher.get(url) { file in
-                try await write(file, to: target, in: root, owner: owner, expected: expected, checksum: request.checksum)
+                try await write(file, to: target, in: root, owner: owner, mode: mode, expected: expected, checksum: request.checksum)
             }
         } catch RegistryError.unexpectedStatus(let status, _) {
             throw CopyError.fetchFailed("invalid response status \(status)")
@@ -41,7 +43,7 @@ enum URLSourceFetcher {
 
     /// Streams `file` into a temporary file beside `target`, checks it, gives it its owner, mode and mtime,
     /// then renames it into place (a directory there is not replaced).
-    private static func write(_ file: RemoteFile, to target: String, in root: DestinationRoot, owner: CopyOwner,
+    private static func write(_ file: RemoteFile, to target: String, in root: DestinationRoot, owner: CopyOwner, mode: UInt32,
                               expected: [UInt8]?, checksum: String?) async throws {
         let (parentPath, name) = DestinationRoot.split(target)
         let parent = try root.openDirectory(parentPath, create: .init(uid: owner.uid, gid: owner.gid))
@@ -64,7 +66,7 @@ enum URLSourceFetcher {
                 throw CopyError.checksumMismatch(expected: checksum ?? "", actual: "sha256:" + hex(actual))
             }
             _ = fchown(output, owner.uid, owner.gid)
-            _ = fchmod(output, 0o600)
+            _ = fchmod(output, mode_t(mode))
             // docker: without Last-Modified the file gets the epoch as its mtime.
             let modified = file.lastModified.flatMap(httpDate) ?? 0
             var times = [timespec(tv_sec: time_t(modified), tv_nsec: 0), timespec(tv_sec: time_t(modified), tv_nsec: 0)]
