@@ -61,6 +61,7 @@ static void cs_mount_files(const struct csandbox_spec *spec, int report_fd) {
     SETUP(mount("tmpfs", staging, "tmpfs", 0, options), "mount file staging");
     for (size_t i = 0; i < spec->file_count; i++) {
         const struct csandbox_file *file = &spec->files[i];
+        if (file->in_dev) continue;
         snprintf(path, sizeof path, "%s/f%zu", staging, i);
         int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, file->target);
@@ -73,6 +74,44 @@ static void cs_mount_files(const struct csandbox_spec *spec, int report_fd) {
         if (file->readonly) SETUP(cs_remount_readonly(file->target, MS_NOSUID | MS_NODEV | MS_NOEXEC), file->target);
     }
     SETUP(umount2(staging, MNT_DETACH), "detach file staging");
+}
+
+/// Files whose target is in the container's /dev (BuildKit's /dev/pipes/NAME for a RUN heredoc with a shebang,
+/// a secret mounted there): written into the fresh /dev tmpfs, every directory opened without following links;
+/// a read-only one is bound onto itself read-only (and stays executable).
+static void cs_write_dev_files(const struct csandbox_spec *spec, int report_fd) {
+    char dev[4096], relative[4096], path[4096];
+    cs_join(dev, sizeof dev, spec->rootfs, "/dev");
+    for (size_t i = 0; i < spec->file_count; i++) {
+        const struct csandbox_file *file = &spec->files[i];
+        if (!file->in_dev) continue;
+        snprintf(relative, sizeof relative, "%s", file->target);
+        int directory = open(dev, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (directory < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, "/dev");
+        char *name = relative;
+        for (char *slash = strchr(name, '/'); slash; slash = strchr(name, '/')) {
+            *slash = 0;
+            if (mkdirat(directory, name, 0755) < 0 && errno != EEXIST) cs_report(report_fd, CSANDBOX_SETUP, errno, file->target);
+            int next = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (next < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, file->target);
+            close(directory);
+            directory = next;
+            name = slash + 1;
+        }
+        int fd = openat(directory, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, file->target);
+        if (cs_write_all(fd, file->contents, file->size) < 0 || fchown(fd, file->uid, file->gid) < 0
+            || fchmod(fd, file->mode & 07777) < 0) {
+            cs_report(report_fd, CSANDBOX_SETUP, errno, file->target);
+        }
+        close(fd);
+        close(directory);
+        if (file->readonly) {
+            snprintf(path, sizeof path, "%s/%s", dev, file->target);
+            SETUP(mount(path, path, NULL, MS_BIND, NULL), file->target);
+            SETUP(cs_remount_readonly(path, 0), file->target);
+        }
+    }
 }
 
 static void cs_make_parents(char *path) {
@@ -182,6 +221,7 @@ void cs_setup_filesystem(const struct csandbox_spec *spec, int report_fd) {
         cs_join(path, sizeof path, rootfs, "/proc");
         SETUP(mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), "mount /proc");
         cs_mount_dev(spec, report_fd);
+        cs_write_dev_files(spec, report_fd);
         cs_join(path, sizeof path, rootfs, "/sys");
         unsigned long sys_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (spec->writable_sysfs ? 0 : MS_RDONLY);
         SETUP(mount("sysfs", path, "sysfs", sys_flags, NULL), "mount /sys");

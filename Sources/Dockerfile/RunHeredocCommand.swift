@@ -21,7 +21,11 @@ extension RunInstruction {
             return .script(first.effectiveContent)
         }
         var full = line
-        for heredoc in heredocs { full += "\n" + heredoc.content + heredoc.name }
+        for heredoc in heredocs {
+            full += "\n" + heredoc.content
+            if !heredoc.content.isEmpty && !heredoc.content.hasSuffix("\n") { full += "\n" }
+            full += heredoc.name
+        }
         return .shellText(full)
     }
 }

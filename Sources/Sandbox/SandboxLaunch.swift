@@ -142,7 +142,7 @@ struct Launch: Sendable {
             let cFiles = zip(files, contents).map { prepared, buffer in
                 csandbox_file(target: strings.string(prepared.target), contents: buffer.baseAddress, size: buffer.count,
                               mode: prepared.file.mode, uid: prepared.file.uid, gid: prepared.file.gid,
-                              readonly: prepared.file.readOnly ? 1 : 0)
+                              readonly: prepared.file.readOnly ? 1 : 0, in_dev: prepared.inDev ? 1 : 0)
             }
             return (confinement.seccomp?.instructions ?? []).withUnsafeBytes { filter in
                 groups.withUnsafeBufferPointer { groupBuffer in

@@ -36,9 +36,19 @@ public enum SandboxProcess {
                 content.map { SandboxFile(contents: Array($0.utf8), destination: path, readOnly: spec.etcFilesReadOnly) }
             }
         for file in etcFiles + spec.files {
+            // A file in the container's /dev (BuildKit's /dev/pipes) is written into the /dev tmpfs once it is made;
+            // nothing is created in the rootfs for it.
+            let parts = ScopedPath.components(file.destination)
+            if parts.count > 1, parts[0] == "dev" {
+                guard !parts.contains(where: { $0 == "." || $0 == ".." }) else {
+                    throw SandboxError.setup("\(file.destination): not a clean path", EINVAL)
+                }
+                files.append(PreparedFile(target: parts.dropFirst().joined(separator: "/"), file: file, inDev: true))
+                continue
+            }
             let target = try ScopedPath.makeMountTarget(file.destination, in: spec.rootfs, file: true)
             created += target.created
-            files.append(PreparedFile(target: target.hostPath, file: file))
+            files.append(PreparedFile(target: target.hostPath, file: file, inDev: false))
         }
         for mount in spec.mounts {
             switch mount.kind {
@@ -116,8 +126,10 @@ public enum SandboxProcess {
     }
 
     struct PreparedFile {
+        /// The host path of the mount target, or the path below the container's /dev when `inDev`.
         var target: String
         var file: SandboxFile
+        var inDev: Bool
     }
 
     static func failure(kind: Int32, code: Int32, detail: String) -> SandboxError {

@@ -26,6 +26,7 @@ struct csandbox_file {
     uid_t uid;
     gid_t gid;
     int readonly;
+    int in_dev;              // target is a path below the container's /dev, written there once /dev is made
 };
 
 /// A device node for --privileged (docker gives such a container every host device).

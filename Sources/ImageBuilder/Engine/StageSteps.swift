@@ -130,26 +130,24 @@ extension StageBuilder {
     mutating func runStep(_ run: RunInstruction) async throws {
         let request = environment.request
         var arguments = run.command.arguments(shell: shellWords)
-        var stdinText: String?
-        if !run.heredocs.isEmpty, case .shell(let text) = run.command {
-            let first = run.heredocs[0]
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
-            var body = first.effectiveContent
-            if first.expands, let expanded = try? expander.expand(body, environment: state.environment) { body = expanded }
-            if run.heredocs.count == 1, trimmed.hasPrefix("<<"), trimmed.hasSuffix(first.name) || trimmed.hasSuffix(first.name + "\"") || trimmed.hasSuffix(first.name + "'") {
-                arguments = shellWords + [body]
-            } else {
-                // A command with heredocs (`RUN <<-EOT sh`, `RUN cat <<A <<B`): the shell gets the line and the
-                // bodies with their terminators and runs its own heredoc processing, as BuildKit does.
-                _ = body
-                var script = text
-                for heredoc in run.heredocs {
-                    script += "\n" + heredoc.content
-                    if !heredoc.content.isEmpty && !heredoc.content.hasSuffix("\n") { script += "\n" }
-                    script += heredoc.name
-                }
-                arguments = shellWords + [script]
-            }
+        var pipeFiles: [SandboxFile] = []
+        switch run.heredocCommand {
+        case nil:
+            break
+        case .script(let body):
+            // BuildKit leaves a RUN heredoc's variables to the shell (quoted or not), as it does here.
+            arguments = shellWords + [body]
+        case .executable(let name, let content):
+            // dockerfile 1.4+: a body with a shebang is a program of its own, run through its interpreter from a
+            // read-only /dev/pipes/NAME (mode 0755) by the shell.
+            let path = "/dev/pipes/" + name
+            pipeFiles.append(SandboxFile(contents: Array(content.utf8), destination: path,
+                                         mode: 0o755, readOnly: true))
+            arguments = shellWords + [path]
+        case .shellText(let script):
+            // A command with heredocs (`RUN <<-EOT sh`, `RUN cat <<A <<B`): the shell gets the line and the bodies with
+            // their terminators and runs its own heredoc processing, as BuildKit does.
+            arguments = shellWords + [script]
         }
         let env = state.environment
         let historyArgs = state.declaredArgs.map { ($0.0, env[$0.0] ?? $0.1 ?? "") }
@@ -174,7 +172,7 @@ extension StageBuilder {
         var keyParts = ["RUN"] + arguments + ["env"] + runEnv + ["user", user, "dir", workdir, "net", network.rawValue]
         if insecure { keyParts += ["security", "insecure"] }
         keyParts += mounts.keyParts
-        if let stdinText { keyParts += ["stdin", stdinText] }
+        for file in pipeFiles { keyParts += ["pipe", file.destination, String(decoding: file.contents, as: UTF8.self)] }
         let extraHosts = request.extraHosts.map { "\($0.address)\t\($0.host)\n" }.joined()
         if !extraHosts.isEmpty { keyParts += ["hosts", extraHosts] }
         let display = displayText(run.original)
@@ -188,15 +186,13 @@ extension StageBuilder {
             var environment = runEnv
             if !environment.contains(where: { $0.hasPrefix("HOME=") }) { environment.append("HOME=" + containerUser.home) }
             let output = try RunOutput()
-            let stdin = try stdinText.map { try RunOutput.stdinFile($0) }
-            defer { if let stdin { close(stdin) } }
             let spec = SandboxSpec(arguments: arguments, environment: environment, rootfs: rootfs, workingDirectory: workdir,
                                    user: containerUser, hostname: "buildkitsandbox", network: network,
                                    hostsFile: "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                                        + extraHosts,
                                    resolvConf: ContainerFiles.resolvConf(), etcFilesReadOnly: true,
-                                   mounts: mounts.sandboxMounts, files: mounts.secretFiles, security: security,
-                                   seccompCacheDirectory: seccompCache, stdin: stdin ?? -1,
+                                   mounts: mounts.sandboxMounts, files: mounts.secretFiles + pipeFiles, security: security,
+                                   seccompCacheDirectory: seccompCache, stdin: -1,
                                    stdout: output.writeFD, stderr: output.writeFD)
             let currentVertex = CurrentVertex.value
             output.start { line in currentVertex?.log(line) }
@@ -278,17 +274,5 @@ final class RunOutput: Sendable {
         } else {
             close(readFD)
         }
-    }
-
-    /// A temporary file holding `text`, opened for reading (a heredoc fed to RUN's stdin).
-    static func stdinFile(_ text: String) throws -> Int32 {
-        var template = Array("/tmp/strata-heredoc-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw BuildFailure("mkstemp: \(String(cString: strerror(errno)))") }
-        unlink(String(cString: template))
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        lseek(fd, 0, SEEK_SET)
-        return fd
     }
 }
