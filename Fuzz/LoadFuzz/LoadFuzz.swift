@@ -9,6 +9,8 @@ import Synchronization
 private let root: StoreRoot = {
     let path = NSTemporaryDirectory() + "strata-loadfuzz-\(getpid())"
     try? FileManager.default.removeItem(atPath: path)
+    // The store makes its own directories lazily; the input file needs the root before the first write.
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return StoreRoot(path: path)
 }()
 private let store = try! ImageStore(root: root)
@@ -24,7 +26,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let path = root.path + "/input.tar"
     FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size))
     let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { return 0 }
+    guard fd >= 0 else { fatalError("cannot open the input copy \(path): errno \(errno)") }
     defer { close(fd) }
     let outcome = Outcome()
     Task.detached {
