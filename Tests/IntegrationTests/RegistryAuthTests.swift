@@ -140,4 +140,32 @@ struct RegistryAuthTests {
             try await w.expectCheckIsGreen()
         }
     }
+
+    @Test("a missing or failing credential helper is reported in its own words, then the pull goes on anonymously")
+    func brokenCredentialHelper() async throws {
+        let w = try RegistryWorkspace()
+        defer { w.remove() }
+        try await RegistryFixture.with(.basic(user: "u", password: "helper-S3cret-pw")) { registry in
+            let host = registry.host
+            let helperDirectory = w.directory.appendingPathComponent("helpers")
+            try FileManager.default.createDirectory(at: helperDirectory, withIntermediateDirectories: true)
+            let broken = helperDirectory.appendingPathComponent("docker-credential-broken").path
+            try Data("#!/bin/sh\necho 'keyring locked: try again'\nexit 3\n".utf8).write(to: URL(fileURLWithPath: broken))
+            chmod(broken, 0o755)
+            let path = helperDirectory.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+            let cases: [(config: String, warning: String)] = [
+                ("{\"credsStore\": \"absent\"}",
+                 "WARNING: error getting credentials - err: exec: \"docker-credential-absent\": executable file not found in $PATH, out: ``"),
+                ("{\"credHelpers\": {\"\(host)\": \"broken\"}}",
+                 "WARNING: error getting credentials - err: exit status 3, out: `keyring locked: try again`"),
+            ]
+            for (config, warning) in cases {
+                try Data(config.utf8).write(to: URL(fileURLWithPath: w.configFile))
+                let pull = try await w.strata.run(["pull", "\(host)/auth/nothere:1"], environment: ["PATH": path])
+                #expect(pull.status == 1, "\(pull)")
+                #expect(pull.stderr.lines == [warning, "Error response from daemon: Head \"http://\(host)/v2/auth/nothere/manifests/1\": "
+                                              + "no basic auth credentials"], "\(pull)")
+            }
+        }
+    }
 }
