@@ -181,6 +181,48 @@ static void cs_confine(const struct csandbox_spec *spec, int report_fd) {
     if (seccomp && spec->no_new_privs) cs_install_seccomp(spec, report_fd);
 }
 
+/// `-t`: a pty of the container's own devpts instance (as runc makes it), so `tty` and `ps` inside name it. It becomes
+/// stdio and the controlling terminal; the master side goes back to Strata over the console socket.
+static void cs_open_console(const struct csandbox_spec *spec, int report_fd) {
+    int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, "open /dev/pts/ptmx");
+    // The standard streams are closed here until the pty takes them: keep the master clear of 0..2.
+    if (master <= 2) {
+        int moved = fcntl(master, F_DUPFD_CLOEXEC, 3);
+        if (moved < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, "move the pty");
+        close(master);
+        master = moved;
+    }
+    int unlock = 0;
+    SETUP(ioctl(master, TIOCSPTLCK, &unlock), "unlock the pty");
+    int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+    if (slave < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, "open the pty's terminal side");
+    if (fchown(slave, spec->uid, (gid_t)-1) < 0) { /* root keeps it; the mode still lets the user write */ }
+    if (spec->tty_rows > 0 && spec->tty_cols > 0) {
+        struct winsize size = {.ws_row = spec->tty_rows, .ws_col = spec->tty_cols};
+        ioctl(slave, TIOCSWINSZ, &size);
+    }
+    for (int fd = 0; fd <= 2; fd++) SETUP(dup2(slave, fd), "pty stdio");
+    if (slave > 2) close(slave);
+    SETUP(ioctl(0, TIOCSCTTY, 0), "set controlling terminal");
+    char token = 0;
+    struct iovec data = {.iov_base = &token, .iov_len = 1};
+    union { struct cmsghdr header; char space[CMSG_SPACE(sizeof(int))]; } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.space,
+                             .msg_controllen = sizeof control.space};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(header), &master, sizeof(int));
+    ssize_t sent;
+    do { sent = sendmsg(spec->console_socket, &message, MSG_NOSIGNAL); } while (sent < 0 && errno == EINTR);
+    if (sent < 0) cs_report(report_fd, CSANDBOX_SETUP, errno, "send the pty to strata");
+    close(master);
+    close(spec->console_socket);
+}
+
 static void cs_child(const struct csandbox_spec *spec, int report_fd) {
     // Dispositions and the mask are inherited through execve; the command starts with defaults (handlers first,
     // then the mask, so that nothing pending runs the holder's handler here).
@@ -209,7 +251,7 @@ static void cs_child(const struct csandbox_spec *spec, int report_fd) {
     if (out >= 0) SETUP(cs_set_stdio(out, 1), "stdout");
     if (err >= 0) SETUP(cs_set_stdio(err, 2), "stderr");
     SETUP(setsid(), "setsid");
-    if (spec->tty) SETUP(ioctl(0, TIOCSCTTY, 0), "set controlling terminal");
+    if (spec->tty && spec->console_socket < 0) SETUP(ioctl(0, TIOCSCTTY, 0), "set controlling terminal");
 
     if (spec->new_network) {
         // docker's "none" network has IPv6 off, so lo carries only 127.0.0.1.
@@ -228,8 +270,25 @@ static void cs_child(const struct csandbox_spec *spec, int report_fd) {
     SETUP(syscall(SYS_pivot_root, ".", "."), "pivot_root");
     SETUP(umount2(".", MNT_DETACH), "unmount old root");
     SETUP(chdir("/"), "chdir /");
+    if (spec->tty && spec->console_socket >= 0) cs_open_console(spec, report_fd);
     cs_confine(spec, report_fd);
     cs_exec(spec, report_fd);
+}
+
+int csandbox_receive_fd(int socket_fd) {
+    char token;
+    struct iovec data = {.iov_base = &token, .iov_len = 1};
+    union { struct cmsghdr header; char space[CMSG_SPACE(sizeof(int))]; } control;
+    struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.space,
+                             .msg_controllen = sizeof control.space};
+    ssize_t received;
+    do { received = recvmsg(socket_fd, &message, MSG_CMSG_CLOEXEC); } while (received < 0 && errno == EINTR);
+    if (received <= 0) return received < 0 ? -errno : -EPIPE;
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    if (!header || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) return -EBADMSG;
+    int fd;
+    memcpy(&fd, CMSG_DATA(header), sizeof(int));
+    return fd;
 }
 
 /// The holder's view of its container and parent, for the parent-death handler.
@@ -290,7 +349,7 @@ static _Noreturn void cs_holder(const struct csandbox_spec *spec, int report_fd,
         cs_send(report_fd, CSANDBOX_MESSAGE_FAILURE, CSANDBOX_SETUP, errno, "pipe");
         _exit(127);
     }
-    int keep[] = {spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, report_fd, lifeline[0], lifeline[1]};
+    int keep[] = {spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, report_fd, lifeline[0], lifeline[1], spec->console_socket};
     cs_close_all_but(keep, sizeof keep / sizeof keep[0]);
 
     unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
@@ -357,17 +416,6 @@ int csandbox_spawn(const struct csandbox_spec *spec, pid_t *holder, int *report_
     close(pipe_fds[1]);
     *holder = (pid_t)child;
     *report_fd = pipe_fds[0];
-    return 0;
-}
-
-int csandbox_openpty(int *master, int *slave) {
-    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (m < 0) return -errno;
-    if (grantpt(m) < 0 || unlockpt(m) < 0) { int e = errno; close(m); return -e; }
-    int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (s < 0) { int e = errno; close(m); return -e; }
-    *master = m;
-    *slave = s;
     return 0;
 }
 

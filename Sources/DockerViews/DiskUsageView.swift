@@ -21,6 +21,8 @@ public enum DiskUsageView {
         public var buildCacheCount = 0
         /// Build cache entries, oldest use first (docker's order).
         public var buildCache: [BuildCacheItem] = []
+        /// Kept containers (newest first).
+        public var containers: [ContainerListView.Row] = []
 
         /// Fills the build cache fields from the store's entries; `imageLayers` are the blobs images use.
         public mutating func addBuildCache(_ entries: [BuildCacheEntry], imageLayers: Set<Digest>) {
@@ -103,23 +105,48 @@ public enum DiskUsageView {
                      layersSize: sizes.values.reduce(0, +), sharedSizes: shared)
     }
 
-    /// The four summary rows, typed like docker CLI's disk-usage contexts.
+    /// docker CLI's RECLAIMABLE cell: the size, with its share of `total` when there is any.
+    static func reclaimable(_ bytes: Int64, of total: Int64) -> String {
+        total > 0 ? "\(HumanUnits.humanSize(bytes: bytes)) (\(bytes * 100 / total)%)" : HumanUnits.humanSize(bytes: bytes)
+    }
+
+    /// The four summary rows, typed like docker CLI's disk-usage contexts. An image is active while a container uses
+    /// it; a container while it runs.
     public static func summaryRows(_ usage: Usage) -> [TemplateValue] {
         let total = usage.layersSize
-        let reclaimable = total > 0 ? "\(HumanUnits.humanSize(bytes: total)) (100%)" : HumanUnits.humanSize(bytes: total)
-        func row(_ type: String, _ typeName: String, count: Int, size: Int64, reclaimable: String) -> TemplateValue {
+        let used = Set(usage.containers.map(\.container.imageID))
+        let active = usage.images.filter { used.contains($0.id.description) }
+        let imagesReclaimable = max(0, total - active.reduce(0) { $0 + $1.size })
+        let containersSize = usage.containers.reduce(Int64(0)) { $0 + $1.writableBytes }
+        let containersReclaimable = usage.containers.filter { $0.container.state != .running }.reduce(Int64(0)) { $0 + $1.writableBytes }
+        let running = usage.containers.filter { $0.container.state == .running }.count
+        func row(_ type: String, _ typeName: String, count: Int, active: Int, size: Int64, reclaimable: String) -> TemplateValue {
             .structure(.formatterContext(typeName: typeName, fields: [
-                ("Type", type), ("TotalCount", String(count)), ("Active", "0"),
+                ("Type", type), ("TotalCount", String(count)), ("Active", String(active)),
                 ("Size", HumanUnits.humanSize(bytes: size)), ("Reclaimable", reclaimable),
             ]))
         }
         return [
-            row("Images", "*formatter.diskUsageImagesContext", count: usage.images.count, size: total, reclaimable: reclaimable),
-            row("Containers", "*formatter.diskUsageContainersContext", count: 0, size: 0, reclaimable: "0B"),
-            row("Local Volumes", "*formatter.diskUsageVolumesContext", count: 0, size: 0, reclaimable: "0B"),
-            row("Build Cache", "*formatter.diskUsageBuilderContext", count: usage.buildCacheCount,
+            row("Images", "*formatter.diskUsageImagesContext", count: usage.images.count, active: active.count, size: total,
+                reclaimable: reclaimable(imagesReclaimable, of: total)),
+            row("Containers", "*formatter.diskUsageContainersContext", count: usage.containers.count, active: running,
+                size: containersSize, reclaimable: reclaimable(containersReclaimable, of: containersSize)),
+            row("Local Volumes", "*formatter.diskUsageVolumesContext", count: 0, active: 0, size: 0, reclaimable: "0B"),
+            row("Build Cache", "*formatter.diskUsageBuilderContext", count: usage.buildCacheCount, active: 0,
                 size: usage.buildCacheSize, reclaimable: HumanUnits.humanSize(bytes: usage.buildCacheSize)),
         ]
+    }
+
+    public static let verboseContainerFormat =
+        "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}"
+
+    /// `-v` container rows (the size is the writable layer alone).
+    public static func verboseContainerRows(_ usage: Usage, noTrunc: Bool, now: Double) -> [TemplateValue] {
+        usage.containers.map { row in
+            var bare = row
+            bare.imageBytes = nil
+            return ContainerListView.value(bare, noTrunc: noTrunc, now: now)
+        }
     }
 
     /// `-v` image rows: one per image, named by its first tag.
@@ -138,19 +165,18 @@ public enum DiskUsageView {
         typealias F = TemplateStruct.Field
         return .structure(TemplateStruct(typeName: "*formatter.diskUsageContext", fields: [
             F("Images", .array(verboseImageRows(usage, noTrunc: true, now: now))),
-            F("Containers", .array([])),
+            F("Containers", .array(verboseContainerRows(usage, noTrunc: true, now: Double(now)))),
             F("Volumes", .array([])),
             F("BuildCache", .array(buildCacheRows(usage, truncate: false, now: now))),
         ]))
     }
 
-    /// The fixed text docker prints under the images table in `-v` mode, up to the build cache table.
+    /// The heading docker prints under the images table in `-v` mode, before the containers table.
+    public static let verboseContainersHeading = "\nContainers space usage:\n\n"
+
+    /// The fixed text docker prints under the containers table in `-v` mode, up to the build cache table.
     public static func verboseTrailer(buildCacheSize: Int64) -> String {
         """
-
-        Containers space usage:
-
-        CONTAINER ID   IMAGE     COMMAND   LOCAL VOLUMES   SIZE      CREATED   STATUS    NAMES
 
         Local Volumes space usage:
 

@@ -27,6 +27,7 @@ extension ImageService {
 
     /// `rmi`: untags, and deletes the image (and the layers only it used) once nothing names it.
     public func remove(_ nameOrID: String, force: Bool) throws -> [RemovalRecord] {
+        try reconcileContainers(store())
         let records = try store().remove(nameOrID, force: force)
         for case .deleted(let id) in records {
             if let digest = try? Digest(id) { catalogCache.forget(digest) }
@@ -46,23 +47,27 @@ extension ImageService {
         catalogCache.sweep(keeping: Set(try store().images().map(\.id)))
     }
 
-    /// What `system prune` removed: images, then build cache entries, and the bytes freed by both.
+    /// What `system prune` removed: stopped containers, images, then build cache entries, and the bytes freed.
     public struct SystemPruneResult: Sendable {
+        public var containers: [String] = []
+        public var containerBytes: Int64 = 0
         public var images: ImageStore.PruneResult
         public var buildCache: BuildCachePruneResult
-        public var reclaimedBytes: Int64 { images.reclaimedBytes + buildCache.reclaimedBytes }
+        public var reclaimedBytes: Int64 { containerBytes + images.reclaimedBytes + buildCache.reclaimedBytes }
     }
 
-    /// `system prune`: dangling images (every unused image with `all`), then the build cache (all of it with `all`,
-    /// else entries whose layer no image uses) and the snapshot trees builds keep. Strata keeps no containers,
-    /// networks or volumes beyond a run, so there is nothing else to remove.
+    /// `system prune`: stopped containers, dangling images (every unused image with `all`), then the build cache (all
+    /// of it with `all`, else entries whose layer no image uses) and the snapshot trees builds keep. Strata keeps no
+    /// networks, and volumes live inside their container, so there is nothing else to remove.
     public func systemPrune(all: Bool) throws -> SystemPruneResult {
         let store = try store()
+        let containers = try pruneContainers()
         let images = try store.prune(all: all, keep: { _ in true })
         var cache = try store.pruneBuildCache(all: all)
         cache.reclaimedBytes += try SnapshotPrune.prune(store: store, all: all)
         try sweepCatalogCache()
-        return SystemPruneResult(images: images, buildCache: cache)
+        return SystemPruneResult(containers: containers.removed, containerBytes: containers.reclaimedBytes, images: images,
+                                 buildCache: cache)
     }
 
     /// `import`: a root filesystem (tarball, stdin or directory) as a one-layer image.

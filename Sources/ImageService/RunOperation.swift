@@ -21,7 +21,7 @@ public struct RunOptions: Sendable {
     public var user: String?
     public var workingDirectory: String?
     public var hostname: String?
-    /// Recorded with a kept container.
+    /// A kept container's name (`--name`); made up when nil. Must be valid and not in use.
     public var name: String?
     /// Remove the container's files when it stops (`--rm`); otherwise they stay under the root's containers/.
     public var remove = false
@@ -88,6 +88,22 @@ extension ImageService {
         guard !argv.isEmpty else { throw RunFailure.noCommand }
 
         let containerID = ContainerFiles.newContainerID()
+        if !options.remove {
+            // A kept container is recorded first: its name must be valid and free before anything is prepared.
+            do {
+                _ = try store.createContainer(id: containerID, name: options.name, imageID: image.id.description,
+                                              imageName: options.image, command: argv, ownerPID: getpid())
+            } catch {
+                throw RunFailure.prepare(error)
+            }
+        }
+        var started = false
+        defer {
+            if !options.remove && !started {
+                // It never ran: nothing of it is kept.
+                try? store.removeContainerRecord(id: containerID)
+            }
+        }
         let rootfs: PreparedRootfs
         // Owned through a lock while it runs: a strata killed with -9 leaves a mount and a tree that the next
         // `run` unmounts, and removes (--rm) or keeps as a stopped container's files.
@@ -108,7 +124,7 @@ extension ImageService {
             defer {
                 withExtendedLifetime(session) {
                     rootfs.unmount()
-                    if !options.remove { session.keepFiles() }
+                    if !options.remove && started { session.keepFiles() }
                 }
             }
             let user: ContainerUser
@@ -141,14 +157,10 @@ extension ImageService {
             do { status = try await SandboxProcess.run(spec) } catch let error as SandboxError {
                 throw RunFailure.start(error)
             }
+            started = true
         }
         if !options.remove {
-            // What docker keeps of a stopped container that matters here: its config, for inspection by hand.
-            let record: [String: Any] = ["Id": containerID, "Name": options.name ?? "", "Image": image.id.description,
-                                         "Path": argv[0], "Args": Array(argv.dropFirst()), "ExitCode": status]
-            if let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) {
-                try? data.write(to: URL(fileURLWithPath: containerDirectory + "/config.json"))
-            }
+            try? store.finishContainer(id: containerID, exitCode: status)
         }
         return status
     }

@@ -3,35 +3,36 @@ import CSandbox
 import Foundation
 import Synchronization
 
-/// A pty for `-t`: the command gets the slave side; this process relays the master side to the
-/// caller's streams, with the caller's terminal in raw mode meanwhile (as docker's CLI does).
+/// A pty for `-t`, opened by the container in its own /dev/pts (see `consoleSocketPair`): this process relays its
+/// master side to the caller's streams, with the caller's terminal in raw mode meanwhile (as docker's CLI does).
 final class PseudoTerminal: Sendable {
     let master: Int32
-    /// The slave side until `closeSlave()`, then -1.
-    private let slaveFD: Mutex<Int32>
 
-    private init(master: Int32, slave: Int32) {
+    /// The master side of a pty the container opened in its own /dev/pts.
+    init(master: Int32) {
         self.master = master
-        slaveFD = Mutex(slave)
     }
 
-    var slave: Int32 { slaveFD.withLock { $0 } }
-
-    static func open() throws -> PseudoTerminal {
-        var master: Int32 = -1
-        var slave: Int32 = -1
-        let result = csandbox_openpty(&master, &slave)
-        guard result == 0 else { throw SandboxError.system("open pty", -result) }
+    /// The caller's terminal size (of its output), or zeros.
+    static func callerSize() -> (rows: UInt16, columns: UInt16) {
         var size = winsize()
-        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 { _ = ioctl(master, UInt(TIOCSWINSZ), &size) }
-        return PseudoTerminal(master: master, slave: slave)
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 else { return (0, 0) }
+        return (size.ws_row, size.ws_col)
     }
 
-    func closeSlave() {
-        slaveFD.withLock { slave in
-            if slave >= 0 { close(slave) }
-            slave = -1
+    /// The socket pair a container sends its pty master over: (Strata's end, the container's end).
+    static func consoleSocketPair() throws -> (Int32, Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw SandboxError.system("socketpair", errno)
         }
+        return (fds[0], fds[1])
+    }
+
+    /// Receives the container's master side; nil when the container ended before sending it.
+    static func receiveMaster(_ socket: Int32) -> PseudoTerminal? {
+        let fd = csandbox_receive_fd(socket)
+        return fd >= 0 ? PseudoTerminal(master: fd) : nil
     }
 
     /// Copies master→output until the command's side closes, and input→master in the background.

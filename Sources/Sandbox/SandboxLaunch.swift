@@ -80,6 +80,10 @@ struct Launch: Sendable {
     var files: [SandboxProcess.PreparedFile]
     var confinement: Confinement
     var stdio: (Int32, Int32, Int32)
+    /// With `-t`: the socket the container sends its pty's master side over (-1 without).
+    var consoleSocket: Int32 = -1
+    /// The pty's window size (the caller's terminal's), 0 when unknown.
+    var terminalSize: (rows: UInt16, columns: UInt16) = (0, 0)
 
     /// Starts the holder and waits for it; `onStart` gets the container's PID 1 (host view). Returns the raw wait
     /// status. Blocks: call it on a thread of its own, which must live until the container is gone.
@@ -168,6 +172,9 @@ struct Launch: Sendable {
                                 cSpec.stdout_fd = stdio.1
                                 cSpec.stderr_fd = stdio.2
                                 cSpec.tty = spec.tty ? 1 : 0
+                                cSpec.console_socket = consoleSocket
+                                cSpec.tty_rows = terminalSize.rows
+                                cSpec.tty_cols = terminalSize.columns
                                 cSpec.new_network = spec.network == .none ? 1 : 0
                                 cSpec.mount_proc_dev_sys = 1
                                 cSpec.capabilities = security.capabilities.mask

@@ -1,3 +1,4 @@
+import Archive
 import CSandbox
 import Foundation
 import Synchronization
@@ -68,17 +69,17 @@ public enum SandboxProcess {
         created += try ScopedPath.makeDirectories(spec.workingDirectory, in: spec.rootfs).created
         let confinement = try Confinement(spec.security, cacheDirectory: spec.seccompCacheDirectory)
 
-        let terminal = spec.tty ? try PseudoTerminal.open() : nil
+        // `-t`: the container opens its pty in its own /dev/pts and sends the master side over this socket pair.
+        let console = spec.tty ? try PseudoTerminal.consoleSocketPair() : nil
+        defer { if let console { close(console.0) } }
         let nullFD = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { if nullFD >= 0 { close(nullFD) } }
-        let stdio: (Int32, Int32, Int32)
-        if let terminal {
-            stdio = (terminal.slave, terminal.slave, terminal.slave)
-        } else {
-            stdio = (spec.stdin >= 0 ? spec.stdin : nullFD, spec.stdout, spec.stderr)
-        }
+        let stdio: (Int32, Int32, Int32) = console != nil
+            ? (-1, -1, -1) : (spec.stdin >= 0 ? spec.stdin : nullFD, spec.stdout, spec.stderr)
         let forwarder = spec.forwardSignals ? SignalForwarder() : nil
-        let launch = Launch(spec: spec, mounts: mounts, files: files, confinement: confinement, stdio: stdio)
+        let launch = Launch(spec: spec, mounts: mounts, files: files, confinement: confinement, stdio: stdio,
+                            consoleSocket: console?.1 ?? -1,
+                            terminalSize: console != nil ? PseudoTerminal.callerSize() : (0, 0))
         // One thread starts the holder and waits for it: the holder's parent-death signal is tied to the thread
         // that cloned it, so that thread must outlive the container.
         let started = ThreadHandoff()
@@ -97,10 +98,12 @@ public enum SandboxProcess {
             }
         }
         let relay: PseudoTerminal.Relay?
-        if let terminal {
+        if let console {
             await started.wait()
-            terminal.closeSlave()
-            relay = terminal.startRelay(input: spec.stdin, output: spec.stdout)
+            // Only the container keeps its end now, so a container that dies before sending ends the wait.
+            close(console.1)
+            let terminal = try? await BlockingWork.run(named: "strata-console") { PseudoTerminal.receiveMaster(console.0) }
+            relay = terminal.flatMap { $0 }?.startRelay(input: spec.stdin, output: spec.stdout)
         } else {
             relay = nil
         }

@@ -56,6 +56,18 @@ public final class ScratchSession: Sendable {
         return ScratchSession(path: path, lockFD: fd)
     }
 
+    /// Whether a live process owns the session `name` under `root` (its lock is held).
+    public static func isHeld(root: String, name: String) -> Bool {
+        let fd = open(root + "/" + name + ".lock", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return true
+    }
+
     /// Ends the session keeping the directory (already unmounted by the caller); only the lock goes.
     public func keepFiles() {
         kept.withLock { $0 = true }

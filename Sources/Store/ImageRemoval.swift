@@ -27,8 +27,10 @@ extension ImageStore {
     public func prune(all: Bool, keep: @Sendable (StoredImage) -> Bool) throws -> PruneResult {
         var result = PruneResult()
         var freed = Set<String>()
+        let used = try imagesUsedByContainers()
         for image in try images().sorted(by: { $0.createdUnix > $1.createdUnix }) {
-            guard all || image.isDangling, keep(image) else { continue }
+            // docker keeps the image of any container, stopped ones included.
+            guard all || image.isDangling, keep(image), !used.contains(image.id.description) else { continue }
             // A pending layer was never unpacked: what its removal frees is the blob.
             let sizes = Dictionary(try layers(of: image.id).map { ($0.blobDigest.description, $0.contentSize ?? $0.blobSize) },
                                    uniquingKeysWith: { a, _ in a })
@@ -74,6 +76,11 @@ extension ImageStore {
                 references.removeAll { $0.digest != nil && $0.name == named.name }
             }
             if !references.isEmpty { return (records, []) }
+            // The last name of an image a container uses goes only by force (the untag above is rolled back).
+            if !force, let container = try containerUsing(db, imageID: id) {
+                throw StoreError.conflict("conflict: unable to remove repository reference \"\(named.familiarString)\" (must force) - "
+                                          + "container \(container.id.prefix(12)) is using its referenced image \(image.id.shortID)")
+            }
         } else if isSingleReference(references) || (force && !references.isEmpty) {
             for reference in references {
                 try untag(db, reference, imageID: id)
@@ -86,6 +93,17 @@ extension ImageStore {
         }
         if !force, let index = try namedIndex(db, holding: id) {
             throw StoreError.conflict("conflict: unable to delete \(image.id.shortID) (must be forced) - image is a platform of the multi-platform image \(index)")
+        }
+        if let container = try containerUsing(db, imageID: id) {
+            // docker: a running container's image cannot be deleted at all, a stopped one's only by force.
+            if container.state == .running {
+                throw StoreError.conflict("conflict: unable to delete \(image.id.shortID) (cannot be forced) - image is being used by "
+                                          + "running container \(container.id.prefix(12))")
+            }
+            if !force, givenIsID {
+                throw StoreError.conflict("conflict: unable to delete \(image.id.shortID) (must be forced) - image is being used by "
+                                          + "stopped container \(container.id.prefix(12))")
+            }
         }
         let layers = try loadLayers(db, imageID: id)
         var freed: Set<String> = [id, image.manifestDigest.description]

@@ -219,6 +219,24 @@ struct MetadataDatabase: Sendable {
                 CREATE INDEX repo_digests_by_target ON repo_digests(target);
                 """)
         }
+        // Containers `run` keeps (no --rm): their names are unique, and an image they use is not deleted unforced.
+        migrator.registerMigration("v6") { db in
+            try db.execute(sql: """
+                CREATE TABLE containers (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL UNIQUE,
+                    image_id TEXT NOT NULL,
+                    image_name TEXT NOT NULL,
+                    command TEXT NOT NULL,
+                    created REAL NOT NULL,
+                    state TEXT NOT NULL,
+                    exit_code INTEGER,
+                    finished REAL,
+                    owner_pid INTEGER
+                );
+                CREATE INDEX containers_by_image ON containers(image_id);
+                """)
+        }
         return migrator
     }
 }

@@ -4,6 +4,7 @@ import OCI
 /// Failures of the local store, worded as one line for the CLI.
 public enum StoreError: Error, CustomStringConvertible, Equatable {
     case noSuchImage(String)
+    case noSuchContainer(String)
     case ambiguousImage(String)
     case system(String, errno: Int32)
     case digestMismatch(expected: String, actual: String)
@@ -19,6 +20,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .noSuchImage(let ref): return "No such image: \(ref)"
+        case .noSuchContainer(let name): return "No such container: \(name)"
         case .ambiguousImage(let prefix): return "multiple IDs found with provided prefix: \(prefix)"
         case .system(let what, let code): return "\(what): \(String(cString: strerror(code)))"
         case .digestMismatch(let expected, let actual): return "digest mismatch: expected \(expected), got \(actual)"
@@ -38,7 +40,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
 extension StoreError: KindedError {
     public var kind: ErrorKind {
         switch self {
-        case .noSuchImage, .blobMissing: .notFound
+        case .noSuchImage, .noSuchContainer, .blobMissing: .notFound
         case .ambiguousImage, .invalid, .layerMismatch: .invalidArgument
         case .conflict: .conflict
         case .database(_, let readOnly): readOnly ? .denied : .internal

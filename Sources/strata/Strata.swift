@@ -47,7 +47,7 @@ struct Strata: AsyncParsableCommand {
             BuildCommand.self,
             ImageCommand.self, SystemCommand.self,
             BuilderCommand.self,
-            RunCommand.self,
+            RunCommand.self, PsCommand.self, RmCommand.self, ContainerCommand.self,
             ContextChecksumCommand.self,
             TrustCommand.self, VerifyCommand.self, VersionCommand.self, InfoCommand.self,
             SBOMCommand.self, ScanCommand.self,

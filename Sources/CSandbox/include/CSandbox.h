@@ -56,6 +56,10 @@ struct csandbox_spec {
     size_t mount_count;
     int stdin_fd, stdout_fd, stderr_fd;
     int tty;                   // stdin_fd is a pty slave: make it the controlling terminal
+    // With tty: a unix socket (else -1). The container opens a pty in its own /dev/pts (so `tty` names it), makes
+    // it its stdio and controlling terminal, and sends the master side back over this socket (SCM_RIGHTS).
+    int console_socket;
+    unsigned short tty_rows, tty_cols; // the new pty's window size (0: leave)
     int new_network;           // CLONE_NEWNET with only lo up
     int mount_proc_dev_sys;    // standard /proc, /dev (tmpfs with nodes, pts, shm, mqueue), /sys
 
@@ -106,8 +110,9 @@ int csandbox_spawn(const struct csandbox_spec *spec, pid_t *holder, int *report_
 /// Brings the loopback interface up in the current network namespace (0 or -errno).
 int csandbox_loopback_up(void);
 
-/// Opens a new pseudo-terminal pair; returns 0 and both fds (CLOEXEC), or -errno.
-int csandbox_openpty(int *master, int *slave);
+/// Receives one descriptor sent with SCM_RIGHTS (the container's pty master); -errno, or -EPIPE when the sender
+/// closed without sending.
+int csandbox_receive_fd(int socket_fd);
 
 /// waitpid(pid, &status, 0) retried on EINTR; returns the raw status or -errno.
 int csandbox_wait(pid_t pid);

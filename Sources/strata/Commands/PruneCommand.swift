@@ -63,8 +63,9 @@ struct SystemPruneCommand: AsyncParsableCommand {
         commandName: "prune",
         abstract: "Remove unused data",
         discussion: """
-            Dangling images and dangling build cache; with -a every image no name needs and all build cache.
-            Strata keeps no stopped containers, networks or volumes, so --volumes has nothing more to remove.
+            Stopped containers (kept by `run` without --rm), dangling images and dangling build cache; with -a every
+            image no name or container needs and all build cache. Strata has no networks, and a container's volumes
+            go with it, so --volumes has nothing more to remove.
 
             Example: strata system prune -a -f
             """)
@@ -90,6 +91,9 @@ struct SystemPruneCommand: AsyncParsableCommand {
         }
         let result = try GlobalOptions.service().systemPrune(all: all)
         var text = ""
+        if !result.containers.isEmpty {
+            text += "Deleted Containers:\n" + result.containers.map { $0 + "\n" }.joined() + "\n"
+        }
         if !result.images.records.isEmpty {
             text += "Deleted Images:\n"
             for record in result.images.records {

@@ -6,8 +6,8 @@ import Sandbox
 import Store
 
 /// `strata run`: runs an image's command in the sandbox on an overlay snapshot, as `docker run` does.
-/// Without --rm the stopped container's writable layer stays under <root>/containers/<id>/ (there is
-/// no `strata ps`/`rm`; delete that directory to reclaim it).
+/// Without --rm the stopped container is kept (`ps -a`, `rm`, `container prune`), its writable layer under
+/// <root>/containers/<id>/.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -19,15 +19,18 @@ struct RunCommand: AsyncParsableCommand {
             --security-opt relax or tighten that as in docker. The container shares the host's network (which it \
             cannot reconfigure without --cap-add NET_ADMIN) unless --network none.
 
-            Without --rm its writable layer is kept in <root>/containers/<id>/ (there is no `strata ps` or \
-            `strata rm`: remove that directory). Each VOLUME of the image gets an anonymous volume there, a copy \
-            of the image's content at that path, as docker run does; --rm removes it with the container.
+            Without --rm the stopped container is kept, as docker keeps it: `strata ps -a` lists it, `strata rm` \
+            removes it, `rmi` refuses its image unless forced, and --name gives it a name (else one is made up). \
+            Each VOLUME of the image gets an anonymous volume in the container, a copy of the image's content at \
+            that path, as docker run does; --rm removes it with the container. -t gives the command a terminal of \
+            the container's own /dev/pts.
 
             Examples:
               strata run --rm busybox echo hello
               strata run --rm -e A=1 -w /tmp -u nobody busybox sh -c 'id; pwd; echo $A'
               strata run --rm -v "$PWD:/src:ro" --network none busybox ls /src
               strata run --rm -it busybox sh
+              strata run --name job busybox sh -c 'date > /out'; strata ps -a; strata rm job
               strata run --rm --cap-drop ALL --security-opt no-new-privileges busybox id
               strata run --rm --security-opt seccomp=profile.json busybox true
               strata run --rm --privileged busybox ls /dev

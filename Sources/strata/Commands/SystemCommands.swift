@@ -2,6 +2,7 @@ import ArgumentParser
 import DockerViews
 import Format
 import Foundation
+import ImageService
 import OCI
 import Store
 
@@ -21,6 +22,7 @@ struct DiskUsageCommand: AsyncParsableCommand {
         var layers: [Digest: [StoredLayer]] = [:]
         for image in images { layers[image.id] = try store.layers(of: image.id) }
         var usage = DiskUsageView.usage(images: images, layers: layers)
+        usage.containers = try ContainerRows.all(try GlobalOptions.service())
         usage.addBuildCache(try store.buildCacheEntries(),
                             imageLayers: Set(layers.values.flatMap { $0.map(\.blobDigest) }))
         let now = Rendering.now
@@ -44,6 +46,10 @@ struct DiskUsageCommand: AsyncParsableCommand {
         text += try Rendering.render(format: DiskUsageView.verboseImageFormat, defaultFormat: DiskUsageView.verboseImageFormat,
                                      headers: DiskUsageView.verboseImageHeaders,
                                      rows: DiskUsageView.verboseImageRows(usage, noTrunc: false, now: now))
+        text += DiskUsageView.verboseContainersHeading
+        text += try Rendering.render(format: DiskUsageView.verboseContainerFormat, defaultFormat: DiskUsageView.verboseContainerFormat,
+                                     headers: ContainerListView.headers,
+                                     rows: DiskUsageView.verboseContainerRows(usage, noTrunc: false, now: Double(now)))
         text += DiskUsageView.verboseTrailer(buildCacheSize: usage.buildCacheSize)
         text += try Rendering.render(format: DiskUsageView.verboseBuildCacheFormat,
                                      defaultFormat: DiskUsageView.verboseBuildCacheFormat,

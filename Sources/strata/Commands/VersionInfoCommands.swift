@@ -114,12 +114,15 @@ struct InfoCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try GlobalOptions.openStore()
         let images = try store.images().filter { !$0.isIndexEntry || !$0.repoTags.isEmpty }.count
+        let containers = try GlobalOptions.service().containers()
+        let running = containers.filter(\.isRunning).count
+        let stopped = containers.count - running
         let cpus = ProcessInfo.processInfo.activeProcessorCount
         let memory = Int64(ProcessInfo.processInfo.physicalMemory)
         let document = TemplateValue.structure(TemplateStruct(typeName: "types.Info", fields: [
             .init("ID", .string("")),
-            .init("Containers", .int(0)), .init("ContainersRunning", .int(0)), .init("ContainersPaused", .int(0)),
-            .init("ContainersStopped", .int(0)),
+            .init("Containers", .int(Int64(containers.count))), .init("ContainersRunning", .int(Int64(running))),
+            .init("ContainersPaused", .int(0)), .init("ContainersStopped", .int(Int64(stopped))),
             .init("Images", .int(Int64(images))),
             .init("Driver", .string("overlay")),
             .init("KernelVersion", .string(HostFacts.kernelVersion)),
@@ -143,10 +146,10 @@ struct InfoCommand: AsyncParsableCommand {
              Debug Mode: false
 
             Server:
-             Containers: 0
-              Running: 0
+             Containers: \(containers.count)
+              Running: \(running)
               Paused: 0
-              Stopped: 0
+              Stopped: \(stopped)
              Images: \(images)
              Server Version: \(HostFacts.strataVersion)
              Storage Driver: overlay
