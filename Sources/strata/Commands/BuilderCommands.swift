@@ -46,11 +46,7 @@ struct BuilderPruneCommand: AsyncParsableCommand {
         if !force {
             let warning = all ? "WARNING! This will remove all build cache. Are you sure you want to continue?"
                               : "WARNING! This will remove all dangling build cache. Are you sure you want to continue?"
-            Output.write("\(warning) [y/N] ")
-            guard let answer = readLine(), ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                Output.write("Total reclaimed space: 0B\n")
-                return
-            }
+            guard PruneDialog.confirmed(warning) else { return }
         }
         let store = try GlobalOptions.openStore()
         var cutoff: Date?

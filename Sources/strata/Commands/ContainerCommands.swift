@@ -107,11 +107,8 @@ struct ContainerPruneCommand: AsyncParsableCommand {
     func run() async throws {
         if !filter.isEmpty { _ = try Rendering.filters(filter, flag: "--filter") }
         if !force {
-            Output.write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ")
-            guard let answer = readLine(), ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                Output.write("Total reclaimed space: 0B\n")
-                return
-            }
+            guard PruneDialog.confirmed("WARNING! This will remove all stopped containers.\nAre you sure you want to continue?")
+            else { return }
         }
         let result = try GlobalOptions.service().pruneContainers()
         var text = ""

@@ -32,27 +32,13 @@ struct ImagePruneCommand: AsyncParsableCommand {
         if !force {
             let warning = all ? "WARNING! This will remove all images without at least one container associated to them."
                               : "WARNING! This will remove all dangling images."
-            Output.write("\(warning)\nAre you sure you want to continue? [y/N] ")
-            guard let answer = readLine(), ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                Output.write("Total reclaimed space: 0B\n")
-                return
-            }
+            guard PruneDialog.confirmed(warning + "\nAre you sure you want to continue?") else { return }
         }
         let cutoff = until
         let result = try GlobalOptions.service().prune(all: all) { image in
             image.createdUnix < cutoff && filters.matchesLabels(image.labels)
         }
-        var text = ""
-        if !result.records.isEmpty {
-            text += "Deleted Images:\n"
-            for record in result.records {
-                switch record {
-                case .untagged(let name): text += "untagged: \(name)\n"
-                case .deleted(let id): text += "deleted: \(id)\n"
-                }
-            }
-            text += "\n"
-        }
+        var text = PruneDialog.deletedImages(result.records)
         text += "Total reclaimed space: \(HumanUnits.humanSize(bytes: result.reclaimedBytes))\n"
         Output.write(text)
     }
@@ -82,32 +68,43 @@ struct SystemPruneCommand: AsyncParsableCommand {
             if volumes { items.append("all volumes not used by at least one container") }
             items.append(all ? "all images without at least one container associated to them" : "all dangling images")
             items.append(all ? "all build cache" : "all dangling build cache")
-            Output.write("WARNING! This will remove:\n" + items.map { "  - \($0)\n" }.joined()
-                         + "\nAre you sure you want to continue? [y/N] ")
-            guard let answer = readLine(), ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                Output.write("Total reclaimed space: 0B\n")
-                return
-            }
+            guard PruneDialog.confirmed("WARNING! This will remove:\n" + items.map { "  - \($0)\n" }.joined()
+                                              + "\nAre you sure you want to continue?") else { return }
         }
         let result = try GlobalOptions.service().systemPrune(all: all)
         var text = ""
         if !result.containers.isEmpty {
             text += "Deleted Containers:\n" + result.containers.map { $0 + "\n" }.joined() + "\n"
         }
-        if !result.images.records.isEmpty {
-            text += "Deleted Images:\n"
-            for record in result.images.records {
-                switch record {
-                case .untagged(let name): text += "untagged: \(name)\n"
-                case .deleted(let id): text += "deleted: \(id)\n"
-                }
-            }
-            text += "\n"
-        }
+        text += PruneDialog.deletedImages(result.images.records)
         if !result.buildCache.removedKeys.isEmpty {
             text += "Deleted build cache objects:\n" + result.buildCache.removedKeys.map { $0 + "\n" }.joined() + "\n"
         }
         text += "Total reclaimed space: \(HumanUnits.humanSize(bytes: result.reclaimedBytes))\n"
         Output.write(text)
+    }
+}
+
+/// docker's prune prompt and report sections.
+enum PruneDialog {
+    /// The warning, ` [y/N] `, and unless the answer is yes, "Total reclaimed space: 0B".
+    static func confirmed(_ prompt: String) -> Bool {
+        Output.write(prompt + " [y/N] ")
+        guard let answer = readLine(), ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
+            Output.write("Total reclaimed space: 0B\n")
+            return false
+        }
+        return true
+    }
+
+    /// The "Deleted Images:" section (empty when nothing went).
+    static func deletedImages(_ records: [RemovalRecord]) -> String {
+        guard !records.isEmpty else { return "" }
+        return "Deleted Images:\n" + records.map { record in
+            switch record {
+            case .untagged(let name): "untagged: \(name)\n"
+            case .deleted(let id): "deleted: \(id)\n"
+            }
+        }.joined() + "\n"
     }
 }
