@@ -1,21 +1,11 @@
 import Testing
 
 @testable import Archive
+import TestKit
 
 /// In-process stand-in for the libFuzzer harness: mutated tars must produce a result or an
 /// ArchiveError, never a crash or a hang.
 @Suite struct MutatedTarTests {
-    /// Deterministic generator so failures reproduce.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static func seed() throws -> [UInt8] {
         var tar: [UInt8] = []
@@ -30,7 +20,7 @@ import Testing
 
     @Test func mutatedTarsNeverCrash() throws {
         let seed = try Self.seed()
-        var random = SplitMix64(state: 42)
+        var random = SeededGenerator(state: 42)
         var rejected = 0
         for round in 0..<400 {
             var tar = seed

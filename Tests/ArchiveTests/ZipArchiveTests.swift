@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Archive
+import TestKit
 
 /// The zip reader against Python's `zipfile` and Info-ZIP's `zip`: every archive is made by one of them, and the
 /// names, sizes, CRCs and contents Strata reads must equal what `zipfile` reads from the same file, through a
@@ -310,15 +311,4 @@ enum HandMadeZip {
     }
 }
 
-/// splitmix64, for reproducible fuzz rounds.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+

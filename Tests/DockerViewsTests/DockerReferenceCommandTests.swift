@@ -1,6 +1,7 @@
 @testable import DockerViews
 import OCI
 import Testing
+import TestKit
 
 /// docker's per-command wording of rejected references, checked against the recorded 20.10 ground truth in
 /// `DockerReferenceCases.swift`.
@@ -108,7 +109,7 @@ import Testing
     /// through every command; none may crash, the exit code is the command's, and pull/push reject exactly what
     /// the reference parser rejects.
     @Test func randomInputsThroughEveryCommand() {
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         let alphabet = Array("abcxyz019AZ./:@-_ [];!é")
         let seeds = dockerReferenceCases.map(\.input)
         for _ in 0..<3000 {
@@ -132,14 +133,3 @@ import Testing
     }
 }
 
-/// Seeded so a failing input reproduces.
-private struct SplitMix64: RandomNumberGenerator {
-    var seed: UInt64
-    mutating func next() -> UInt64 {
-        seed &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = seed
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Dockerfile
+import TestKit
 
 /// `.dockerignore` semantics; rows marked "docker" were checked against BuildKit 20.10 (`COPY . /c`).
 @Suite struct DockerIgnoreTests {
@@ -88,7 +89,7 @@ import Testing
 /// The byte matcher must agree with the regexp moby builds from the same pattern, for any pattern.
 @Suite struct DockerIgnoreDifferentialTests {
     @Test func tokenMatcherEqualsTheRegexTranslation() throws {
-        var generator = SplitMix(seed: 0x5EED)
+        var generator = SeededGenerator(seed: 0x5EED)
         let patternPieces = ["a", "b", "/", "*", "**", "?", ".", "[ab]", "[^a]", "\\*", "x", "**/", "/**"]
         let pathPieces = ["a", "b", "/", ".", "x", "*", "ab", "ba/", "a.b"]
         var checked = 0
@@ -109,14 +110,3 @@ import Testing
     }
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,20 +1,10 @@
 import Testing
 @testable import Dockerfile
+import TestKit
 
 /// Feeds random and mutated Dockerfiles through every entry point: they may only succeed or throw
 /// `DockerfileError` (typed throws guarantee the type; this checks for crashes and hangs).
 @Suite struct ParserFuzzTests {
-    /// SplitMix64, so every run sees the same inputs.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let seeds = [
         "# syntax=docker/dockerfile:1\n# escape=`\nARG A=1 B\nFROM --platform=$BUILDPLATFORM busybox:${A:-x} AS b\n",
@@ -28,7 +18,7 @@ import Testing
                             "--mount=", "type=secret", "{", "\\u", "\0", "HEALTHCHECK ", "CMD ", "NONE"]
 
     @Test func randomInputsNeverCrash() {
-        var generator = Generator(state: 0x5EED)
+        var generator = SeededGenerator(state: 0x5EED)
         for iteration in 0..<3000 {
             var text: String
             if iteration % 3 == 0 {

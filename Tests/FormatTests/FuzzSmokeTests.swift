@@ -1,19 +1,9 @@
 import Testing
 @testable import Format
+import TestKit
 
 /// Deterministic mutation fuzzing: hostile templates must fail cleanly, never crash or hang.
 @Suite struct FuzzSmokeTests {
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
 
     static let seeds = [
         "{{range $i, $e := .A}}{{if $i}},{{end}}{{$e}}{{end}}", "{{json .}}", "{{index .M \"k\"}}", "{{len .A}}",
@@ -27,7 +17,7 @@ import Testing
                             "nil", "printf", "index", "json", "1e999", "-", "0x", "/*", "*/", "\n", " ", "\\", "é", "\u{0}"]
 
     @Test func mutatedTemplatesNeverCrash() {
-        var rng = SplitMix(state: 42)
+        var rng = SeededGenerator(state: 42)
         let data: TemplateValue = ["A": ["x", "y"], "S": "str", "N": 3, "M": ["k": "v"], "Z": nil,
                                    "T": .structure(TemplateStruct(typeName: "types.T", fields: [.init("F", 1.5)]))]
         var parsed = 0

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ImageBuilder
+import TestKit
 
 /// `--chmod` values: octal within 07777 (special bits kept), BuildKit's error for anything else, and
 /// symbolic modes checked against coreutils chmod(1) (umask 0, which is how BuildKit reads a mode without
@@ -18,7 +19,7 @@ struct CopyModeTests {
     }
 
     @Test func symbolicModesMatchCoreutilsChmod() throws {
-        var generator = SplitMix(seed: 0x5eed_c0de)
+        var generator = SeededGenerator(seed: 0x5eed_c0de)
         let scratch = Scratch()
         var cases: [(mode: String, start: UInt32, isDirectory: Bool)] = []
         for _ in 0..<600 {
@@ -66,16 +67,3 @@ struct CopyModeTests {
     }
 }
 
-/// A small seeded generator (SplitMix64) so a failure names a case that can be replayed.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next(upTo bound: Int) -> Int { Int(next() % UInt64(bound)) }
-}

@@ -2,18 +2,9 @@ import Foundation
 import Testing
 import GoText
 @testable import OCI
+import TestKit
 
-/// Seeded SplitMix64 so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+
 
 /// docker/distribution v2.7's regular expressions (docker 20.10), used only here as an oracle for the
 /// hand-written grammar.

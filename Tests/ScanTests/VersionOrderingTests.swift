@@ -1,6 +1,7 @@
 import Foundation
 import Scan
 import Testing
+import TestKit
 
 /// Every version ordering against the reference implementation of its ecosystem, on 10,000 seeded random
 /// pairs each (VersionGenerator), plus apk-tools' own vectors, random bytes (nothing traps), and the OSV
