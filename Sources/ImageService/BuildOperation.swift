@@ -11,6 +11,8 @@ public struct BuildOptions: Sendable {
     public var outputs: [BuildOutput]
     /// Push every tag of the request once built (`--push`, or an output with `push=true`).
     public var push: Bool
+    /// `--platform P1,P2,…` with more than one platform: one image each, joined into an index the tags name.
+    public var platforms: [Platform] = []
 
     public init(request: BuildRequest, outputs: [BuildOutput] = [], push: Bool = false) {
         self.request = request
@@ -23,6 +25,12 @@ extension ImageService {
     /// Builds a Dockerfile as BuildKit does; FROM images not in the store are pulled through this service (quietly),
     /// outputs are written and tags pushed afterwards. Progress is the builder's events.
     public func build(_ options: BuildOptions, events: @escaping BuildEventSink) async throws -> BuildResult {
+        if options.platforms.count > 1 { return try await buildPlatforms(options, events: events) }
+        return try await buildOne(options, events: events)
+    }
+
+    /// One platform's build (the request's).
+    func buildOne(_ options: BuildOptions, events: @escaping BuildEventSink) async throws -> BuildResult {
         let store = try store()
         let exporter = BuildOutputExporter(store: store)
         for output in options.outputs { try exporter.checkDestination(output) }

@@ -85,6 +85,14 @@ public struct Platform: Hashable, Sendable, Codable, CustomStringConvertible, Go
         return copy
     }
 
+    /// The platform as BuildKit builds for it (TARGETPLATFORM, the image config, the index entry): normalised, with
+    /// arm64's default `v8` left out (`--platform linux/arm64` builds `linux/arm64`, as docker 20.10 does).
+    public var buildTarget: Platform {
+        var copy = normalized
+        if copy.architecture == "arm64" && copy.variant == "v8" { copy.variant = nil }
+        return copy
+    }
+
     /// Whether an image built for `candidate` runs here, when `self` is the wanted platform
     /// (containerd's `platforms.Only`; see ``PlatformMatcher``).
     public func matches(_ candidate: Platform) -> Bool {

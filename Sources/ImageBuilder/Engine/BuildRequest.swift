@@ -18,6 +18,8 @@ public struct BuildRequest: Sendable {
     public var target: String?
     /// `--platform`, or the host's.
     public var platform: Platform
+    /// Step names carry the platform (one solve of a multi-platform build).
+    public var showsPlatform = false
     public var noCache = false
     public var pull = false
     /// `--network`: RUN's default network (BuildKit's default is the host's).
@@ -48,9 +50,18 @@ public struct BuildRequest: Sendable {
 /// What a finished build made.
 public struct BuildResult: Sendable {
     public let image: StoredImage
+    /// The OCI index a multi-platform build joined its images into (the image is this host's entry, or the first).
+    public var index: StoredIndex? = nil
     /// Steps run (not found in the cache).
     public let executedSteps: Int
     public let cachedSteps: Int
+
+    public init(image: StoredImage, index: StoredIndex? = nil, executedSteps: Int, cachedSteps: Int) {
+        self.image = image
+        self.index = index
+        self.executedSteps = executedSteps
+        self.cachedSteps = cachedSteps
+    }
 }
 
 /// A build that failed; `description` is docker's final error line.

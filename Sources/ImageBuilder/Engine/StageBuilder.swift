@@ -86,7 +86,11 @@ struct StageBuilder {
     mutating func build() async throws -> StageResult {
         var instructions = stage.instructions
         try await loadBase(&instructions)
-        stepTotal = 1 + instructions.filter(Self.isLayerStep).count
+        // BuildKit numbers a FROM of an image as step 1; `scratch` and an earlier stage are no step of their own.
+        let fromIsStep: Bool
+        if case .image = plan.base { fromIsStep = true } else { fromIsStep = false }
+        stepNumber = fromIsStep ? 1 : 0
+        stepTotal = (fromIsStep ? 1 : 0) + instructions.filter(Self.isLayerStep).count
         for instruction in instructions {
             try await dispatch(instruction)
         }
@@ -103,8 +107,14 @@ struct StageBuilder {
     }
 
     func stepName(_ text: String) -> String {
-        let prefix = environment.multiStage ? stage.displayName + " " : ""
-        return "[\(prefix)\(stepNumber)/\(stepTotal)] \(text)"
+        "[\(stepPrefix)\(stepNumber)/\(stepTotal)] \(text)"
+    }
+
+    /// What BuildKit puts before a step's number: the platform in a multi-platform build, the stage's name when
+    /// there are several (`[linux/arm64 builder 2/4]`).
+    var stepPrefix: String {
+        let platform = environment.request.showsPlatform ? environment.request.platform.description + " " : ""
+        return platform + (environment.multiStage ? stage.displayName + " " : "")
     }
 
     // MARK: FROM
@@ -123,7 +133,7 @@ struct StageBuilder {
                 throw BuildFailure("failed to parse stage name \"\(name)\": invalid reference format: repository name must be lowercase")
             }
             let full = reference.withDefaultTag()
-            let vertex = environment.progress.start("[\(environment.multiStage ? stage.displayName + " " : "")1/\(max(1, stage.instructions.filter(Self.isLayerStep).count + 1))] FROM \(full.description)")
+            let vertex = environment.progress.start("[\(stepPrefix)1/\(max(1, stage.instructions.filter(Self.isLayerStep).count + 1))] FROM \(full.description)")
             let image = try await Self.findImage(name, reference: full, environment: environment, pull: request.pull,
                                                  platform: plan.platform ?? request.platform)
             let data = try environment.store.blobs.read(image.id)

@@ -83,11 +83,14 @@ struct BuildCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(message: "failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line \(error.line ?? 1): \(error.message)")
         }
-        var wanted = Platform.host
-        if let platform, !platform.isEmpty {
-            do { wanted = try Platform.parse(platform) } catch { throw CLIError(message: "\(error)") }
+        var platforms: [Platform] = []
+        for specifier in (platform ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !specifier.isEmpty {
+            do {
+                let parsed = try Platform.parse(specifier).buildTarget
+                if !platforms.contains(parsed) { platforms.append(parsed) }
+            } catch { throw CLIError(message: "\(error)") }
         }
-        var request = BuildRequest(context: context, document: document, platform: wanted)
+        var request = BuildRequest(context: context, document: document, platform: platforms.first ?? Platform.host.buildTarget)
         request.dockerfileName = file.map { ($0 as NSString).lastPathComponent } ?? "Dockerfile"
         if file == "-" { request.dockerfileName = "Dockerfile" }
         var ignoreInfo = stat()
@@ -177,7 +180,8 @@ struct BuildCommand: AsyncParsableCommand {
         let display = BuildProgress(mode: quiet ? .quiet : mode)
         let result: BuildResult
         do {
-            let options = BuildOptions(request: request, outputs: parsedOutputs, push: push)
+            var options = BuildOptions(request: request, outputs: parsedOutputs, push: push)
+            if platforms.count > 1 { options.platforms = platforms }
             let service = try GlobalOptions.service(contentTrust: contentTrust)
             let build = Task { try await service.build(options, events: display.sink) }
             // Ctrl-C or SIGTERM cancels the build: the running step's process tree is killed, its overlay unmounted,
@@ -193,9 +197,11 @@ struct BuildCommand: AsyncParsableCommand {
             throw CLIError(message: RuntimeErrorText.describe(error))
         }
         await display.finish(failed: false)
-        if let iidfile { try Data(result.image.id.description.utf8).write(to: URL(fileURLWithPath: iidfile)) }
+        // A multi-platform build is named by its index, as buildx names it.
+        let built = result.index?.digest.description ?? result.image.id.description
+        if let iidfile { try Data(built.utf8).write(to: URL(fileURLWithPath: iidfile)) }
         // With `-o -` stdout carries the export alone.
-        if quiet && !parsedOutputs.contains(where: \.writesToStandardOutput) { Output.write(result.image.id.description + "\n") }
+        if quiet && !parsedOutputs.contains(where: \.writesToStandardOutput) { Output.write(built + "\n") }
     }
 }
 

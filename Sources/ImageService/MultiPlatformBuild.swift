@@ -1,0 +1,123 @@
+import Foundation
+import Synchronization
+import GoText
+import ImageBuilder
+import OCI
+import Store
+
+/// `build --platform P1,P2,…`: one solve of the stage graph per platform (each with BuildKit's automatic platform
+/// arguments, its bases pulled for that platform), run side by side, and the images joined into an OCI index that
+/// the tags name. The store keeps the index whole: `images` lists a tag once, `inspect` and `run` take this host's
+/// entry, `push` and `save` carry every platform.
+extension ImageService {
+    func buildPlatforms(_ options: BuildOptions, events: @escaping BuildEventSink) async throws -> BuildResult {
+        let platforms = options.platforms
+        let unsupported = options.outputs.filter { $0.kind != .image }
+        if let output = unsupported.first {
+            throw ServiceError(.invalidArgument, "a multi-platform build cannot export with type=\(output.kind.rawValue) yet; "
+                               + "build to the store (the default) and `strata save` or push the result")
+        }
+        let store = try store()
+        var results = Array<BuildResult?>(repeating: nil, count: platforms.count)
+        let merger = BuildEventMerger(events)
+        try await withThrowingTaskGroup(of: (Int, BuildResult).self) { group in
+            for (position, platform) in platforms.enumerated() {
+                var single = options
+                single.platforms = []
+                single.push = false
+                single.request.platform = platform
+                single.request.showsPlatform = true
+                single.request.tags = []
+                let sink = merger.sink(for: position)
+                group.addTask { [self] in (position, try await buildOne(single, events: sink)) }
+            }
+            do {
+                for try await (position, result) in group { results[position] = result }
+            } catch {
+                // One platform failed: the others' images were never named, so nothing of the build stays but cache.
+                group.cancelAll()
+                for case let result? in results {
+                    if let image = try? store.image(id: result.image.id), image.repoTags.isEmpty, image.repoDigests.isEmpty {
+                        _ = try? store.remove(image.id.description, force: false)
+                    }
+                }
+                throw error
+            }
+        }
+        let built = results.compactMap { $0 }
+        var entries: [Descriptor] = []
+        for (platform, result) in zip(platforms, built) {
+            let image = result.image
+            guard let size = store.blobs.size(of: image.manifestDigest) else {
+                throw ServiceError(.internal, "the manifest of the \(platform) image \(image.id) is not stored")
+            }
+            entries.append(Descriptor(mediaType: image.manifestMediaType, digest: image.manifestDigest, size: size,
+                                      platform: platform))
+        }
+        let data = GoJSON.encode(ImageIndex(manifests: entries))
+        let index = try store.commitIndex(data, mediaType: MediaType.ociIndex, names: options.request.tags,
+                                          platform: PlatformMatcher(for: .host))
+        if options.push || options.outputs.contains(where: \.push) {
+            for tag in options.request.tags { _ = try await push(PushOptions(reference: tag)) }
+        }
+        // The result's image is this host's entry when there is one (what `inspect` and `run` of the tag see).
+        let hostPosition = PlatformMatcher(for: .host).ranked(entries).first.flatMap { chosen in
+            entries.firstIndex { $0.digest == chosen.digest }
+        } ?? 0
+        return BuildResult(image: built[hostPosition].image, index: index, executedSteps: built.reduce(0) { $0 + $1.executedSteps },
+                           cachedSteps: built.reduce(0) { $0 + $1.cachedSteps })
+    }
+}
+
+/// One progress stream for the solves of a multi-platform build, numbered as BuildKit numbers them: each solve's
+/// vertices get ids of one sequence, and a vertex every solve shares (loading the Dockerfile, the context, the
+/// export) is shown once, owned by the first solve that starts it.
+final class BuildEventMerger: Sendable {
+    private struct State {
+        var next = 1
+        var ids: [Int: [Int: Int]] = [:]        // solve → its vertex id → shown id
+        var owners: [Int: Int] = [:]            // shown id → the solve whose start and end are shown
+        var byName: [String: Int] = [:]         // vertex name → shown id
+    }
+
+    private let downstream: BuildEventSink
+    private let state = Mutex(State())
+
+    init(_ downstream: @escaping BuildEventSink) { self.downstream = downstream }
+
+    func sink(for solve: Int) -> BuildEventSink {
+        { [self] event in forward(event, from: solve) }
+    }
+
+    private func forward(_ event: BuildEvent, from solve: Int) {
+        let mapped: BuildEvent? = state.withLock { state in
+            switch event {
+            case .started(let id, let name, let digest):
+                if let shown = state.byName[name] {
+                    state.ids[solve, default: [:]][id] = shown
+                    return nil
+                }
+                let shown = state.next
+                state.next += 1
+                state.byName[name] = shown
+                state.owners[shown] = solve
+                state.ids[solve, default: [:]][id] = shown
+                return .started(id: shown, name: name, digest: digest)
+            case .log(let id, let elapsed, let stream, let text):
+                return state.ids[solve]?[id].map { .log(id: $0, elapsed: elapsed, stream: stream, text: text) }
+            case .status(let id, let text):
+                return state.ids[solve]?[id].map { .status(id: $0, text: text) }
+            case .cached(let id):
+                guard let shown = state.ids[solve]?[id], state.owners[shown] == solve else { return nil }
+                return .cached(id: shown)
+            case .done(let id, let duration):
+                guard let shown = state.ids[solve]?[id], state.owners[shown] == solve else { return nil }
+                return .done(id: shown, duration: duration)
+            case .failed(let id, let duration, let message):
+                // A failure is always shown, whoever owns the vertex.
+                return state.ids[solve]?[id].map { .failed(id: $0, duration: duration, message: message) }
+            }
+        }
+        if let mapped { downstream(mapped) }
+    }
+}
