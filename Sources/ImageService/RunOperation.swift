@@ -27,6 +27,8 @@ public struct RunOptions: Sendable {
     public var remove = false
     public var interactive = false
     public var tty = false
+    /// `--platform`: the entry of a multi-platform image to run, or the platform to pull (else the host's).
+    public var platform: Platform?
 
     public init(image: String) { self.image = image }
 }
@@ -76,7 +78,7 @@ extension ImageService {
         let config: ContainerConfig
         do {
             store = try self.store()
-            image = try await findOrPull(options.image, store: store, events: events)
+            image = try await findOrPull(options.image, platform: options.platform, store: store, events: events)
             config = try JSONDecoder().decode(ImageConfig.self, from: try store.blobs.read(image.id)).config ?? ContainerConfig()
         } catch let error as RunFailure {
             throw error
@@ -166,17 +168,24 @@ extension ImageService {
     }
 
     /// The image, pulled first when it is not in the store.
-    private func findOrPull(_ name: String, store: ImageStore, events: @escaping @Sendable (RunEvent) -> Void) async throws
-        -> StoredImage {
+    private func findOrPull(_ name: String, platform: Platform?, store: ImageStore,
+                            events: @escaping @Sendable (RunEvent) -> Void) async throws -> StoredImage {
         do {
-            return try store.resolve(name)
+            let found = try store.resolve(name)
+            guard let platform else { return found }
+            if let chosen = try store.entry(named: name, for: platform) { return chosen }
+            let config = try? JSONDecoder().decode(ImageConfig.self, from: try store.blobs.read(found.id))
+            if let config, PlatformMatcher(for: platform).matches(config.platform) { return found }
+            // Stored for another platform only: the one asked for is pulled, as docker run --platform does.
         } catch StoreError.noSuchImage {
             // pulled below
         }
         let reference = try ImageReference(name).withDefaultTag()
         events(.pulling(reference))
-        _ = try await pull(PullOptions(reference: reference)) { events(.pull($0)) }
-        return try store.resolve(reference.description)
+        _ = try await pull(PullOptions(reference: reference, platform: platform.map { PlatformMatcher(for: $0) } ?? PlatformMatcher(for: .host))) {
+            events(.pull($0))
+        }
+        return try store.entry(named: reference.description, for: platform ?? .host) ?? store.resolve(reference.description)
     }
 
     /// What dockerd's init layer puts in every container: `/.dockerenv` and `/etc/mtab -> /proc/mounts`

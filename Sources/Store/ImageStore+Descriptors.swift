@@ -55,6 +55,17 @@ extension ImageStore {
         return result
     }
 
+    /// The stored image a multi-platform name offers for `platform` (nil when the name is no index, or the store
+    /// has no entry of that platform).
+    public func entry(named name: String, for platform: Platform) throws -> StoredImage? {
+        guard let reference = try? ImageReference(name),
+              let target = try target(named: reference.digest == nil ? reference.withDefaultTag() : reference),
+              let digest = target.indexDigest, let index = try index(digest: digest),
+              let chosen = PlatformMatcher(for: platform).ranked(index.entries.filter { $0.imageID != nil }.map(\.descriptor)).first,
+              let id = index.entries.first(where: { $0.descriptor.digest == chosen.digest })?.imageID else { return nil }
+        return try image(id: id)
+    }
+
     /// A stored index with its entries.
     public func index(digest: Digest) throws -> StoredIndex? {
         try database.read { db in

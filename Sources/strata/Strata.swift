@@ -44,7 +44,7 @@ struct Strata: AsyncParsableCommand {
             ImportCommand.self, ImagesCommand.self, TagCommand.self, RmiCommand.self, InspectCommand.self,
             HistoryCommand.self, SaveCommand.self, LoadCommand.self, ExportCommand.self, EventsCommand.self,
             PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self, CopyCommand.self, ManifestCommand.self,
-            BuildCommand.self,
+            BuildCommand.self, BuildxCommand.self,
             ImageCommand.self, SystemCommand.self,
             BuilderCommand.self,
             RunCommand.self, PsCommand.self, RmCommand.self, ContainerCommand.self,

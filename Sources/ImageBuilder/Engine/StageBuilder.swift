@@ -162,18 +162,24 @@ struct StageBuilder {
             // An image that names no architecture (hand-made configs) is taken as it is.
             return config.platform.architecture.isEmpty || PlatformMatcher(for: wanted).matches(config.platform)
         }
-        // A stored image of another platform does not serve: BuildKit resolves the platform asked for.
-        if !pull, let image = try? store.resolve(name), suits(image) { return image }
+        // A stored image of another platform does not serve: BuildKit resolves the platform asked for (a
+        // multi-platform name gives its entry).
+        func stored() -> StoredImage? {
+            if let entry = try? store.entry(named: name, for: wanted) { return entry }
+            return (try? store.resolve(name)).flatMap { suits($0) ? $0 : nil }
+        }
+        if !pull, let image = stored() { return image }
         guard let puller = environment.puller else {
             throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(reference.description): not found")
         }
         do {
-            try await puller(reference, environment.request.platform)
+            try await puller(reference, wanted)
         } catch {
             // With --pull too: the registry must answer, as docker's build fails when it cannot (a stored copy does not
             // stand in for the image asked to be fresh).
             throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(error)")
         }
+        if let image = stored() { return image }
         let image: StoredImage
         do { image = try store.resolve(name) } catch {
             throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: pull access denied, repository does not exist or may require authorization: \(reference.description)")

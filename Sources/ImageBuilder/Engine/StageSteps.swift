@@ -163,6 +163,7 @@ extension StageBuilder {
         }
         let user = state.container.user
         let workdir = state.container.workingDir.isEmpty ? "/" : state.container.workingDir
+        let stagePlatform = plan.platform ?? request.platform
         let mounts = try await prepareMounts(run.mounts)
         // BuildKit confines every RUN as docker confines a container; `--security=insecure` (allowed by the
         // security.insecure entitlement, checked before the build starts) runs it privileged.
@@ -206,6 +207,10 @@ extension StageBuilder {
                 throw BuildFailure("executor failed running [\(arguments.joined(separator: " "))]: context canceled")
             } catch {
                 await output.finish()
+                // A foreign binary with no emulator registered: say which platform and how to fix it.
+                if "\(error)".contains("exec format error"), !EmulatorRegistry.canRun(stagePlatform) {
+                    throw BuildFailure(EmulatorRegistry.missingEmulatorMessage(for: stagePlatform))
+                }
                 throw BuildFailure("\(error)")
             }
             if outcome.status != 0 {

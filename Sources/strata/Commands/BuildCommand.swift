@@ -52,7 +52,10 @@ struct BuildCommand: AsyncParsableCommand {
     var allow: [String] = []
     @Argument(help: "PATH | -") var arguments: [String] = []
 
-    func run() async throws {
+    func run() async throws { _ = try await execute() }
+
+    /// Builds and reports as `docker build` does; returns the result for `buildx build`'s extras.
+    func execute() async throws -> BuildResult {
         try UsageErrors.check(arguments.count, .exactly(1))
         let store = try GlobalOptions.openStore()
         let contextArgument = arguments[0]
@@ -202,6 +205,7 @@ struct BuildCommand: AsyncParsableCommand {
         if let iidfile { try Data(built.utf8).write(to: URL(fileURLWithPath: iidfile)) }
         // With `-o -` stdout carries the export alone.
         if quiet && !parsedOutputs.contains(where: \.writesToStandardOutput) { Output.write(built + "\n") }
+        return result
     }
 }
 

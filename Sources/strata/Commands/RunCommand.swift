@@ -49,6 +49,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("t"), .customLong("tty")], help: "Allocate a pseudo-TTY") var tty = false
     @Option(help: "Assign a name to the container") var name: String?
     @Option(help: "Container host name") var hostname: String?
+    @Option(help: "Set platform if server is multi-platform capable") var platform: String?
     @Flag(help: "Give extended privileges to this container") var privileged = false
     @Option(name: .customLong("cap-add"), help: "Add Linux capabilities") var capAdd: [String] = []
     @Option(name: .customLong("cap-drop"), help: "Drop Linux capabilities") var capDrop: [String] = []
@@ -94,6 +95,11 @@ struct RunCommand: AsyncParsableCommand {
         run.user = user
         run.workingDirectory = workdir
         run.hostname = hostname
+        if let platform {
+            do { run.platform = try Platform.parse(platform) } catch {
+                throw CLIError(message: "strata: \(error).\nSee 'strata run --help'.", code: 125)
+            }
+        }
         run.name = name
         run.remove = remove
         run.interactive = interactive
