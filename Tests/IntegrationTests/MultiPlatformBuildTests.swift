@@ -3,7 +3,7 @@ import Testing
 
 /// `build --platform P1,P2`: one solve per platform joined into an OCI index, read back by independent tools
 /// (oci-image-tool, skopeo) and by docker 20.10 pulling one platform of the pushed index.
-@Suite("multi-platform build", .enabled(if: RegistryFixture.shouldRun, "needs docker-registry (see RegistryFixture)"))
+@Suite("multi-platform build", .enabled(if: RegistryFixture.shouldRun, "needs docker-registry (see RegistryFixture)"), .serialized)
 struct MultiPlatformBuildTests {
     static func tool(_ name: String) throws -> String? {
         let path = "/usr/bin/\(name)"
@@ -97,5 +97,115 @@ struct MultiPlatformBuildTests {
         let missing = try await strata.run(["build", "-q", "--platform", "linux/amd64,linux/arm64", context.path])
         #expect(missing.status == 1 && missing.stderr.contains("multi/base"), "\(missing)")
         #expect(try await strata.run(["images", "-q", "--filter", "dangling=true"]).stdout.isEmpty)
+    }
+
+    /// Debian's arm64 busybox-static (scripts/install-test-tools downloads it) unpacked as a root filesystem tar.
+    static func arm64Rootfs(in directory: URL) async throws -> String {
+        let debs = (try? FileManager.default.contentsOfDirectory(atPath: "/var/cache/strata-tests")) ?? []
+        guard let deb = debs.first(where: { $0.hasPrefix("busybox-static_") && $0.hasSuffix("_arm64.deb") }) else {
+            throw FixtureError("no arm64 busybox-static in /var/cache/strata-tests (scripts/install-test-tools fetches it)")
+        }
+        let tree = directory.appendingPathComponent("arm64-tree").path
+        let tar = directory.appendingPathComponent("rootfs-arm64.tar").path
+        let made = try await ProcessRunner.run("/bin/sh", ["-c", """
+            set -e; mkdir -p '\(tree)'; dpkg-deb -x '/var/cache/strata-tests/\(deb)' '\(tree)'; cd '\(tree)'
+            mkdir -p tmp etc usr/bin; for a in sh ls cat echo uname true; do ln -sf busybox bin/$a; done
+            echo 'root:x:0:0:root:/root:/bin/sh' > etc/passwd; tar -cf '\(tar)' .
+            """])
+        guard made.status == 0 else { throw FixtureError("arm64 rootfs: \(made)") }
+        return tar
+    }
+
+    @Test("RUN of another architecture runs under QEMU: a cross-compiled program, uname, run --platform, docker's pull")
+    func emulatedRun() async throws {
+        guard let qemu = try Self.tool("qemu-aarch64-static"), let cross = try Self.tool("aarch64-linux-gnu-gcc"),
+              let gcc = try Self.tool("gcc") else { return }
+        _ = qemu
+        let strata = try StrataRunner()
+        let installed = try await strata.run(["buildx", "install-emulators"])
+        #expect(installed.status == 0 && installed.stdout.lines.contains("linux/arm64"), "\(installed)")
+        let listed = try await strata.run(["buildx", "ls"])
+        #expect(listed.stdout.contains("linux/amd64, linux/arm64"), "\(listed)")
+
+        let context = try Files.tempDirectory("emulated")
+        defer { try? FileManager.default.removeItem(at: context) }
+        let arm64 = try await Self.arm64Rootfs(in: context)
+        try FileManager.default.copyItem(atPath: arm64, toPath: context.appendingPathComponent("base-arm64.tar").path)
+        try FileManager.default.copyItem(atPath: try Files.busyboxRootfs(), toPath: context.appendingPathComponent("base-amd64.tar").path)
+        let source = context.appendingPathComponent("hello.c").path
+        try Data("#include <stdio.h>\nint main(void) { puts(\"hello from a compiled program\"); return 0; }\n".utf8)
+            .write(to: URL(fileURLWithPath: source))
+        for (compiler, arch) in [(cross, "arm64"), (gcc, "amd64")] {
+            let compiled = try await ProcessRunner.run(compiler, ["-static", "-O2", "-o", context.appendingPathComponent("hello-\(arch)").path, source])
+            #expect(compiled.status == 0, "\(compiled)")
+        }
+        // The base: one multi-platform image of the two busybox trees.
+        try Data("FROM scratch\nARG TARGETARCH\nADD base-${TARGETARCH}.tar /\nCMD [\"/bin/sh\"]\n".utf8)
+            .write(to: context.appendingPathComponent("Dockerfile.base"))
+        let base = try await strata.run(["build", "-q", "--platform", "linux/amd64,linux/arm64", "-f",
+                                         context.appendingPathComponent("Dockerfile.base").path, "-t", "emu/base:1", context.path])
+        #expect(base.status == 0, "\(base)")
+        // Cross-compilation pattern: a stage on the build platform picks the target's binary; the target stage runs it.
+        try Data("""
+            FROM --platform=$BUILDPLATFORM emu/base:1 AS pick
+            ARG TARGETARCH
+            COPY hello-${TARGETARCH} /out/hello
+            FROM emu/base:1
+            COPY --from=pick /out/hello /bin/hello
+            RUN uname -m > /arch && /bin/hello > /hello.out
+
+            """.utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        let built = try await strata.run(["buildx", "build", "--progress", "plain", "--platform", "linux/amd64,linux/arm64",
+                                          "--metadata-file", context.appendingPathComponent("meta.json").path, "-t", "emu/app:1", context.path])
+        #expect(built.status == 0, "\(built)")
+        for (platform, machine) in [("linux/arm64", "aarch64"), ("linux/amd64", "x86_64")] {
+            let shown = try await strata.run(["run", "--rm", "--platform", platform, "emu/app:1", "cat", "/arch", "/hello.out"])
+            #expect(shown.stdout == "\(machine)\nhello from a compiled program\n", "\(platform): \(shown)")
+        }
+        let live = try await strata.run(["run", "--rm", "--platform", "linux/arm64", "emu/app:1", "uname", "-m"])
+        #expect(live.stdout == "aarch64\n", "\(live)")
+        let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: context.appendingPathComponent("meta.json"))) as? [String: Any]
+        #expect((meta?["containerimage.digest"] as? String)?.hasPrefix("sha256:") == true, "\(String(describing: meta))")
+        #expect(meta?["image.name"] as? String == "docker.io/emu/app:1", "\(String(describing: meta))")
+
+        // docker 20.10 pulls the arm64 entry of the pushed index and runs it under the same emulator.
+        if DockerPeer.shouldRun {
+            try await RegistryFixture.with(.open) { registry in
+                let remote = "\(registry.host)/emu/app:1"
+                #expect(try await strata.run(["tag", "emu/app:1", remote]).status == 0)
+                #expect(try await strata.run(["push", remote]).status == 0)
+                let docker = try DockerPeer.require()
+                defer { Task { _ = try? await docker.run(["rmi", "-f", remote]) } }
+                #expect(try await docker.run(["pull", "--platform", "linux/arm64", remote]).status == 0)
+                let ran = try await docker.run(["run", "--rm", "--network", "host", "--platform", "linux/arm64", remote, "cat", "/arch", "/hello.out"])
+                #expect(ran.stdout == "aarch64\nhello from a compiled program\n", "\(ran)")
+            }
+        }
+
+        // No emulator: one line naming the platform and the fix.
+        let handler = "/proc/sys/fs/binfmt_misc/qemu-aarch64"
+        try Data("0".utf8).write(to: URL(fileURLWithPath: handler))
+        defer { try? Data("1".utf8).write(to: URL(fileURLWithPath: handler)) }
+        let refused = try await strata.run(["build", "-q", "--no-cache", "--platform", "linux/arm64", context.path])
+        #expect(refused.status == 1 && refused.stderr.contains("cannot run a RUN step for linux/arm64 on this linux/amd64 host")
+                && refused.stderr.contains("strata buildx install-emulators"), "\(refused)")
+    }
+
+    @Test("buildx's builder commands speak for the one built-in builder; unsupported flags are refused, never ignored")
+    func buildxSurface() async throws {
+        let strata = try StrataRunner()
+        #expect(try await strata.run(["buildx", "create", "--use"]).stdout == "default\n")
+        #expect(try await strata.run(["buildx", "use", "default"]).status == 0)
+        let other = try await strata.run(["buildx", "use", "elsewhere"])
+        #expect(other.status == 1 && other.stderr.contains("no builder \"elsewhere\" found"), "\(other)")
+        #expect(try await strata.run(["buildx", "inspect"]).stdout.contains("Driver: strata"))
+        let context = try Self.context()
+        defer { try? FileManager.default.removeItem(at: context) }
+        for flags in [["--cache-to", "type=inline"], ["--cache-from", "type=local,src=/tmp"], ["--provenance", "mode=max"]] {
+            let refused = try await strata.run(["buildx", "build", "-q"] + flags + [context.path])
+            #expect(refused.status == 1 && refused.stderr.contains("not supported by Strata's builder yet"), "\(flags): \(refused)")
+        }
+        let plain = try await strata.run(["buildx", "build", "-q", "--load", "--provenance=false", "--builder", "default", context.path])
+        #expect(plain.status == 0 && plain.stdout.hasPrefix("sha256:"), "\(plain)")
     }
 }
