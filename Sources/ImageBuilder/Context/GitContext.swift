@@ -20,7 +20,7 @@ public struct GitContextSource: Sendable, Equatable {
     public let ref: String?
     /// The context directory inside the repository; nil for its root.
     public let subdirectory: String?
-    /// The argument as shown in progress lines: a password replaced by `xxxxx`.
+    /// The argument as shown in progress lines: a password (or an http(s) user, often a token) replaced by `xxxxx`.
     public let display: String
     /// The repository as errors name it: ``display`` without its fragment.
     public var shownRemote: String { String(display.prefix { $0 != "#" }) }
@@ -57,7 +57,7 @@ public struct GitContextSource: Sendable, Equatable {
                 } else if hasPassword {
                     location = String(location[..<schemeEnd]) + user[0] + location[at...]
                 }
-                if hasPassword { shown = Self.redactingPassword(argument) }
+                shown = Self.redactingCredentials(argument)
             }
         }
         remote = location
@@ -76,13 +76,14 @@ public struct GitContextSource: Sendable, Equatable {
         return false
     }
 
-    /// `scheme://user:password@host…` with the password replaced by `xxxxx` (BuildKit's redaction).
-    static func redactingPassword(_ url: String) -> String {
+    /// `scheme://user:password@host…` with the password replaced by `xxxxx` (BuildKit's redaction); in an http(s)
+    /// URL a user without a password is replaced too, since it is often a token (`https://TOKEN@github.com/…`).
+    static func redactingCredentials(_ url: String) -> String {
         guard let schemeEnd = url.range(of: "://")?.upperBound else { return url }
         let authorityEnd = url[schemeEnd...].firstIndex(where: { $0 == "/" || $0 == "#" }) ?? url.endIndex
-        guard let at = url[schemeEnd..<authorityEnd].lastIndex(of: "@"),
-              let colon = url[schemeEnd..<at].firstIndex(of: ":") else { return url }
-        return String(url[...colon]) + "xxxxx" + url[at...]
+        guard let at = url[schemeEnd..<authorityEnd].lastIndex(of: "@") else { return url }
+        if let colon = url[schemeEnd..<at].firstIndex(of: ":") { return String(url[...colon]) + "xxxxx" + url[at...] }
+        return url.hasPrefix("http") ? String(url[..<schemeEnd]) + "xxxxx" + url[at...] : url
     }
 
     /// `scheme://host[:port]/` of an http(s) remote: what its Authorization header is scoped to.
