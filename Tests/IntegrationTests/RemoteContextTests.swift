@@ -305,10 +305,10 @@ enum RemoteContextTools {
     static func dockerFiles(_ docker: DockerPeer, base: String, url: String, listing: [String]) async throws -> String {
         try await docker.importImage(try Files.busyboxRootfs(), base)
         let tag = DockerPeer.uniqueRepository("remote") + ":1"
-        defer { Task { await docker.remove([tag, base]) } }
         let built = try await docker.run(["build", "-q", "-t", tag, url], environment: ["DOCKER_BUILDKIT": "1"])
+        let listed = built.status == 0 ? try await docker.run(["run", "--rm", "--network", "none", tag] + listing) : built
+        await docker.remove([tag, base])
         guard built.status == 0 else { throw FixtureError("docker build \(url) failed: \(built)") }
-        let listed = try await docker.run(["run", "--rm", "--network", "none", tag] + listing)
         guard listed.status == 0 else { throw FixtureError("docker run failed: \(listed)") }
         return listed.stdout
     }

@@ -128,9 +128,9 @@ public enum RemoteContext {
                 return file.lastModified
             }
         } catch let error as FileSystemError {
+            throw error   // the spool's own write failed: not the server's fault
+        } catch let error as CancellationError {
             throw error
-        } catch is CancellationError {
-            throw CancellationError()
         } catch {
             throw RemoteContextError.download(downloadReason(error), kind: ErrorKind.of(error) == .internal ? .unavailable : ErrorKind.of(error))
         }
