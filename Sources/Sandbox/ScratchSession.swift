@@ -20,8 +20,8 @@ public final class ScratchSession: Sendable {
 
     public let path: String
     private let lockFD: Int32
-    /// Set by `keepFiles()`: the directory outlives the session.
-    private let kept = Mutex(false)
+    /// Set by `keepFiles()` or `end()`: deinit leaves the directory alone.
+    private let settled = Mutex(false)
 
     private init(path: String, lockFD: Int32) {
         self.path = path
@@ -29,7 +29,7 @@ public final class ScratchSession: Sendable {
     }
 
     deinit {
-        if !kept.withLock({ $0 }) { Self.remove(path) }
+        if !settled.withLock({ $0 }) { Self.remove(path) }
         close(lockFD)
     }
 
@@ -70,8 +70,18 @@ public final class ScratchSession: Sendable {
 
     /// Ends the session keeping the directory (already unmounted by the caller); only the lock goes.
     public func keepFiles() {
-        kept.withLock { $0 = true }
+        settled.withLock { $0 = true }
         unlink(path + ".lock")
+    }
+
+    /// Removes the directory and its lock now rather than at deinit, which a process that exits with references
+    /// still held never reaches. Later calls (and deinit) do nothing more.
+    public func end() {
+        let first = settled.withLock { settled in
+            defer { settled = true }
+            return !settled
+        }
+        if first { Self.remove(path) }
     }
 
     /// Sweeps every directory under `root` whose lock nobody holds (its owner died), mounts first, deepest first.

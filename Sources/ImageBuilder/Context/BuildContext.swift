@@ -9,6 +9,7 @@ import Dockerfile
 import Foundation
 import GoText
 import OCI
+import Sandbox
 
 /// Why a build context could not be opened; descriptions follow the docker CLI.
 public enum BuildContextError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -31,8 +32,18 @@ public enum BuildContextError: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-/// The files a build may read: a context directory (or a tar from stdin unpacked into a scratch
-/// directory), its `.dockerignore`, and the Dockerfile, which may live outside the context.
+/// Where a build context came from: BuildKit shows different `[internal]` steps for each.
+public enum ContextOrigin: Sendable, Equatable {
+    /// A directory, or a tar on stdin.
+    case local
+    /// A git repository; the URL as shown (any password replaced).
+    case git(String)
+    /// An http(s) URL: an archive unpacked as the context, or a Dockerfile served as a file.
+    case download(archive: Bool)
+}
+
+/// The files a build may read: a context directory (or a tar from stdin, a download or a git checkout in a
+/// scratch directory), its `.dockerignore`, and the Dockerfile, which may live outside the context.
 /// Content digests of COPY sources come from here; a persistent stat cache means unchanged files are
 /// not read again on a rebuild. Thread-safe.
 public final class BuildContext: Sendable {
@@ -49,22 +60,34 @@ public final class BuildContext: Sendable {
     public let ignore: DockerIgnore
     /// The context as a COPY source: filtered by `.dockerignore`, owners reset to 0:0.
     public let tree: SourceTree
+    public let origin: ContextOrigin
     /// A scratch directory this context owns (a tar context's unpacked files), removed on deinit.
     let ownedScratch: String?
+    /// The scratch session holding a remote context (removed when the context goes, swept if the process dies).
+    let session: ScratchSession?
     let statCache: ContextStatCache
 
     init(directory: String, dockerfilePath: String?, dockerfile: [UInt8], ignore: DockerIgnore,
-         cacheDirectory: String?, ownedScratch: String?) {
+         cacheDirectory: String?, ownedScratch: String?, origin: ContextOrigin = .local, session: ScratchSession? = nil) {
         self.directory = directory
         self.dockerfilePath = dockerfilePath
         self.dockerfile = dockerfile
         self.ignore = ignore
         self.ownedScratch = ownedScratch
+        self.origin = origin
+        self.session = session
         tree = SourceTree(rootDirectory: directory, filter: ContextFilter(ignore: ignore), resetsOwnership: true)
         statCache = ContextStatCache(cacheDirectory: ownedScratch == nil ? cacheDirectory : nil, contextRoot: directory)
     }
 
     deinit {
+        if let ownedScratch { try? FileManager.default.removeItem(atPath: ownedScratch) }
+    }
+
+    /// Removes the files this context owns (a download, a checkout, a tar from stdin) now, not at deinit: a
+    /// command that exits may still hold references. Nothing may read the context afterwards.
+    public func discard() {
+        session?.end()
         if let ownedScratch { try? FileManager.default.removeItem(atPath: ownedScratch) }
     }
 
@@ -107,20 +130,14 @@ public final class BuildContext: Sendable {
             try spool(fd, to: stdinCopy)
             mkdir(unpacked, 0o755)
             if try isTarArchive(stdinCopy) {
-                let input = Glibc.open(stdinCopy, O_RDONLY | O_CLOEXEC)
-                guard input >= 0 else { throw FileSystemError("open", stdinCopy, code: errno) }
-                defer { close(input) }
-                let applier = try LayerApplier(directory: unpacked, options: .init(preserveOwnership: false, applyXattrs: false))
-                try applier.apply(layerFrom: input)
+                try unpackArchive(stdinCopy, into: unpacked)
                 unlink(stdinCopy)
                 let name = dockerfilePath ?? "Dockerfile"
-                let resolved = try? SourceTree(rootDirectory: unpacked).resolve(name)
-                guard let resolved, let bytes = FileSystemCalls.readWholeFile(unpacked + "/" + resolved.path, limit: maximumDockerfileSize + 1) else {
+                guard let (path, bytes) = try readDockerfile(name, in: unpacked) else {
                     throw BuildContextError.unreadableStream("Cannot locate specified Dockerfile: \(name)")
                 }
-                guard bytes.count <= maximumDockerfileSize else { throw BuildContextError.dockerfileTooLarge(name) }
                 let ignore = try readIgnore(unpacked + "/.dockerignore")
-                return BuildContext(directory: unpacked, dockerfilePath: unpacked + "/" + resolved.path, dockerfile: bytes,
+                return BuildContext(directory: unpacked, dockerfilePath: path, dockerfile: bytes,
                                     ignore: ignore, cacheDirectory: nil, ownedScratch: scratch)
             }
             let bytes = FileSystemCalls.readWholeFile(stdinCopy, limit: maximumDockerfileSize + 1) ?? []
@@ -140,6 +157,23 @@ public final class BuildContext: Sendable {
     public var hashedByteCount: Int64 { statCache.hashedBytes }
 
     // MARK: Helpers
+
+    /// Unpacks a tar (plain or compressed) into `directory`, owners not kept: a context, not a layer.
+    static func unpackArchive(_ archive: String, into directory: String) throws {
+        let input = Glibc.open(archive, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw FileSystemError("open", archive, code: errno) }
+        defer { close(input) }
+        let applier = try LayerApplier(directory: directory, options: .init(preserveOwnership: false, applyXattrs: false))
+        try applier.apply(layerFrom: input)
+    }
+
+    /// The Dockerfile `name` inside `root` (symlinks resolved within it): its path and bytes, nil when absent.
+    static func readDockerfile(_ name: String, in root: String) throws -> (path: String, bytes: [UInt8])? {
+        guard let resolved = try? SourceTree(rootDirectory: root).resolve(name),
+              let bytes = FileSystemCalls.readWholeFile(root + "/" + resolved.path, limit: maximumDockerfileSize + 1) else { return nil }
+        guard bytes.count <= maximumDockerfileSize else { throw BuildContextError.dockerfileTooLarge(name) }
+        return (root + "/" + resolved.path, bytes)
+    }
 
     static func readIgnore(_ path: String) throws -> DockerIgnore {
         guard let bytes = FileSystemCalls.readWholeFile(path, limit: 16 << 20) else { return .empty }

@@ -79,14 +79,23 @@ public struct BuildExecutor: Sendable {
     }
 
     /// BuildKit's `[internal]` steps before the first stage: the Dockerfile and .dockerignore sent (2 bytes of
-    /// framing when there is none), then the config of each base image the target needs, in stage order.
+    /// framing when there is none), or the fetch of a git or http context, then the config of each base image the target needs, in stage order.
     static func loadVertices(_ request: BuildRequest, plans: [StagePlan], target: Int, progress: VertexCounter) {
-        let definition = progress.start("[internal] load build definition from \(request.dockerfileName)")
-        definition.status("transferring dockerfile: \(request.context.dockerfile.count)B done")
-        definition.done()
-        let ignore = progress.start("[internal] load .dockerignore")
-        ignore.status("transferring context: \(request.dockerignoreSize ?? 2)B done")
-        ignore.done()
+        switch request.context.origin {
+        case .local:
+            let definition = progress.start("[internal] load build definition from \(request.dockerfileName)")
+            definition.status("transferring dockerfile: \(request.context.dockerfile.count)B done")
+            definition.done()
+            let ignore = progress.start("[internal] load .dockerignore")
+            ignore.status("transferring context: \(request.dockerignoreSize ?? 2)B done")
+            ignore.done()
+        case .git(let shown):
+            // A remote context was fetched before the build: BuildKit's steps that fetch it are shown done.
+            progress.start("[internal] load git source \(shown)").done()
+        case .download(let archive):
+            progress.start("[internal] load remote build context").done()
+            if archive { progress.start("copy /context /").done() }
+        }
         var needed: Set<Int> = [], pending = [target]
         while let index = pending.popLast() {
             guard plans.indices.contains(index), needed.insert(index).inserted else { continue }

@@ -37,6 +37,7 @@ final class ContextVertex: Sendable {
     private let shown = Mutex(false)
 
     func show(_ context: BuildContext, progress: VertexCounter) {
+        guard context.origin == .local else { return }   // BuildKit reads a remote context from its own snapshot
         let first = shown.withLock { alreadyShown in
             defer { alreadyShown = true }
             return !alreadyShown

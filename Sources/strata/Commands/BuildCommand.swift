@@ -16,7 +16,13 @@ struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
         abstract: "Build an image from a Dockerfile",
-        usage: "strata build [OPTIONS] PATH | URL | -")
+        usage: "strata build [OPTIONS] PATH | URL | -",
+        discussion: """
+            The context is a directory, `-` (a tar or a Dockerfile on stdin), an http(s) URL of a tar (plain, gzip, \
+            bzip2, xz or zstd; any other file is taken as the Dockerfile), or a git repository: git://…, git@host:path, \
+            github.com/org/repo or an http(s) URL ending in .git, with an optional #ref[:subdir] (branch, tag or commit; \
+            the context directory inside the repository), e.g. `strata build https://example.com/app.git#v1.2:docker`.
+            """)
 
     @Option(name: [.customShort("t"), .customLong("tag")], help: "Name and optionally a tag in the 'name:tag' format")
     var tags: [String] = []
@@ -50,7 +56,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: .customLong("isolation"), help: "Container isolation technology") var isolation: String?
     @Option(name: .customLong("allow"), help: "Allow extra privileged entitlement (network.host, security.insecure)")
     var allow: [String] = []
-    @Argument(help: "PATH | -") var arguments: [String] = []
+    @Argument(help: "PATH | URL | -") var arguments: [String] = []
 
     func run() async throws { _ = try await execute() }
 
@@ -64,6 +70,12 @@ struct BuildCommand: AsyncParsableCommand {
             if contextArgument == "-" {
                 context = try BuildContext.open(tarStream: STDIN_FILENO, scratchDirectory: store.root.buildScratchDirectory,
                                                 dockerfilePath: file)
+            } else if access(contextArgument, F_OK) != 0, let location = RemoteContextLocation(contextArgument) {
+                // As docker: an existing path is a local context, whatever it looks like; a URL is fetched first.
+                let text = file == "-" ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : nil
+                context = try await RemoteContext.open(location, scratchDirectory: store.root.buildScratchDirectory,
+                                                       dockerfilePath: file == "-" ? nil : file, dockerfileText: text,
+                                                       fetcher: HTTPFetcher(options: try RegistryAccess.options()))
             } else if file == "-" {
                 let temporary = store.root.buildScratchDirectory + "/Dockerfile-" + UUID().uuidString
                 try FileManager.default.createDirectory(atPath: store.root.buildScratchDirectory, withIntermediateDirectories: true)
@@ -78,6 +90,8 @@ struct BuildCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(message: "\(error)")
         }
+        // A downloaded, checked out or stdin context is removed when the command ends, however it ends.
+        defer { context.discard() }
         let text = String(decoding: context.dockerfile, as: UTF8.self)
         let document: DockerfileDocument
         do {
@@ -97,7 +111,7 @@ struct BuildCommand: AsyncParsableCommand {
         request.dockerfileName = file.map { ($0 as NSString).lastPathComponent } ?? "Dockerfile"
         if file == "-" { request.dockerfileName = "Dockerfile" }
         var ignoreInfo = stat()
-        if contextArgument != "-", stat(contextArgument + "/.dockerignore", &ignoreInfo) == 0 { request.dockerignoreSize = Int(ignoreInfo.st_size) }
+        if contextArgument != "-", context.origin == .local, stat(contextArgument + "/.dockerignore", &ignoreInfo) == 0 { request.dockerignoreSize = Int(ignoreInfo.st_size) }
         do {
             request.tags = try tags.map { try ImageReference($0).withDefaultTag() }
         } catch {
