@@ -13,6 +13,8 @@ public struct BuildOptions: Sendable {
     public var push: Bool
     /// `--platform P1,P2,…` with more than one platform: one image each, joined into an index the tags name.
     public var platforms: [Platform] = []
+    /// `--platform all`: every platform all the FROM images offer (see `platformsAllBasesOffer`).
+    public var allPlatforms = false
 
     public init(request: BuildRequest, outputs: [BuildOutput] = [], push: Bool = false) {
         self.request = request
@@ -25,7 +27,10 @@ extension ImageService {
     /// Builds a Dockerfile as BuildKit does; FROM images not in the store are pulled through this service (quietly),
     /// outputs are written and tags pushed afterwards. Progress is the builder's events.
     public func build(_ options: BuildOptions, events: @escaping BuildEventSink) async throws -> BuildResult {
+        var options = options
+        if options.allPlatforms { options.platforms = try platformsAllBasesOffer(options.request) }
         if options.platforms.count > 1 { return try await buildPlatforms(options, events: events) }
+        if let only = options.platforms.first { options.request.platform = only }
         return try await buildOne(options, events: events)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Dockerfile
 import GoText
 import ImageBuilder
 import OCI
@@ -10,6 +11,41 @@ import Store
 /// the tags name. The store keeps the index whole: `images` lists a tag once, `inspect` and `run` take this host's
 /// entry, `push` and `save` carry every platform.
 extension ImageService {
+    /// `--platform all`: every platform that all the images the stages start FROM offer (an index's entries, a single
+    /// image's own platform), in the first base's order. The bases must be in the store (pulled beforehand).
+    public func platformsAllBasesOffer(_ request: BuildRequest) throws -> [Platform] {
+        let store = try store()
+        let values = BuiltinArguments.platformValues(target: .host, build: .host)
+        let plans: [StagePlan]
+        do { plans = try request.document.plan(buildArgs: request.buildArgs, platformValues: values) } catch {
+            throw ServiceError(.invalidArgument, "\(error)")
+        }
+        var offered: [Platform]?
+        for plan in plans where plan.platform == nil {
+            guard case .image(let name) = plan.base else { continue }
+            var platforms: [Platform] = []
+            if let reference = try? ImageReference(name), let target = try store.target(named: reference.withDefaultTag()),
+               let digest = target.indexDigest, let index = try store.index(digest: digest) {
+                platforms = index.entries.compactMap { $0.descriptor.platform?.buildTarget }
+            } else {
+                let image: StoredImage
+                do { image = try store.resolve(name) } catch {
+                    throw ServiceError(.notFound, "--platform all needs the base images in the store: \(name) is not (pull it first)")
+                }
+                let config = try JSONDecoder().decode(ImageConfig.self, from: store.blobs.read(image.id))
+                platforms = [config.platform.buildTarget]
+            }
+            offered = offered.map { current in current.filter { platforms.contains($0) } } ?? platforms
+        }
+        guard let offered else {
+            throw ServiceError(.invalidArgument, "--platform all takes its platforms from the FROM images, and this Dockerfile has none")
+        }
+        guard !offered.isEmpty else {
+            throw ServiceError(.invalidArgument, "--platform all: the FROM images have no platform in common")
+        }
+        return offered
+    }
+
     func buildPlatforms(_ options: BuildOptions, events: @escaping BuildEventSink) async throws -> BuildResult {
         let platforms = options.platforms
         let unsupported = options.outputs.filter { $0.kind != .image }

@@ -162,6 +162,10 @@ struct MultiPlatformBuildTests {
             let shown = try await strata.run(["run", "--rm", "--platform", platform, "emu/app:1", "cat", "/arch", "/hello.out"])
             #expect(shown.stdout == "\(machine)\nhello from a compiled program\n", "\(platform): \(shown)")
         }
+        // --platform all: every platform the FROM images offer (here the base's two).
+        let all = try await strata.run(["build", "-q", "--platform", "all", "-t", "emu/all:1", context.path])
+        #expect(all.status == 0, "\(all)")
+        #expect(try await strata.run(["run", "--rm", "--platform", "linux/arm64", "emu/all:1", "cat", "/arch"]).stdout == "aarch64\n")
         let live = try await strata.run(["run", "--rm", "--platform", "linux/arm64", "emu/app:1", "uname", "-m"])
         #expect(live.stdout == "aarch64\n", "\(live)")
         let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: context.appendingPathComponent("meta.json"))) as? [String: Any]

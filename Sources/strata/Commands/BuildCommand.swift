@@ -101,7 +101,9 @@ struct BuildCommand: AsyncParsableCommand {
             throw CLIError(message: "failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line \(error.line ?? 1): \(error.message)")
         }
         var platforms: [Platform] = []
-        for specifier in (platform ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !specifier.isEmpty {
+        let allPlatforms = platform?.trimmingCharacters(in: .whitespaces) == "all"
+        for specifier in (platform ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+        where !specifier.isEmpty && !allPlatforms {
             do {
                 let parsed = try Platform.parse(specifier).buildTarget
                 if !platforms.contains(parsed) { platforms.append(parsed) }
@@ -199,6 +201,7 @@ struct BuildCommand: AsyncParsableCommand {
         do {
             var options = BuildOptions(request: request, outputs: parsedOutputs, push: push)
             if platforms.count > 1 { options.platforms = platforms }
+            options.allPlatforms = allPlatforms
             let service = try GlobalOptions.service(contentTrust: contentTrust)
             let build = Task { try await service.build(options, events: display.sink) }
             // Ctrl-C or SIGTERM cancels the build: the running step's process tree is killed, its overlay unmounted,
