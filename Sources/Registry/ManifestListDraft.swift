@@ -54,10 +54,10 @@ public struct ManifestListEntry: Sendable, Equatable {
 /// The list bytes docker pushes and prints: a Docker manifest list (schema 2), three-space indented, each entry
 /// `mediaType`, `size`, `digest`, `platform`.
 public enum ManifestListDocument {
-    public static func encode(_ entries: [Descriptor]) -> Data {
+    public static func encode(_ entries: [Descriptor], mediaType: String = MediaType.dockerManifestList) -> Data {
         let document = JSONValue.object([
             JSONMember("schemaVersion", .integer(2)),
-            JSONMember("mediaType", .string(MediaType.dockerManifestList)),
+            JSONMember("mediaType", .string(mediaType)),
             JSONMember("manifests", .array(entries.map { descriptorJSON($0, ociOrder: false) })),
         ])
         return GoJSON.encode(document, indent: "   ")

@@ -72,9 +72,35 @@ struct MultiPlatformBuildTests {
             #expect(try await strata.run(["tag", "multi/app:1", remote]).status == 0)
             let pushed = try await strata.run(["push", remote])
             #expect(pushed.status == 0, "\(pushed)")
+            // imagetools reads it from the registry: the entries with their platforms, and the raw bytes skopeo reads.
+            let inspected = try await strata.run(["buildx", "imagetools", "inspect", remote])
+            #expect(inspected.stdout.contains("MediaType: application/vnd.oci.image.index.v1+json")
+                    && inspected.stdout.contains("Platform:  linux/amd64") && inspected.stdout.contains("Platform:  linux/arm64"),
+                    "\(inspected)")
+            let raw = try await strata.run(["buildx", "imagetools", "inspect", "--raw", remote])
+            if let skopeo = try Self.tool("skopeo") {
+                let theirs = try await ProcessRunner.run(skopeo, ["inspect", "--tls-verify=false", "--raw", "docker://\(remote)"])
+                #expect(raw.stdout == theirs.stdout, "strata: \(raw)\nskopeo: \(theirs)")
+            }
+            let json = try await strata.run(["buildx", "imagetools", "inspect", "--format", "{{json .Manifest}}", remote])
+            #expect(json.stdout.hasPrefix("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\""), "\(json)")
+            // imagetools create joins single-platform images into an index without pulling their layers.
+            for arch in ["amd64", "arm64"] {
+                let single = "\(registry.host)/multi/single:\(arch)"
+                #expect(try await strata.run(["build", "-q", "--platform", "linux/\(arch)", "-t", single, context.path]).status == 0)
+                #expect(try await strata.run(["push", "-q", single]).status == 0)
+            }
+            let joined = "\(registry.host)/multi/single:both"
+            let created = try await strata.run(["buildx", "imagetools", "create", "-t", joined, "\(registry.host)/multi/single:amd64",
+                                                "\(registry.host)/multi/single:arm64"])
+            #expect(created.status == 0, "\(created)")
+            let both = try await strata.run(["buildx", "imagetools", "inspect", joined])
+            #expect(both.stdout.contains("Platform:  linux/amd64") && both.stdout.contains("Platform:  linux/arm64"), "\(both)")
             guard DockerPeer.shouldRun else { return }
             let docker = try DockerPeer.require()
-            defer { Task { _ = try? await docker.run(["rmi", "-f", remote]) } }
+            defer { Task { _ = try? await docker.run(["rmi", "-f", remote, joined]) } }
+            let joinedPull = try await docker.run(["pull", "--platform", "linux/arm64", joined])
+            #expect(joinedPull.status == 0, "\(joinedPull)")
             let pulled = try await docker.run(["pull", "--platform", "linux/arm64", remote])
             #expect(pulled.status == 0, "\(pulled)")
             let theirs = try await docker.run(["image", "inspect", "-f", "{{.Architecture}} {{index .Config.Labels \"built.for\"}} "

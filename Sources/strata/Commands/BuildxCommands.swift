@@ -20,7 +20,7 @@ struct BuildxCommand: AsyncParsableCommand {
               strata buildx install-emulators        # what docker/setup-qemu-action does (needs qemu-user-static)
               strata buildx ls
             """,
-        subcommands: [BuildxBuildCommand.self, BuildxInstallEmulatorsCommand.self, BuildxListCommand.self,
+        subcommands: [BuildxBuildCommand.self, ImagetoolsCommand.self, BuildxInstallEmulatorsCommand.self, BuildxListCommand.self,
                       BuildxInspectCommand.self, BuildxCreateCommand.self, BuildxUseCommand.self, BuildxVersionCommand.self])
 }
 
