@@ -22,15 +22,19 @@ public enum DirectoryTarStream {
         /// "/") → absolute source path. A build's COPY leaves size-only placeholders in the tree and
         /// names the context files here, so the layer is written without copying the data twice.
         public var contentSources: [String: String]
+        /// Clamp entries' modification times to this (see `TarWriter.modificationTimeLimit`).
+        public var modificationTimeLimit: Int64?
 
-        public init(includeXattrs: Bool = true, contentSources: [String: String] = [:]) {
+        public init(includeXattrs: Bool = true, contentSources: [String: String] = [:], modificationTimeLimit: Int64? = nil) {
             self.includeXattrs = includeXattrs
             self.contentSources = contentSources
+            self.modificationTimeLimit = modificationTimeLimit
         }
     }
 
     /// Writes the tar of `directory` into `writer` and finishes it.
     public static func write(directory: String, to writer: TarWriter, options: Options = Options()) throws {
+        writer.modificationTimeLimit = options.modificationTimeLimit
         try DirectoryWalker(root: directory, writer: writer, options: options).run()
         try writer.finish()
     }

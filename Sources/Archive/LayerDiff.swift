@@ -32,6 +32,7 @@ public enum LayerDiff {
         before: String, after: String, to writer: TarWriter,
         options: DirectoryTarStream.Options = DirectoryTarStream.Options()
     ) throws {
+        writer.modificationTimeLimit = options.modificationTimeLimit
         let walker = try LayerDiffWalker(before: before, after: after, writer: writer, options: options)
         try walker.run()
         try writer.finish()

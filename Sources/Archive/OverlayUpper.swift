@@ -35,17 +35,21 @@ public enum OverlayUpper {
         public var redirectAndMetacopy: PartialEntryPolicy
         /// As `DirectoryTarStream.Options.contentSources`.
         public var contentSources: [String: String]
+        /// Clamp entries' modification times to this (see `TarWriter.modificationTimeLimit`).
+        public var modificationTimeLimit: Int64?
 
         public init(includeXattrs: Bool = true, redirectAndMetacopy: PartialEntryPolicy = .fail,
-                    contentSources: [String: String] = [:]) {
+                    contentSources: [String: String] = [:], modificationTimeLimit: Int64? = nil) {
             self.includeXattrs = includeXattrs
             self.redirectAndMetacopy = redirectAndMetacopy
             self.contentSources = contentSources
+            self.modificationTimeLimit = modificationTimeLimit
         }
     }
 
     /// Writes the layer for `upper` into `writer` and finishes the tar.
     public static func write(upper: String, to writer: TarWriter, options: Options = Options()) throws {
+        writer.modificationTimeLimit = options.modificationTimeLimit
         let walker = try OverlayUpperWalker(upper: upper, writer: writer, options: options)
         try walker.walk(directoryFD: DirectoryWalker.openDirectory(upper), relativePrefix: "")
         try writer.finish()

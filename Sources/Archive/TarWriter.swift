@@ -15,6 +15,9 @@ public final class TarWriter {
     private var finished = false
     /// Bytes handed to the sink so far (plus those still buffered).
     public private(set) var byteCount: Int64 = 0
+    /// Entries modified after this time (Unix seconds) are written as modified at it: SOURCE_DATE_EPOCH clamping,
+    /// as BuildKit's rewrite-timestamp does it.
+    public var modificationTimeLimit: Int64?
 
     public init(bufferSize: Int = 1 << 20, sink: @escaping Sink) {
         self.sink = sink
@@ -30,6 +33,8 @@ public final class TarWriter {
 
     /// Starts an entry. For regular files, follow with exactly `header.size` bytes of data.
     public func writeHeader(_ header: TarEntryHeader) throws {
+        var header = header
+        if let limit = modificationTimeLimit, header.modificationTime > limit { header.modificationTime = limit }
         try closeEntry()
         guard !finished else { throw ArchiveError.invalidArgument("tar: write after finish") }
         guard header.size >= 0 else { throw ArchiveError.invalidArgument("tar: negative size for \(header.name)") }

@@ -239,3 +239,46 @@ struct MultiPlatformBuildTests {
         #expect(plain.status == 0 && plain.stdout.hasPrefix("sha256:"), "\(plain)")
     }
 }
+
+/// SOURCE_DATE_EPOCH: the same context built on two fresh stores gives the same index digest, its history and
+/// config dated at the epoch and no file in a new layer dated later (BuildKit's rewrite-timestamp).
+@Suite("reproducible builds")
+struct ReproducibleBuildTests {
+    @Test("two fresh roots, one SOURCE_DATE_EPOCH, one digest; without it they differ")
+    func sameDigestOnTwoRoots() async throws {
+        let context = try Files.tempDirectory("repro")
+        defer { try? FileManager.default.removeItem(at: context) }
+        try FileManager.default.copyItem(atPath: try Files.busyboxRootfs(), toPath: context.appendingPathComponent("rootfs.tar").path)
+        try Data("data\n".utf8).write(to: context.appendingPathComponent("data"))
+        try Data("""
+            FROM scratch
+            ADD rootfs.tar /
+            RUN echo made > /made && mkdir -p /dir && touch /dir/file
+            COPY data /data
+            ENV MODE=repro
+
+            """.utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        func build(epoch: String?) async throws -> (digest: String, runner: StrataRunner) {
+            let strata = try StrataRunner()
+            var environment: [String: String] = [:]
+            if let epoch { environment["SOURCE_DATE_EPOCH"] = epoch }
+            let built = try await strata.run(["build", "-q", "--platform", "linux/amd64,linux/arm64", "-t", "repro/app:1", context.path],
+                                             environment: environment)
+            #expect(built.status == 0, "\(built)")
+            return (built.stdout.trimmingCharacters(in: .whitespacesAndNewlines), strata)
+        }
+        let first = try await build(epoch: "1700000000")
+        try await Task.sleep(for: .milliseconds(1100))   // a second later: any unclamped time would differ
+        try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: context.appendingPathComponent("data").path)
+        let second = try await build(epoch: "1700000000")
+        #expect(first.digest.hasPrefix("sha256:") && first.digest == second.digest, "\(first.digest) vs \(second.digest)")
+        let created = try await first.runner.run(["inspect", "-f", "{{.Created}}", "repro/app:1"])
+        #expect(created.stdout == "2023-11-14T22:13:20Z\n", "\(created)")
+        let times = try await first.runner.run(["run", "--rm", "repro/app:1", "stat", "-c", "%Y", "/made", "/dir/file", "/data"])
+        #expect(times.stdout == "1700000000\n1700000000\n1700000000\n", "\(times)")
+        let plain = try await build(epoch: nil)
+        try await Task.sleep(for: .milliseconds(1100))
+        let plainAgain = try await build(epoch: nil)
+        #expect(plain.digest != plainAgain.digest, "without SOURCE_DATE_EPOCH the two builds should differ (their times)")
+    }
+}

@@ -134,7 +134,7 @@ public struct BuildExecutor: Sendable {
         let after = try environment.views.view(of: layers)
         var result = config
         var kept = Array(layers.prefix(baseCount))
-        if let layer = try await StepLayerWriter(store: store).write(.treeDifference(before: before, after: after)) {
+        if let layer = try await StepLayerWriter(store: store, modificationTimeLimit: request.sourceDateEpoch).write(.treeDifference(before: before, after: after)) {
             kept.append(layer)
         }
         result.rootfs = RootFS(diffIDs: kept.map(\.diffID))

@@ -40,6 +40,12 @@ public struct BuildRequest: Sendable {
     /// proxies and TLS settings as pulls.
     public var urlFetcher = HTTPFetcher()
 
+    /// SOURCE_DATE_EPOCH (a build argument, as buildx passes it): the time the image and its history are dated and
+    /// past which no file in a new layer is dated, so that the same inputs give the same digests anywhere.
+    public var sourceDateEpoch: Int64? {
+        buildArgs["SOURCE_DATE_EPOCH"].flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0 >= 0 ? $0 : nil }
+    }
+
     public init(context: BuildContext, document: DockerfileDocument, platform: Platform) {
         self.context = context
         self.document = document

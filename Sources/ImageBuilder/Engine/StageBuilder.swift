@@ -95,7 +95,7 @@ struct StageBuilder {
         for instruction in instructions {
             try await dispatch(instruction)
         }
-        return StageResult(config: state.finishedConfig(), layers: state.layers, key: state.cacheKey,
+        return StageResult(config: state.finishedConfig(epoch: environment.request.sourceDateEpoch.map { Date(timeIntervalSince1970: Double($0)) }), layers: state.layers, key: state.cacheKey,
                            executed: state.executed, cached: state.cached)
     }
 

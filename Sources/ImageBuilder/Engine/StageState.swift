@@ -75,8 +75,19 @@ struct StageState: Sendable {
         }
     }
 
-    /// The final config: history timed as BuildKit's exporter does, `created` = the last entry's time.
-    func finishedConfig(now: Date = Date()) -> ImageConfig {
+    /// The final config: history timed as BuildKit's exporter does, `created` = the last entry's time. With
+    /// SOURCE_DATE_EPOCH (`epoch`) every entry this build adds and `created` are that time.
+    func finishedConfig(now: Date = Date(), epoch: Date? = nil) -> ImageConfig {
+        if let epoch {
+            var result = config
+            result.history = baseHistory + history.map { pending in
+                var entry = pending.entry
+                entry.created = Timestamp(epoch)
+                return entry
+            }
+            result.created = Timestamp(epoch)
+            return result
+        }
         var result = config
         let firstLayerTime = history.first { $0.layerTime != nil }?.layerTime
         var previous = firstLayerTime ?? now

@@ -47,11 +47,12 @@ extension StageBuilder {
     mutating func layerStep(display: String, keyParts: [String], createdBy: String, alwaysLayer: Bool = false,
                             work: (_ rootfs: String, _ deferContents: Bool) async throws -> StepWork) async throws {
         let environment = self.environment
-        let key = Self.key([state.cacheKey, platformText] + keyParts)
+        let epoch = environment.request.sourceDateEpoch
+        let key = Self.key([state.cacheKey, platformText] + keyParts + (epoch.map { ["source-date-epoch", String($0)] } ?? []))
         let vertex = environment.progress.start(stepName(display), digest: key)
         if !environment.request.noCache, let entry = try environment.store.cachedBuildStep(key: key) {
             vertex.cached()
-            state.addLayerStep(createdBy, layer: entry.layer, time: entry.createdAt)
+            state.addLayerStep(createdBy, layer: entry.layer, time: epoch.map { Date(timeIntervalSince1970: Double($0)) } ?? entry.createdAt)
             state.cacheKey = key
             state.cached += 1
             return
@@ -81,7 +82,7 @@ extension StageBuilder {
                 for path in done.dropped { _ = unlink(prepared.mountPoint + path) }
                 changes = .treeDifference(before: prepared.lowerDirs[0], after: prepared.mountPoint)
             }
-            let writer = StepLayerWriter(store: environment.store)
+            let writer = StepLayerWriter(store: environment.store, modificationTimeLimit: epoch)
             if let written = try await writer.write(changes) {
                 layer = written
             } else {
@@ -103,7 +104,8 @@ extension StageBuilder {
             }
         }
         try? prepared.remove()
-        let time = (try? environment.store.cachedBuildStep(key: key))?.createdAt ?? Date()
+        let time = epoch.map { Date(timeIntervalSince1970: Double($0)) }
+            ?? (try? environment.store.cachedBuildStep(key: key))?.createdAt ?? Date()
         vertex.done()
         state.addLayerStep(createdBy, layer: layer, time: time)
         state.cacheKey = key

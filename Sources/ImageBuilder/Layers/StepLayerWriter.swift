@@ -20,16 +20,21 @@ public struct StepLayerWriter: Sendable {
 
     public let store: ImageStore
     public var encoding: LayerIngest.OutputEncoding
+    /// SOURCE_DATE_EPOCH: files modified later are written as modified then.
+    public var modificationTimeLimit: Int64?
 
-    public init(store: ImageStore, encoding: LayerIngest.OutputEncoding = .gzip(level: 1)) {
+    public init(store: ImageStore, encoding: LayerIngest.OutputEncoding = .gzip(level: 1), modificationTimeLimit: Int64? = nil) {
         self.store = store
         self.encoding = encoding
+        self.modificationTimeLimit = modificationTimeLimit
     }
 
     /// Writes the layer; nil when the changes hold no entry at all.
     public func write(_ changes: Changes) async throws -> StoredLayer? {
-        let store = self.store, encoding = self.encoding
-        return try await BlockingWork.run(named: "strata.step-layer") { try Self.writeBlocking(changes, store: store, encoding: encoding) }
+        let store = self.store, encoding = self.encoding, limit = modificationTimeLimit
+        return try await BlockingWork.run(named: "strata.step-layer") {
+            try Self.writeBlocking(changes, store: store, encoding: encoding, limit: limit)
+        }
     }
 
     /// A layer with no entries (just the tar end marker): BuildKit 0.8 keeps one for a WORKDIR that changed nothing.
@@ -70,12 +75,15 @@ public struct StepLayerWriter: Sendable {
         }
     }
 
-    private static func writeBlocking(_ changes: Changes, store: ImageStore, encoding: LayerIngest.OutputEncoding) throws -> StoredLayer? {
+    private static func writeBlocking(_ changes: Changes, store: ImageStore, encoding: LayerIngest.OutputEncoding,
+                                      limit: Int64?) throws -> StoredLayer? {
         try store.ingestLease.shared {
+            let tree = DirectoryTarStream.Options(modificationTimeLimit: limit)
             let pipe: DirectoryTarPipe = switch changes {
-            case .overlayUpper(let upper, let sources): try OverlayUpper.openPipe(upper: upper, options: .init(contentSources: sources))
-            case .treeDifference(let before, let after): try LayerDiff.openPipe(before: before, after: after)
-            case .wholeDirectory(let directory): try DirectoryTarStream.openPipe(directory: directory)
+            case .overlayUpper(let upper, let sources):
+                try OverlayUpper.openPipe(upper: upper, options: .init(contentSources: sources, modificationTimeLimit: limit))
+            case .treeDifference(let before, let after): try LayerDiff.openPipe(before: before, after: after, options: tree)
+            case .wholeDirectory(let directory): try DirectoryTarStream.openPipe(directory: directory, options: tree)
             }
             var readEnd: Int32? = pipe.fileDescriptor
             defer {

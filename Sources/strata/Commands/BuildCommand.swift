@@ -119,6 +119,10 @@ struct BuildCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(message: "invalid argument \"\(tags.first ?? "")\" for \"-t, --tag\" flag: \(error)\nSee 'strata build --help'.", code: 125)
         }
+        // buildx passes SOURCE_DATE_EPOCH from the environment as a build argument.
+        if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], !epoch.isEmpty {
+            request.buildArgs["SOURCE_DATE_EPOCH"] = epoch
+        }
         for argument in buildArgs {
             if let equals = argument.firstIndex(of: "=") {
                 request.buildArgs[String(argument[..<equals])] = String(argument[argument.index(after: equals)...])
