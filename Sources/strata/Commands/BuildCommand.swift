@@ -50,9 +50,15 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: .customLong("isolation"), help: "Container isolation technology") var isolation: String?
     @Option(name: .customLong("allow"), help: "Allow extra privileged entitlement (network.host, security.insecure)")
     var allow: [String] = []
+    @Option(name: .customLong("ssh"), help: "SSH agent socket or keys to expose to the build (format: default|<id>[=<socket>|<key>[,<key>]])")
+    var ssh: [String] = []
+    @Option(name: .customLong("shm-size"), help: "Size of /dev/shm") var shmSize: String?
+    @Option(name: .customLong("ulimit"), help: "Ulimit options (default [])") var ulimits: [String] = []
+    @Option(name: [.customShort("m"), .customLong("memory")], help: "Memory limit") var memory: String?
     @Argument(help: "PATH | -") var arguments: [String] = []
 
     func run() async throws {
+        let resources = try ResourceFlags.parse(memory: memory, shmSize: shmSize, ulimits: ulimits, command: "build")
         try UsageErrors.check(arguments.count, .exactly(1))
         let store = try GlobalOptions.openStore()
         let contextArgument = arguments[0]
@@ -110,6 +116,7 @@ struct BuildCommand: AsyncParsableCommand {
         }
         request.target = target
         request.noCache = noCache
+        request.resources = resources
         for entry in addHosts {
             // docker's opts.ValidateExtraHost: host:ip, the ip a valid IPv4 or IPv6 address (IPv6 may keep its colons).
             guard let colon = entry.firstIndex(of: ":"), colon != entry.startIndex else {
@@ -174,9 +181,19 @@ struct BuildCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(message: "\(error)")
         }
+        if !ssh.isEmpty {
+            // docker's client sets the agents up (and reads the keys) before it sends the build.
+            do {
+                request.ssh = try await SSHForwarding.start(ssh.map(SSHForwardSpec.parse), scratchRoot: store.root.buildScratchDirectory)
+            } catch {
+                throw CLIError(message: "could not parse ssh: [\(ssh.joined(separator: " "))]: \(error)")
+            }
+        }
+        let forwarding = request.ssh
         let display = BuildProgress(mode: quiet ? .quiet : mode)
         let result: BuildResult
         do {
+            defer { if let forwarding { Task.detached { await forwarding.stop() } } }
             let options = BuildOptions(request: request, outputs: parsedOutputs, push: push)
             let service = try GlobalOptions.service(contentTrust: contentTrust)
             let build = Task { try await service.build(options, events: display.sink) }

@@ -31,6 +31,13 @@ struct RunCommand: AsyncParsableCommand {
               strata run --rm --cap-drop ALL --security-opt no-new-privileges busybox id
               strata run --rm --security-opt seccomp=profile.json busybox true
               strata run --rm --privileged busybox ls /dev
+              strata run --rm --shm-size 128m busybox df -k /dev/shm
+              strata run --rm --ulimit nofile=1024:2048 busybox sh -c 'ulimit -n; ulimit -Hn'
+              strata run --rm -m 64m busybox cat /sys/fs/cgroup/memory.max
+
+            -m/--memory puts the container in a cgroup of its own (cgroup v2 at /sys/fs/cgroup, or cgroup v1's \
+            memory hierarchy) with that limit and as much swap again, as docker does; a container that exceeds it is \
+            killed by the kernel and the run exits 137. Without a usable cgroup hierarchy the run fails.
             """)
 
     @Flag(name: .customLong("rm"), help: "Automatically remove the container when it exits") var remove = false
@@ -51,6 +58,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("cap-drop"), help: "Drop Linux capabilities") var capDrop: [String] = []
     @Option(name: .customLong("security-opt"), help: "Security Options (seccomp=PROFILE.json|unconfined, no-new-privileges, systempaths=unconfined)")
     var securityOptions: [String] = []
+    @Option(name: [.customShort("m"), .customLong("memory")], help: "Memory limit") var memory: String?
+    @Option(name: .customLong("shm-size"), help: "Size of /dev/shm") var shmSize: String?
+    @Option(name: .customLong("ulimit"), help: "Ulimit options (default [])") var ulimits: [String] = []
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var arguments: [String] = []
 
     func run() async throws {
@@ -88,6 +98,7 @@ struct RunCommand: AsyncParsableCommand {
         case .none: .none
         }
         run.security = options.security
+        run.resources = options.resources
         run.user = user
         run.workingDirectory = workdir
         run.hostname = hostname
@@ -127,10 +138,12 @@ struct RunCommand: AsyncParsableCommand {
         var mounts: [SandboxMount] = []
         var network: NetworkChoice = .defaultNetwork
         var security = SandboxSecurity.docker
+        var resources = ResourceLimits()
     }
 
     private func validatedOptions() throws -> Options {
         var options = Options()
+        options.resources = try ResourceFlags.parse(memory: memory, shmSize: shmSize, ulimits: ulimits, command: "run")
         if let workdir, !workdir.isEmpty, !workdir.hasPrefix("/") {
             throw Self.daemonError("the working directory '\(workdir)' is invalid, it needs to be an absolute path", see: true)
         }
