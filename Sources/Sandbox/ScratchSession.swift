@@ -56,6 +56,12 @@ public final class ScratchSession: Sendable {
         return ScratchSession(path: path, lockFD: fd)
     }
 
+    /// Ends the session now: what is mounted below the directory is unmounted, then the directory and the lock go.
+    public func end() {
+        kept.withLock { $0 = true }
+        Self.remove(path)
+    }
+
     /// Ends the session keeping the directory (already unmounted by the caller); only the lock goes.
     public func keepFiles() {
         kept.withLock { $0 = true }

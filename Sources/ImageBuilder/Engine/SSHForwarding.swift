@@ -87,12 +87,13 @@ public final class SSHForwarding: Sendable {
         return SSHForwarding(sockets: sockets, agents: agents, directory: directory)
     }
 
-    /// Ends the agents Strata started.
+    /// Ends the agents Strata started and removes their sockets.
     public func stop() async {
         for agent in agents {
             agent.terminate()
             _ = await agent.wait()
         }
+        directory?.remove()
     }
 
     enum Source {
@@ -168,6 +169,11 @@ final class ShortPathDirectory: Sendable {
     deinit {
         close(fd)
         if session == nil { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Removes the directory now (the session's, with its lock).
+    func remove() {
+        if let session { session.end() } else { try? FileManager.default.removeItem(atPath: path) }
     }
 
     /// The short path of `name`, valid in this process and any process of the same user.

@@ -189,11 +189,9 @@ struct BuildCommand: AsyncParsableCommand {
                 throw CLIError(message: "could not parse ssh: [\(ssh.joined(separator: " "))]: \(error)")
             }
         }
-        let forwarding = request.ssh
         let display = BuildProgress(mode: quiet ? .quiet : mode)
-        let result: BuildResult
+        let outcome: Result<BuildResult, any Error>
         do {
-            defer { if let forwarding { Task.detached { await forwarding.stop() } } }
             let options = BuildOptions(request: request, outputs: parsedOutputs, push: push)
             let service = try GlobalOptions.service(contentTrust: contentTrust)
             let build = Task { try await service.build(options, events: display.sink) }
@@ -201,11 +199,20 @@ struct BuildCommand: AsyncParsableCommand {
             // and the step shows CANCELED, as BuildKit does.
             let interruption = Interruption { build.cancel() }
             defer { interruption.stop() }
-            result = try await build.value
-        } catch let failure as BuildFailure {
+            outcome = .success(try await build.value)
+        } catch {
+            outcome = .failure(error)
+        }
+        // The agents Strata started for --ssh keys end with the build.
+        await request.ssh?.stop()
+        let result: BuildResult
+        switch outcome {
+        case .success(let built):
+            result = built
+        case .failure(let failure as BuildFailure):
             await display.finish(failed: true)
             throw CLIError(message: failure.description)
-        } catch {
+        case .failure(let error):
             await display.finish(failed: true)
             throw CLIError(message: RuntimeErrorText.describe(error))
         }
