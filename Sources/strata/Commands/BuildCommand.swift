@@ -52,9 +52,9 @@ struct BuildCommand: AsyncParsableCommand {
     var allow: [String] = []
     @Option(name: .customLong("ssh"), help: "SSH agent socket or keys to expose to the build (format: default|<id>[=<socket>|<key>[,<key>]])")
     var ssh: [String] = []
-    @Option(name: .customLong("shm-size"), help: "Size of /dev/shm") var shmSize: String?
-    @Option(name: .customLong("ulimit"), help: "Ulimit options (default [])") var ulimits: [String] = []
-    @Option(name: [.customShort("m"), .customLong("memory")], help: "Memory limit") var memory: String?
+    @Option(name: .customLong("shm-size"), parsing: .unconditional, help: "Size of /dev/shm") var shmSize: String?
+    @Option(name: .customLong("ulimit"), parsing: .unconditionalSingleValue, help: "Ulimit options (default [])") var ulimits: [String] = []
+    @Option(name: [.customShort("m"), .customLong("memory")], parsing: .unconditional, help: "Memory limit") var memory: String?
     @Argument(help: "PATH | -") var arguments: [String] = []
 
     func run() async throws {

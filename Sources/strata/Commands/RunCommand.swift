@@ -58,9 +58,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("cap-drop"), help: "Drop Linux capabilities") var capDrop: [String] = []
     @Option(name: .customLong("security-opt"), help: "Security Options (seccomp=PROFILE.json|unconfined, no-new-privileges, systempaths=unconfined)")
     var securityOptions: [String] = []
-    @Option(name: [.customShort("m"), .customLong("memory")], help: "Memory limit") var memory: String?
-    @Option(name: .customLong("shm-size"), help: "Size of /dev/shm") var shmSize: String?
-    @Option(name: .customLong("ulimit"), help: "Ulimit options (default [])") var ulimits: [String] = []
+    @Option(name: [.customShort("m"), .customLong("memory")], parsing: .unconditional, help: "Memory limit") var memory: String?
+    @Option(name: .customLong("shm-size"), parsing: .unconditional, help: "Size of /dev/shm") var shmSize: String?
+    @Option(name: .customLong("ulimit"), parsing: .unconditionalSingleValue, help: "Ulimit options (default [])") var ulimits: [String] = []
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var arguments: [String] = []
 
     func run() async throws {
