@@ -142,23 +142,30 @@ struct OpenSSHMounts {
     /// as written); with --ssh but not that id, `unset ssh forward key ID` (a missing id is "default"); a mount that is
     /// not required is skipped.
     init(_ requests: [SSHMountRequest], forwarding: SSHForwarding?, scratch: () throws -> String) throws {
-        for request in requests {
-            let id = request.id.isEmpty ? "default" : request.id
-            guard let forwarding else {
-                if request.required { throw BuildFailure("no SSH key \"\(request.id)\" forwarded from the client") }
-                continue
-            }
-            guard let upstream = forwarding.socket(for: id) else {
-                if request.required { throw BuildFailure("rpc error: code = Unknown desc = unset ssh forward key \(id)") }
-                continue
-            }
-            if directory == nil { directory = try ShortPathDirectory(directory: try scratch()) }
-            let relay = try SSHAgentRelay.open(upstream: upstream, directory: directory!, name: "ssh-\(relays.count).sock",
-                                               mode: request.mode, uid: request.uid, gid: request.gid)
-            relays.append(relay)
-            sandboxMounts.append(SandboxMount(kind: .bind(source: relay.path), destination: request.target))
-            targets.insert(request.target)
+        do {
+            for request in requests { try open(request, forwarding: forwarding, scratch: scratch) }
+        } catch {
+            close()
+            throw error
         }
+    }
+
+    private mutating func open(_ request: SSHMountRequest, forwarding: SSHForwarding?, scratch: () throws -> String) throws {
+        let id = request.id.isEmpty ? "default" : request.id
+        guard let forwarding else {
+            if request.required { throw BuildFailure("no SSH key \"\(request.id)\" forwarded from the client") }
+            return
+        }
+        guard let upstream = forwarding.socket(for: id) else {
+            if request.required { throw BuildFailure("rpc error: code = Unknown desc = unset ssh forward key \(id)") }
+            return
+        }
+        if directory == nil { directory = try ShortPathDirectory(directory: try scratch()) }
+        let relay = try SSHAgentRelay.open(upstream: upstream, directory: directory!, name: "ssh-\(relays.count).sock",
+                                           mode: request.mode, uid: request.uid, gid: request.gid)
+        relays.append(relay)
+        sandboxMounts.append(SandboxMount(kind: .bind(source: relay.path), destination: request.target))
+        targets.insert(request.target)
     }
 
     func close() {
