@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "CSandbox"),
         // libseccomp: compiles docker's seccomp profile format into the BPF filter the sandbox installs.
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
-        .target(name: "Sandbox", dependencies: ["CSandbox", "CSeccomp", "OCI", "Archive"]),
+        .target(name: "Sandbox", dependencies: ["CSandbox", "CSeccomp", "OCI", "Archive", "GoText"]),
         .target(name: "ImageBuilder", dependencies: [
             "OCI", "GoText", "Archive", "Store", "Dockerfile", "Sandbox", "Transport", "Registry",
             .product(name: "Crypto", package: "swift-crypto"),

@@ -14,11 +14,13 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -223,6 +225,34 @@ static void cs_open_console(const struct csandbox_spec *spec, int report_fd) {
     close(spec->console_socket);
 }
 
+/// Joins the container's cgroup (the parent made it and set its limits) and makes it the root of a new cgroup
+/// namespace, so that the cgroup filesystem mounted later shows the container's own cgroup at its top.
+static void cs_join_cgroup(const struct csandbox_spec *spec, int report_fd) {
+    if (!spec->join_cgroup) return;
+    for (;;) {
+        ssize_t n = write(spec->cgroup_procs_fd, "0", 1);
+        if (n == 1) break;
+        if (n < 0 && errno == EINTR) continue;
+        cs_report(report_fd, CSANDBOX_SETUP, n < 0 ? errno : EIO, "join the container's cgroup");
+    }
+    close(spec->cgroup_procs_fd);
+    SETUP(unshare(CLONE_NEWCGROUP), "new cgroup namespace");
+}
+
+/// `--ulimit`: set while the process may still raise hard limits (runc sets them before the capabilities go).
+static void cs_set_rlimits(const struct csandbox_spec *spec, int report_fd) {
+    char number[16];
+    for (size_t i = 0; i < spec->rlimit_count; i++) {
+        const struct csandbox_rlimit *limit = &spec->rlimits[i];
+        struct rlimit value = {.rlim_cur = (rlim_t)limit->soft, .rlim_max = (rlim_t)limit->hard};
+        if (setrlimit(limit->resource, &value) < 0) {
+            int saved = errno;
+            snprintf(number, sizeof number, "%d", limit->resource);
+            cs_report(report_fd, CSANDBOX_RLIMIT, saved, number);
+        }
+    }
+}
+
 static void cs_child(const struct csandbox_spec *spec, int report_fd) {
     // Dispositions and the mask are inherited through execve; the command starts with defaults (handlers first,
     // then the mask, so that nothing pending runs the holder's handler here).
@@ -252,6 +282,7 @@ static void cs_child(const struct csandbox_spec *spec, int report_fd) {
     if (err >= 0) SETUP(cs_set_stdio(err, 2), "stderr");
     SETUP(setsid(), "setsid");
     if (spec->tty && spec->console_socket < 0) SETUP(ioctl(0, TIOCSCTTY, 0), "set controlling terminal");
+    cs_join_cgroup(spec, report_fd);
 
     if (spec->new_network) {
         // docker's "none" network has IPv6 off, so lo carries only 127.0.0.1.
@@ -271,6 +302,7 @@ static void cs_child(const struct csandbox_spec *spec, int report_fd) {
     SETUP(umount2(".", MNT_DETACH), "unmount old root");
     SETUP(chdir("/"), "chdir /");
     if (spec->tty && spec->console_socket >= 0) cs_open_console(spec, report_fd);
+    cs_set_rlimits(spec, report_fd);
     cs_confine(spec, report_fd);
     cs_exec(spec, report_fd);
 }
@@ -349,7 +381,8 @@ static _Noreturn void cs_holder(const struct csandbox_spec *spec, int report_fd,
         cs_send(report_fd, CSANDBOX_MESSAGE_FAILURE, CSANDBOX_SETUP, errno, "pipe");
         _exit(127);
     }
-    int keep[] = {spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, report_fd, lifeline[0], lifeline[1], spec->console_socket};
+    int keep[] = {spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, report_fd, lifeline[0], lifeline[1], spec->console_socket,
+                  spec->join_cgroup ? spec->cgroup_procs_fd : -1};
     cs_close_all_but(keep, sizeof keep / sizeof keep[0]);
 
     unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
@@ -419,6 +452,37 @@ int csandbox_spawn(const struct csandbox_spec *spec, pid_t *holder, int *report_
     return 0;
 }
 
+int csandbox_spawn_tethered(const char *path, const char *const *argv, const char *const *envp,
+                            int stdin_fd, int stdout_fd, int stderr_fd, int new_session, pid_t *pid) {
+    pid_t parent = getpid();
+    long child = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
+    if (child < 0) return -errno;
+    if (child == 0) {
+        for (int sig = 1; sig < NSIG; sig++) {
+            if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent) _exit(127);
+        int fds[3] = {stdin_fd, stdout_fd, stderr_fd};
+        // Sources above 2 first, so that dup2 onto 0..2 cannot clobber a later source.
+        for (int i = 0; i < 3; i++) if (fds[i] >= 0 && fds[i] <= 2 && fds[i] != i) fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+        for (int i = 0; i < 3; i++) {
+            if (fds[i] < 0) { close(i); continue; }
+            if (cs_set_stdio(fds[i], i) < 0) _exit(127);
+        }
+        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+            for (int fd = 3; fd < 4096; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+        }
+        if (new_session && setsid() < 0) _exit(127);
+        execve(path, (char *const *)argv, (char *const *)envp);
+        _exit(127);
+    }
+    *pid = (pid_t)child;
+    return 0;
+}
+
 int csandbox_wait(pid_t pid) {
     int status = 0;
     for (;;) {
@@ -428,6 +492,13 @@ int csandbox_wait(pid_t pid) {
 }
 
 #include <sys/xattr.h>
+#include <sys/vfs.h>
+
+long csandbox_filesystem_type(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) < 0) return -errno;
+    return (long)info.f_type;
+}
 
 int csandbox_is_overlay_opaque(const char *path) {
     char value[4];

@@ -164,7 +164,11 @@ static void cs_mount_dev(const struct csandbox_spec *spec, int report_fd) {
                 "newinstance,ptmxmode=0666,mode=0620,gid=5"), "mount /dev/pts");
     cs_join(path, sizeof path, rootfs, "/dev/shm");
     SETUP(mkdir(path, 01777) < 0 && errno != EEXIST ? -1 : 0, "mkdir /dev/shm");
-    SETUP(mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k"), "mount /dev/shm");
+    // --shm-size, in bytes as dockerd passes it (default 64 MiB).
+    char shm_options[64];
+    snprintf(shm_options, sizeof shm_options, "mode=1777,size=%llu",
+             (unsigned long long)(spec->shm_size ? spec->shm_size : 64ULL << 20));
+    SETUP(mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm_options), "mount /dev/shm");
     cs_join(path, sizeof path, rootfs, "/dev/mqueue");
     SETUP(mkdir(path, 01777) < 0 && errno != EEXIST ? -1 : 0, "mkdir /dev/mqueue");
     SETUP(mount("mqueue", path, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), "mount /dev/mqueue");
@@ -176,6 +180,24 @@ static void cs_mount_dev(const struct csandbox_spec *spec, int report_fd) {
         cs_join(path, sizeof path, rootfs, links[i].name);
         if (symlink(links[i].target, path) < 0 && errno != EEXIST) cs_report(report_fd, CSANDBOX_SETUP, errno, links[i].name);
     }
+}
+
+/// The container's cgroup at /sys/fs/cgroup (it joined the cgroup and a cgroup namespace rooted there): cgroup v2
+/// as runc mounts it, or for cgroup v1 a tmpfs holding the memory hierarchy, the one controller Strata sets.
+/// Read-only unless the container is privileged, as docker mounts them.
+static void cs_mount_cgroup(const struct csandbox_spec *spec, int report_fd) {
+    if (spec->cgroup_mount == CSANDBOX_CGROUP_NONE) return;
+    char path[4096];
+    unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (spec->allow_devices ? 0 : MS_RDONLY);
+    cs_join(path, sizeof path, spec->rootfs, "/sys/fs/cgroup");
+    if (spec->cgroup_mount == CSANDBOX_CGROUP_V2) {
+        SETUP(mount("cgroup2", path, "cgroup2", flags, NULL), "mount /sys/fs/cgroup");
+        return;
+    }
+    SETUP(mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"), "mount /sys/fs/cgroup");
+    cs_join(path, sizeof path, spec->rootfs, "/sys/fs/cgroup/memory");
+    SETUP(mkdir(path, 0755), "mkdir /sys/fs/cgroup/memory");
+    SETUP(mount("cgroup", path, "cgroup", flags, "memory"), "mount /sys/fs/cgroup/memory");
 }
 
 /// docker 20.10's masked paths (oci/defaults.go): a directory gets an empty read-only tmpfs, a file /dev/null.
@@ -225,6 +247,7 @@ void cs_setup_filesystem(const struct csandbox_spec *spec, int report_fd) {
         cs_join(path, sizeof path, rootfs, "/sys");
         unsigned long sys_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (spec->writable_sysfs ? 0 : MS_RDONLY);
         SETUP(mount("sysfs", path, "sysfs", sys_flags, NULL), "mount /sys");
+        cs_mount_cgroup(spec, report_fd);
         if (!spec->unmasked_paths) cs_mask_paths(rootfs, report_fd);
     }
     umask(022);

@@ -18,6 +18,8 @@ public struct RunOptions: Sendable {
     public var mounts: [SandboxMount] = []
     public var network: Network = .defaultNetwork
     public var security: SandboxSecurity = .docker
+    /// `--shm-size`, `--ulimit`, `-m/--memory`.
+    public var resources = ResourceLimits()
     public var user: String?
     public var workingDirectory: String?
     public var hostname: String?
@@ -73,6 +75,8 @@ extension ImageService {
     /// Runs the container to its end and returns its exit status. Killing this process (even with -9) kills the
     /// container; a kept container's writable layer and config stay under the root's containers/ directory.
     public func run(_ options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> Int32 {
+        // dockerd's checks of the values, before it looks at the image.
+        do { try options.resources.validate() } catch { throw RunFailure.prepare(error) }
         let store: ImageStore
         let image: StoredImage
         let config: ContainerConfig
@@ -155,7 +159,8 @@ extension ImageService {
                 user: user, hostname: host, network: options.network == .none ? .none : .host,
                 hostsFile: hosts, resolvConf: ContainerFiles.resolvConf(), mounts: volumes + options.mounts,
                 security: options.security, seccompCacheDirectory: store.root.seccompCacheDirectory,
-                stdin: options.interactive ? STDIN_FILENO : -1, tty: options.tty, forwardSignals: true)
+                stdin: options.interactive ? STDIN_FILENO : -1, tty: options.tty, forwardSignals: true,
+                resources: options.resources)
             do { status = try await SandboxProcess.run(spec) } catch let error as SandboxError {
                 throw RunFailure.start(error)
             }

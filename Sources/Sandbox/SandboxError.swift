@@ -12,6 +12,8 @@ public enum SandboxError: Error, Equatable, Sendable, CustomStringConvertible {
     case setup(String, Int32)
     /// The command could not be started; the text is runc's (`exec: "x": executable file not found in $PATH`).
     case startFailed(String)
+    /// A memory limit was asked for but no usable cgroup hierarchy is there (the reason).
+    case cgroupUnavailable(String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,9 @@ public enum SandboxError: Error, Equatable, Sendable, CustomStringConvertible {
         case .system(let what, let code): return "\(what): \(SandboxError.goErrorText(code))"
         case .setup(let step, let code): return "container setup failed: \(step): \(SandboxError.goErrorText(code))"
         case .startFailed(let text): return text
+        case .cgroupUnavailable(let reason):
+            return "a memory limit (-m, --memory) needs cgroup v2 with the memory controller, writable at /sys/fs/cgroup "
+                + "(or cgroup v1's memory hierarchy at /sys/fs/cgroup/memory): \(reason)"
         }
     }
 
@@ -44,7 +49,7 @@ extension SandboxError: KindedError {
     public var kind: ErrorKind {
         switch self {
         case .userNotFound, .groupNotFound, .notADirectory, .startFailed: .invalidArgument
-        case .system, .setup: .internal
+        case .system, .setup, .cgroupUnavailable: .internal
         }
     }
 }

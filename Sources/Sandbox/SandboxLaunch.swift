@@ -84,6 +84,8 @@ struct Launch: Sendable {
     var consoleSocket: Int32 = -1
     /// The pty's window size (the caller's terminal's), 0 when unknown.
     var terminalSize: (rows: UInt16, columns: UInt16) = (0, 0)
+    /// The cgroup of the memory limit, joined by the container before anything runs.
+    var cgroup: ContainerCgroup?
 
     /// Starts the holder and waits for it; `onStart` gets the container's PID 1 (host view). Returns the raw wait
     /// status. Blocks: call it on a thread of its own, which must live until the container is gone.
@@ -140,6 +142,9 @@ struct Launch: Sendable {
                             uid: device.uid, gid: device.gid)
         }
         let security = confinement.security
+        let rlimits = spec.resources.ulimits.map { limit in
+            csandbox_rlimit(resource: limit.resource, soft: UInt64(bitPattern: limit.soft), hard: UInt64(bitPattern: limit.hard))
+        }
         var pid: pid_t = 0
         var reportFD: Int32 = -1
         let result = files.map(\.file.contents).withContiguousBuffers { contents in
@@ -153,6 +158,7 @@ struct Launch: Sendable {
                     cMounts.withUnsafeBufferPointer { mountBuffer in
                         cFiles.withUnsafeBufferPointer { fileBuffer in
                             cDevices.withUnsafeBufferPointer { deviceBuffer in
+                              rlimits.withUnsafeBufferPointer { rlimitBuffer in
                                 var cSpec = csandbox_spec()
                                 cSpec.argv = argv
                                 cSpec.envp = envp
@@ -188,7 +194,19 @@ struct Launch: Sendable {
                                 cSpec.devices = deviceBuffer.baseAddress
                                 cSpec.device_count = deviceBuffer.count
                                 cSpec.allow_devices = security.hostDevices ? 1 : 0
+                                cSpec.shm_size = UInt64(spec.resources.effectiveShmSize)
+                                cSpec.rlimits = rlimitBuffer.baseAddress
+                                cSpec.rlimit_count = rlimitBuffer.count
+                                if let cgroup {
+                                    cSpec.join_cgroup = 1
+                                    cSpec.cgroup_procs_fd = cgroup.procsFD
+                                    cSpec.cgroup_mount = switch cgroup.hierarchy {
+                                    case .unified: Int32(CSANDBOX_CGROUP_V2.rawValue)
+                                    case .memoryV1: Int32(CSANDBOX_CGROUP_V1_MEMORY.rawValue)
+                                    }
+                                }
                                 return csandbox_spawn(&cSpec, &pid, &reportFD)
+                              }
                             }
                         }
                     }

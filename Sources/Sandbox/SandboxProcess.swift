@@ -76,10 +76,14 @@ public enum SandboxProcess {
         defer { if nullFD >= 0 { close(nullFD) } }
         let stdio: (Int32, Int32, Int32) = console != nil
             ? (-1, -1, -1) : (spec.stdin >= 0 ? spec.stdin : nullFD, spec.stdout, spec.stderr)
+        // The memory limit's cgroup, made last: nothing after this can fail before the launch thread owns it.
+        let cgroup = try spec.resources.memoryLimit.map { limit throws(SandboxError) in
+            try ContainerCgroup.create(memory: limit, hierarchy: try CgroupHierarchy.detect())
+        }
         let forwarder = spec.forwardSignals ? SignalForwarder() : nil
         let launch = Launch(spec: spec, mounts: mounts, files: files, confinement: confinement, stdio: stdio,
                             consoleSocket: console?.1 ?? -1,
-                            terminalSize: console != nil ? PseudoTerminal.callerSize() : (0, 0))
+                            terminalSize: console != nil ? PseudoTerminal.callerSize() : (0, 0), cgroup: cgroup)
         // One thread starts the holder and waits for it: the holder's parent-death signal is tied to the thread
         // that cloned it, so that thread must outlive the container.
         let started = ThreadHandoff()
@@ -93,6 +97,7 @@ public enum SandboxProcess {
                         started.signal()
                     })
                     started.signal()
+                    cgroup?.remove()
                     continuation.resume(returning: result)
                 }
             }
@@ -145,6 +150,10 @@ public enum SandboxProcess {
             return .startFailed("exec: \"\(detail)\": permission denied")
         case Int(CSANDBOX_EXEC.rawValue):
             return .startFailed("exec \(detail): \(SandboxError.goErrorText(code))")
+        case Int(CSANDBOX_RLIMIT.rawValue):
+            // runc's words (it sets the rlimits of the container's init before that starts the command).
+            return .startFailed("error during container init: error setting rlimits for ready process: "
+                                + "error setting rlimit type \(detail): \(SandboxError.goErrorText(code))")
         default:
             return .setup(detail, code)
         }

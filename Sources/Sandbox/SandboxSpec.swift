@@ -85,6 +85,8 @@ public struct SandboxSpec: Sendable {
     /// Forward SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to the command while it runs
     /// (changes this process's dispositions of those signals; for the CLI).
     public var forwardSignals: Bool
+    /// /dev/shm size, rlimits and memory limit (docker's defaults when empty).
+    public var resources: ResourceLimits
 
     public init(arguments: [String], environment: [String], rootfs: String, workingDirectory: String = "/",
                 user: ContainerUser = ContainerUser(), hostname: String, network: NetworkMode = .host,
@@ -93,7 +95,7 @@ public struct SandboxSpec: Sendable {
                 mounts: [SandboxMount] = [], files: [SandboxFile] = [], security: SandboxSecurity = .docker,
                 seccompCacheDirectory: String? = nil,
                 stdin: Int32 = -1, stdout: Int32 = STDOUT_FILENO, stderr: Int32 = STDERR_FILENO,
-                tty: Bool = false, forwardSignals: Bool = false) {
+                tty: Bool = false, forwardSignals: Bool = false, resources: ResourceLimits = ResourceLimits()) {
         self.arguments = arguments
         self.environment = environment
         self.rootfs = rootfs
@@ -114,6 +116,7 @@ public struct SandboxSpec: Sendable {
         self.stderr = stderr
         self.tty = tty
         self.forwardSignals = forwardSignals
+        self.resources = resources
     }
 }
 

@@ -28,6 +28,16 @@ import Testing
         #expect(trailing.command == .exec(["a"]))
     }
 
+    @Test func sshMount() throws {
+        let line = "RUN --mount=type=ssh,id=key,target=/agent,required=false,mode=0644,uid=1,gid=2 --mount=type=ssh,required git fetch"
+        guard case .run(let run) = try single(line) else { Issue.record(); return }
+        #expect(run.mounts.count == 2)
+        let first = run.mounts[0], second = run.mounts[1]
+        #expect(first.type == .ssh && first.id == "key" && first.target == "/agent" && !first.required)
+        #expect(first.mode == 0o644 && first.uid == 1 && first.gid == 2)
+        #expect(second.type == .ssh && second.id == nil && second.target == nil && second.required)
+    }
+
     @Test func runFlags() throws {
         let line = "RUN --mount=type=cache,target=/root/.cache,id=go,sharing=locked,mode=0700,uid=1,gid=2 "
             + "--mount=type=bind,from=build,source=/out,target=/in,rw --mount=type=secret,id=tok,required "

@@ -38,6 +38,20 @@ struct csandbox_device {
     gid_t gid;
 };
 
+/// One resource limit set with setrlimit before execve (`--ulimit`).
+struct csandbox_rlimit {
+    int resource;            // RLIMIT_*
+    uint64_t soft;
+    uint64_t hard;
+};
+
+/// What the container sees at /sys/fs/cgroup once it has joined its cgroup.
+enum csandbox_cgroup_mount {
+    CSANDBOX_CGROUP_NONE = 0,
+    CSANDBOX_CGROUP_V1_MEMORY = 1, // a tmpfs with the v1 memory hierarchy at memory/, read-only
+    CSANDBOX_CGROUP_V2 = 2,        // the cgroup2 hierarchy, read-only
+};
+
 /// Everything the child needs, prepared in the parent: the child only makes system calls.
 struct csandbox_spec {
     const char *const *argv;   // NULL-terminated; argv[0] is looked up in PATH inside the rootfs
@@ -75,6 +89,14 @@ struct csandbox_spec {
     // Device access (--privileged). Otherwise every filesystem the container can reach is mounted nodev and /dev
     // gets the host's null, zero, full, random, urandom and tty bound in: what docker's devices cgroup allows.
     int allow_devices;
+
+    // Resources (--shm-size, --ulimit, --memory).
+    uint64_t shm_size;         // size of the /dev/shm tmpfs in bytes; 0: docker's 64 MiB
+    const struct csandbox_rlimit *rlimits; // set after the filesystem, before the capabilities are dropped
+    size_t rlimit_count;
+    int join_cgroup;           // write "0" to cgroup_procs_fd (the container's cgroup.procs), then a new cgroup namespace
+    int cgroup_procs_fd;
+    int cgroup_mount;          // enum csandbox_cgroup_mount
 };
 
 /// What went wrong in the child before execve succeeded.
@@ -84,6 +106,7 @@ enum csandbox_failure_kind {
     CSANDBOX_STAT = 3,         // stat of `detail` failed with `error`
     CSANDBOX_NOT_EXECUTABLE = 4, // `detail` is a directory or has no exec bit
     CSANDBOX_EXEC = 5,         // execve of `detail` failed with `error`
+    CSANDBOX_RLIMIT = 6,       // setrlimit of resource number `detail` failed with `error`
 };
 
 /// One message on the report pipe (each is written whole: it is smaller than PIPE_BUF).
@@ -106,6 +129,16 @@ struct csandbox_message {
 /// Returns 0 and sets `*holder` and `*report_fd` (read end of the report pipe: a PID message, perhaps a
 /// FAILURE, then a STATUS, then EOF); returns -errno when the holder cannot be started.
 int csandbox_spawn(const struct csandbox_spec *spec, pid_t *holder, int *report_fd);
+
+/// Starts `path` with `argv` and `envp` in a child that is killed (SIGKILL) when the calling thread ends, so the
+/// caller must be a thread that lives as long as the child (it waits for it). The child gets the three descriptors
+/// as its standard streams (-1: /dev/null is not opened for it, the stream is closed) and nothing else; with
+/// `new_session` it has no controlling terminal. Returns 0 and sets `*pid`, or -errno.
+int csandbox_spawn_tethered(const char *path, const char *const *argv, const char *const *envp,
+                            int stdin_fd, int stdout_fd, int stderr_fd, int new_session, pid_t *pid);
+
+/// The filesystem type (statfs f_type) of `path`, or -errno.
+long csandbox_filesystem_type(const char *path);
 
 /// Brings the loopback interface up in the current network namespace (0 or -errno).
 int csandbox_loopback_up(void);

@@ -20,6 +20,7 @@ public struct BuildExecutor: Sendable {
     }
 
     public func build(_ request: BuildRequest) async throws -> BuildResult {
+        do { try request.resources.validate() } catch { throw BuildFailure(error.description) }
         let document = request.document
         let hostPlatform = Platform.host
         let platformValues = BuiltinArguments.platformValues(target: request.platform, build: hostPlatform)

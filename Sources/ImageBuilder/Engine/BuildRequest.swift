@@ -31,6 +31,10 @@ public struct BuildRequest: Sendable {
     public var allowInsecure = false
     /// `--secret id=…,src=…|env=…`: id → where its value is read when a step mounts it.
     public var secrets: [String: SecretSource] = [:]
+    /// `--ssh`: the agent sockets RUN --mount=type=ssh may use (nil: no --ssh given).
+    public var ssh: SSHForwarding?
+    /// `--shm-size`, `--ulimit`, `-m/--memory`: every RUN step runs with them.
+    public var resources = ResourceLimits()
     public var snapshotter: SnapshotterKind = .fromEnvironment()
     /// The Dockerfile's name as given (`-f`), for the `[internal] load build definition from …` line.
     public var dockerfileName = "Dockerfile"

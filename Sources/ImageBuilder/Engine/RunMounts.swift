@@ -16,6 +16,19 @@ struct PreparedRunMounts {
     var keyParts: [String] = []
     /// File mount targets (secrets): stubs the sandbox creates that must not reach the layer.
     var fileTargets: Set<String> = []
+    /// ssh mounts, bound to the forwarded agents when the step runs (not when it is found in the cache).
+    var sshMounts: [SSHMountRequest] = []
+}
+
+/// One `RUN --mount=type=ssh`: where its socket goes and how it looks there.
+struct SSHMountRequest: Sendable {
+    var target: String
+    /// As written ("" when the mount names none).
+    var id: String
+    var mode: UInt32
+    var uid: UInt32
+    var gid: UInt32
+    var required: Bool
 }
 
 extension StageBuilder {
@@ -86,8 +99,15 @@ extension StageBuilder {
                 result.secretFiles.append(SandboxFile(contents: data, destination: target, mode: mount.mode ?? 0o400,
                                                       uid: mount.uid ?? 0, gid: mount.gid ?? 0, readOnly: true))
                 result.fileTargets.insert(target)
-            default:
-                throw BuildFailure("unsupported mount type \(mount.type.rawValue)")
+            case .ssh:
+                // BuildKit's default target counts the step's ssh mounts; mode 0600, owned by root.
+                let target = absolute(mount.target ?? "/run/buildkit/ssh_agent.\(result.sshMounts.count)")
+                let request = SSHMountRequest(target: target, id: mount.id ?? "", mode: mount.mode ?? 0o600,
+                                              uid: mount.uid ?? 0, gid: mount.gid ?? 0, required: mount.required)
+                // The mount's shape is part of the key; the agent and its keys are not (as in BuildKit).
+                result.keyParts += ["mount-ssh", target, request.id, String(request.mode, radix: 8), String(request.uid),
+                                    String(request.gid), request.required ? "required" : "optional"]
+                result.sshMounts.append(request)
             }
         }
         return result
@@ -108,6 +128,48 @@ extension StageBuilder {
         }
         let image = try await Self.findImage(from, reference: reference, environment: environment, pull: environment.request.pull)
         return (try environment.views.view(of: try environment.store.layers(of: image.id)), image.id.description)
+    }
+}
+
+/// The relays of one step's ssh mounts, open while the step runs.
+struct OpenSSHMounts {
+    var sandboxMounts: [SandboxMount] = []
+    var targets: Set<String> = []
+    private var relays: [SSHAgentRelay] = []
+    private var directory: ShortPathDirectory?
+
+    /// BuildKit's rules: without any --ssh a required mount fails (`no SSH key "ID" forwarded from the client`, the id
+    /// as written); with --ssh but not that id, `unset ssh forward key ID` (a missing id is "default"); a mount that is
+    /// not required is skipped.
+    init(_ requests: [SSHMountRequest], forwarding: SSHForwarding?, scratch: () throws -> String) throws {
+        do {
+            for request in requests { try open(request, forwarding: forwarding, scratch: scratch) }
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    private mutating func open(_ request: SSHMountRequest, forwarding: SSHForwarding?, scratch: () throws -> String) throws {
+        let id = request.id.isEmpty ? "default" : request.id
+        guard let forwarding else {
+            if request.required { throw BuildFailure("no SSH key \"\(request.id)\" forwarded from the client") }
+            return
+        }
+        guard let upstream = forwarding.socket(for: id) else {
+            if request.required { throw BuildFailure("rpc error: code = Unknown desc = unset ssh forward key \(id)") }
+            return
+        }
+        if directory == nil { directory = try ShortPathDirectory(directory: try scratch()) }
+        let relay = try SSHAgentRelay.open(upstream: upstream, directory: directory!, name: "ssh-\(relays.count).sock",
+                                           mode: request.mode, uid: request.uid, gid: request.gid)
+        relays.append(relay)
+        sandboxMounts.append(SandboxMount(kind: .bind(source: relay.path), destination: request.target))
+        targets.insert(request.target)
+    }
+
+    func close() {
+        for relay in relays { relay.close() }
     }
 }
 

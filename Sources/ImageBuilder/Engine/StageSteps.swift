@@ -167,6 +167,11 @@ extension StageBuilder {
         let workdir = state.container.workingDir.isEmpty ? "/" : state.container.workingDir
         let stagePlatform = plan.platform ?? request.platform
         let mounts = try await prepareMounts(run.mounts)
+        // BuildKit points SSH_AUTH_SOCK at the first ssh mount unless the environment sets it (even when the mount is
+        // skipped for want of a forwarded agent).
+        if let first = mounts.sshMounts.first, !runEnv.contains(where: { $0.hasPrefix("SSH_AUTH_SOCK=") }) {
+            runEnv.append("SSH_AUTH_SOCK=" + first.target)
+        }
         // BuildKit confines every RUN as docker confines a container; `--security=insecure` (allowed by the
         // security.insecure entitlement, checked before the build starts) runs it privileged.
         let insecure = run.security == "insecure"
@@ -178,6 +183,9 @@ extension StageBuilder {
         for file in pipeFiles { keyParts += ["pipe", file.destination, String(decoding: file.contents, as: UTF8.self)] }
         let extraHosts = request.extraHosts.map { "\($0.address)\t\($0.host)\n" }.joined()
         if !extraHosts.isEmpty { keyParts += ["hosts", extraHosts] }
+        keyParts += request.resources.keyParts
+        let resources = request.resources
+        let stepDirectories = environment.directories
         let display = displayText(run.original)
         try await layerStep(display: display, keyParts: keyParts, createdBy: createdBy) { rootfs, _ in
             var containerUser: ContainerUser
@@ -188,15 +196,17 @@ extension StageBuilder {
             if let primary = containerUser.groups.first, primary == containerUser.gid { containerUser.groups.removeFirst() }
             var environment = runEnv
             if !environment.contains(where: { $0.hasPrefix("HOME=") }) { environment.append("HOME=" + containerUser.home) }
+            let ssh = try OpenSSHMounts(mounts.sshMounts, forwarding: request.ssh, scratch: stepDirectories.newScratch)
+            defer { ssh.close() }
             let output = try RunOutput()
             let spec = SandboxSpec(arguments: arguments, environment: environment, rootfs: rootfs, workingDirectory: workdir,
                                    user: containerUser, hostname: "buildkitsandbox", network: network,
                                    hostsFile: "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                                        + extraHosts,
                                    resolvConf: ContainerFiles.resolvConf(), etcFilesReadOnly: true,
-                                   mounts: mounts.sandboxMounts, files: mounts.secretFiles + pipeFiles, security: security,
-                                   seccompCacheDirectory: seccompCache, stdin: -1,
-                                   stdout: output.writeFD, stderr: output.writeFD)
+                                   mounts: mounts.sandboxMounts + ssh.sandboxMounts, files: mounts.secretFiles + pipeFiles,
+                                   security: security, seccompCacheDirectory: seccompCache, stdin: -1,
+                                   stdout: output.writeFD, stderr: output.writeFD, resources: resources)
             let currentVertex = CurrentVertex.value
             output.start { line in currentVertex?.log(line) }
             let outcome: SandboxOutcome
@@ -220,6 +230,7 @@ extension StageBuilder {
             }
             // BuildKit keeps the mountpoint dirs runc made (dev/ proc/ sys/) but not the files it mounted over.
             let fileStubs: Set<String> = Set(["/etc/hosts", "/etc/resolv.conf", "/etc/hostname"]).union(mounts.fileTargets)
+                .union(ssh.targets)
             return StepWork(dropped: outcome.createdPaths.filter { fileStubs.contains($0) })
         }
     }

@@ -56,12 +56,18 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: .customLong("isolation"), help: "Container isolation technology") var isolation: String?
     @Option(name: .customLong("allow"), help: "Allow extra privileged entitlement (network.host, security.insecure)")
     var allow: [String] = []
+    @Option(name: .customLong("ssh"), help: "SSH agent socket or keys to expose to the build (format: default|<id>[=<socket>|<key>[,<key>]])")
+    var ssh: [String] = []
+    @Option(name: .customLong("shm-size"), parsing: .unconditional, help: "Size of /dev/shm") var shmSize: String?
+    @Option(name: .customLong("ulimit"), parsing: .unconditionalSingleValue, help: "Ulimit options (default [])") var ulimits: [String] = []
+    @Option(name: [.customShort("m"), .customLong("memory")], parsing: .unconditional, help: "Memory limit") var memory: String?
     @Argument(help: "PATH | URL | -") var arguments: [String] = []
 
     func run() async throws { _ = try await execute() }
 
     /// Builds and reports as `docker build` does; returns the result for `buildx build`'s extras.
     func execute() async throws -> BuildResult {
+        let resources = try ResourceFlags.parse(memory: memory, shmSize: shmSize, ulimits: ulimits, command: "build")
         try UsageErrors.check(arguments.count, .exactly(1))
         let store = try GlobalOptions.openStore()
         let contextArgument = arguments[0]
@@ -136,6 +142,7 @@ struct BuildCommand: AsyncParsableCommand {
         }
         request.target = target
         request.noCache = noCache
+        request.resources = resources
         for entry in addHosts {
             // docker's opts.ValidateExtraHost: host:ip, the ip a valid IPv4 or IPv6 address (IPv6 may keep its colons).
             guard let colon = entry.firstIndex(of: ":"), colon != entry.startIndex else {
@@ -200,8 +207,16 @@ struct BuildCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(message: "\(error)")
         }
+        if !ssh.isEmpty {
+            // docker's client sets the agents up (and reads the keys) before it sends the build.
+            do {
+                request.ssh = try await SSHForwarding.start(ssh.map(SSHForwardSpec.parse), scratchRoot: store.root.buildScratchDirectory)
+            } catch {
+                throw CLIError(message: "could not parse ssh: [\(ssh.joined(separator: " "))]: \(error)")
+            }
+        }
         let display = BuildProgress(mode: quiet ? .quiet : mode)
-        let result: BuildResult
+        let outcome: Result<BuildResult, any Error>
         do {
             var options = BuildOptions(request: request, outputs: parsedOutputs, push: push)
             if platforms.count > 1 { options.platforms = platforms }
@@ -212,11 +227,20 @@ struct BuildCommand: AsyncParsableCommand {
             // and the step shows CANCELED, as BuildKit does.
             let interruption = Interruption { build.cancel() }
             defer { interruption.stop() }
-            result = try await build.value
-        } catch let failure as BuildFailure {
+            outcome = .success(try await build.value)
+        } catch {
+            outcome = .failure(error)
+        }
+        // The agents Strata started for --ssh keys end with the build.
+        await request.ssh?.stop()
+        let result: BuildResult
+        switch outcome {
+        case .success(let built):
+            result = built
+        case .failure(let failure as BuildFailure):
             await display.finish(failed: true)
             throw CLIError(message: failure.description)
-        } catch {
+        case .failure(let error):
             await display.finish(failed: true)
             throw CLIError(message: RuntimeErrorText.describe(error))
         }

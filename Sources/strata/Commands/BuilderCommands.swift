@@ -2,6 +2,7 @@ import ArgumentParser
 import DockerViews
 import Format
 import Foundation
+import Sandbox
 import ImageBuilder
 import GoText
 import OCI
@@ -36,11 +37,10 @@ struct BuilderPruneCommand: AsyncParsableCommand {
         let filters = try Rendering.filters(filter, flag: "--filter")
         var keepBytes: Int64?
         if let keepStorage {
-            guard let bytes = Self.ramInBytes(keepStorage) else {
-                throw CLIError(message: "invalid argument \"\(keepStorage)\" for \"--keep-storage\" flag: invalid size: '\(keepStorage)'\n"
+            do { keepBytes = try RAMSize.parse(keepStorage) } catch {
+                throw CLIError(message: "invalid argument \"\(keepStorage)\" for \"--keep-storage\" flag: \(error)\n"
                                         + "See 'strata builder prune --help'.", code: 125)
             }
-            keepBytes = bytes
         }
         let unusedFor = try Self.unusedFor(filters)
         if !force {
@@ -98,25 +98,5 @@ struct BuilderPruneCommand: AsyncParsableCommand {
             if total > keep { return entry.lastUsed.addingTimeInterval(0.000_001) }
         }
         return nil
-    }
-
-    /// go-units `RAMInBytes` (binary multipliers, as docker's `--keep-storage` reads sizes): `10GB`, `512m`, `1024`.
-    static func ramInBytes(_ text: String) -> Int64? {
-        let lower = text.lowercased()
-        let number = lower.prefix { $0.isNumber || $0 == "." }
-        guard !number.isEmpty, let value = Double(number) else { return nil }
-        var unit = lower.dropFirst(number.count).trimmingCharacters(in: .whitespaces)
-        if unit.hasSuffix("ib") { unit = String(unit.dropLast(2)) } else if unit.hasSuffix("b") { unit = String(unit.dropLast()) }
-        let scale: Double
-        switch unit {
-        case "": scale = 1
-        case "k": scale = 1024
-        case "m": scale = 1024 * 1024
-        case "g": scale = 1024 * 1024 * 1024
-        case "t": scale = 1024 * 1024 * 1024 * 1024
-        case "p": scale = 1024 * 1024 * 1024 * 1024 * 1024
-        default: return nil
-        }
-        return Int64(value * scale)
     }
 }

@@ -34,6 +34,13 @@ struct RunCommand: AsyncParsableCommand {
               strata run --rm --cap-drop ALL --security-opt no-new-privileges busybox id
               strata run --rm --security-opt seccomp=profile.json busybox true
               strata run --rm --privileged busybox ls /dev
+              strata run --rm --shm-size 128m busybox df -k /dev/shm
+              strata run --rm --ulimit nofile=1024:2048 busybox sh -c 'ulimit -n; ulimit -Hn'
+              strata run --rm -m 64m busybox cat /sys/fs/cgroup/memory.max
+
+            -m/--memory puts the container in a cgroup of its own (cgroup v2 at /sys/fs/cgroup, or cgroup v1's \
+            memory hierarchy) with that limit and as much swap again, as docker does; a container that exceeds it is \
+            killed by the kernel and the run exits 137. Without a usable cgroup hierarchy the run fails.
             """)
 
     @Flag(name: .customLong("rm"), help: "Automatically remove the container when it exits") var remove = false
@@ -55,6 +62,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("cap-drop"), help: "Drop Linux capabilities") var capDrop: [String] = []
     @Option(name: .customLong("security-opt"), help: "Security Options (seccomp=PROFILE.json|unconfined, no-new-privileges, systempaths=unconfined)")
     var securityOptions: [String] = []
+    @Option(name: [.customShort("m"), .customLong("memory")], parsing: .unconditional, help: "Memory limit") var memory: String?
+    @Option(name: .customLong("shm-size"), parsing: .unconditional, help: "Size of /dev/shm") var shmSize: String?
+    @Option(name: .customLong("ulimit"), parsing: .unconditionalSingleValue, help: "Ulimit options (default [])") var ulimits: [String] = []
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var arguments: [String] = []
 
     func run() async throws {
@@ -92,6 +102,7 @@ struct RunCommand: AsyncParsableCommand {
         case .none: .none
         }
         run.security = options.security
+        run.resources = options.resources
         run.user = user
         run.workingDirectory = workdir
         run.hostname = hostname
@@ -136,10 +147,12 @@ struct RunCommand: AsyncParsableCommand {
         var mounts: [SandboxMount] = []
         var network: NetworkChoice = .defaultNetwork
         var security = SandboxSecurity.docker
+        var resources = ResourceLimits()
     }
 
     private func validatedOptions() throws -> Options {
         var options = Options()
+        options.resources = try ResourceFlags.parse(memory: memory, shmSize: shmSize, ulimits: ulimits, command: "run")
         if let workdir, !workdir.isEmpty, !workdir.hasPrefix("/") {
             throw Self.daemonError("the working directory '\(workdir)' is invalid, it needs to be an absolute path", see: true)
         }
