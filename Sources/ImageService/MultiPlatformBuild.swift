@@ -48,12 +48,17 @@ extension ImageService {
 
     func buildPlatforms(_ options: BuildOptions, events: @escaping BuildEventSink) async throws -> BuildResult {
         let platforms = options.platforms
-        let unsupported = options.outputs.filter { $0.kind != .image }
-        if let output = unsupported.first {
-            throw ServiceError(.invalidArgument, "a multi-platform build cannot export with type=\(output.kind.rawValue) yet; "
-                               + "build to the store (the default) and `strata save` or push the result")
-        }
         let store = try store()
+        let exporter = BuildOutputExporter(store: store)
+        for output in options.outputs {
+            if output.kind == .docker && output.destination != nil || output.kind == .tar {
+                throw ServiceError(.invalidArgument, output.kind == .docker ? "docker exporter does not currently support exporting manifest lists"
+                                   : "a tar export of several platforms is not supported yet; use type=local or type=oci")
+            }
+            try exporter.checkDestination(output)
+        }
+        // Outputs other than an image export "to the client": the index is named only for an image output.
+        let keepsIndex = options.outputs.isEmpty || options.outputs.contains { $0.kind == .image }
         var results = Array<BuildResult?>(repeating: nil, count: platforms.count)
         let merger = BuildEventMerger(events)
         try await withThrowingTaskGroup(of: (Int, BuildResult).self) { group in
@@ -61,6 +66,7 @@ extension ImageService {
                 var single = options
                 single.platforms = []
                 single.push = false
+                single.outputs = []
                 single.request.platform = platform
                 single.request.showsPlatform = true
                 single.request.tags = []
@@ -91,8 +97,11 @@ extension ImageService {
                                       platform: platform))
         }
         let data = GoJSON.encode(ImageIndex(manifests: entries))
-        let index = try store.commitIndex(data, mediaType: MediaType.ociIndex, names: options.request.tags,
+        let index = try store.commitIndex(data, mediaType: MediaType.ociIndex, names: keepsIndex ? options.request.tags : [],
                                           platform: PlatformMatcher(for: .host))
+        let exported = zip(platforms, built.map(\.image.id)).map { (platform: $0.0, image: $0.1) }
+        for output in options.outputs { try await exporter.export(index: index.digest, platforms: exported, to: output) }
+        if !keepsIndex { try store.dropUnnamedIndexes() }
         if options.push || options.outputs.contains(where: \.push) {
             for tag in options.request.tags { _ = try await push(PushOptions(reference: tag)) }
         }

@@ -124,6 +124,13 @@ extension ImageStore {
         return StoredManifest(data: try blobs.read(digest), mediaType: mediaType)
     }
 
+    /// Drops indexes no name points at and the platforms only they held (a multi-platform build exported to the
+    /// client keeps nothing but its cache).
+    public func dropUnnamedIndexes() throws {
+        let dropped = try database.write { db in try Self.dropUnheld(db) }
+        collectBlobs(dropped.freed)
+    }
+
     /// Drops what nothing holds any more, after names or images were removed in this transaction: indexes no name
     /// points at, then the platforms only those indexes held (images without names of their own), then artifacts
     /// whose subject is gone. Returns what `rmi` prints and the blobs to collect.

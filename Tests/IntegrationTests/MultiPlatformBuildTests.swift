@@ -66,6 +66,23 @@ struct MultiPlatformBuildTests {
             #expect(copied.status == 0, "\(copied)")
         }
 
+        // Exports to the client: one tree per platform (BuildKit's split), the index as an OCI layout; nothing named.
+        let local = work.appendingPathComponent("local").path
+        let exported = try await strata.run(["build", "-q", "--platform", "linux/amd64,linux/arm64", "-o", "type=local,dest=\(local)",
+                                             context.path])
+        #expect(exported.status == 0, "\(exported)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: local).sorted() == ["linux_amd64", "linux_arm64"])
+        #expect(FileManager.default.fileExists(atPath: local + "/linux_arm64/a"))
+        let ociTar = work.appendingPathComponent("index.tar").path
+        #expect(try await strata.run(["build", "-q", "--platform", "linux/amd64,linux/arm64", "-o", "type=oci,dest=\(ociTar)",
+                                      context.path]).status == 0)
+        let names = try await ProcessRunner.run("/bin/tar", ["-tf", ociTar])
+        #expect(names.stdout.lines.contains("index.json") && names.stdout.lines.contains("oci-layout"), "\(names)")
+        for kind in ["docker", "tar"] {
+            let refused = try await strata.run(["build", "-q", "--platform", "linux/amd64,linux/arm64", "-o",
+                                                "type=\(kind),dest=\(work.path)/x.tar", context.path])
+            #expect(refused.status == 1 && refused.stderr.lines.count == 1, "\(kind): \(refused)")
+        }
         // Pushed whole; docker 20.10 pulls the arm64 entry and finds what that solve built.
         try await RegistryFixture.with(.open) { registry in
             let remote = "\(registry.host)/multi/app:1"

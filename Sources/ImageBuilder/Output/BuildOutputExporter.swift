@@ -49,6 +49,36 @@ public struct BuildOutputExporter: Sendable {
         }
     }
 
+    /// Exports a multi-platform build's index: `local` writes each platform's tree under `DEST/<os>_<arch>[_variant]`
+    /// (BuildKit's platform split), `oci` the index whole as an OCI layout tar, `image` names the index. BuildKit's
+    /// docker exporter cannot hold an index, and a tar of several platforms is not made yet: both are refused.
+    public func export(index: Digest, platforms: [(platform: Platform, image: Digest)], to output: BuildOutput) async throws {
+        switch output.kind {
+        case .image:
+            guard !output.names.isEmpty else { return }
+            guard let stored = try store.index(digest: index) else { throw StoreError.noSuchImage(index.description) }
+            let data = try store.blobs.read(index)
+            _ = try store.commitIndex(data, mediaType: stored.mediaType, names: try output.names.map { try ImageReference($0) },
+                                      platform: PlatformMatcher(for: .host))
+        case .local:
+            for (platform, id) in platforms {
+                guard let image = try store.image(id: id) else { throw StoreError.noSuchImage(id.description) }
+                let directory = (output.destination ?? ".") + "/" + platform.description.replacingOccurrences(of: "/", with: "_")
+                try exportDirectory(image, to: directory)
+            }
+        case .oci:
+            let tags = try output.names.map { try ImageReference($0) }
+            let source = try StoreSource(store: store, index: index, names: tags)
+            try await withAsyncDestination(output) { fd in
+                try await ImageCopier().copy(from: source, to: OCILayoutDestination(sink: TarSink(fileDescriptor: fd)))
+            }
+        case .docker:
+            throw BuildOutputError("docker exporter does not currently support exporting manifest lists")
+        case .tar:
+            throw BuildOutputError("a tar export of several platforms is not supported yet; use type=local or type=oci")
+        }
+    }
+
     private func tag(_ image: StoredImage, names: [String]) throws {
         for name in names { try store.tag(image, as: try ImageReference(name)) }
     }
