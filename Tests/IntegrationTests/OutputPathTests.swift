@@ -159,14 +159,17 @@ struct InterruptedBuildTests {
         let context = try Files.tempDirectory("interrupt")
         defer { try? FileManager.default.removeItem(at: context) }
         let marker = "strata-interrupt-\(UUID().uuidString.prefix(8))"
-        try Data("FROM interrupt/base:1\nRUN sleep 300 & sleep 301; echo \(marker)\n".utf8)
+        // Durations of this case's own (the cases run side by side): pgrep must see only this build's processes.
+        let first = 3000 + Int(signal) * 2, second = first + 1
+        let pattern = "sleep (\(first)|\(second))$"
+        try Data("FROM interrupt/base:1\nRUN sleep \(first) & sleep \(second); echo \(marker)\n".utf8)
             .write(to: context.appendingPathComponent("Dockerfile"))
         let build = try strata.launch(["build", "--progress=plain", "--no-cache", context.path])
         let rootPrefix = strata.root.path + "/"
         var started = false
         for _ in 0..<100 {
             try await Task.sleep(for: .milliseconds(100))
-            let sleeping = try await ProcessRunner.run("/usr/bin/pgrep", ["-f", "sleep 30[01]"])
+            let sleeping = try await ProcessRunner.run("/usr/bin/pgrep", ["-f", pattern])
             if !Files.mountPoints(under: rootPrefix).isEmpty && sleeping.status == 0 { started = true; break }
         }
         try #require(started, "the RUN step never started")
@@ -176,7 +179,12 @@ struct InterruptedBuildTests {
         #expect(result.stderr.contains("CANCELED"), "\(result.stderr)")
         try await Task.sleep(for: .milliseconds(300))
         #expect(Files.mountPoints(under: rootPrefix).isEmpty, "\(Files.mountPoints(under: rootPrefix))")
-        let survivors = try await ProcessRunner.run("/usr/bin/pgrep", ["-f", "sleep 30[01]"])
+        // A loaded machine may take a moment to tear the namespace down; a real survivor outlives any wait.
+        var survivors = try await ProcessRunner.run("/usr/bin/pgrep", ["-f", pattern])
+        for _ in 0..<50 where survivors.status == 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            survivors = try await ProcessRunner.run("/usr/bin/pgrep", ["-f", pattern])
+        }
         #expect(survivors.status != 0, "step processes survived: \(survivors.stdout)")
     }
 }
