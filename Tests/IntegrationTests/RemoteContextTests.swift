@@ -185,7 +185,9 @@ struct RemoteContextTests {
             let started = ContinuousClock.now
             let failed = try await strata.run(["build", url])
             #expect(failed.status == 1 && failed.stderr == message, "\(failed)")
-            #expect(ContinuousClock.now - started < .seconds(15), "\(url) took too long")
+            // A refusal takes a fraction of a second; the bound only tells it from the minute-long retries of before,
+            // with room for a CI machine running every suite at once.
+            #expect(ContinuousClock.now - started < .seconds(60), "\(url) took too long")
         }
         #expect(RemoteContextTools.scratchLeftovers(strata).isEmpty)
     }
