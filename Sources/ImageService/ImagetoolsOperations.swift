@@ -47,9 +47,7 @@ extension ImageService {
                     }
                 } else {
                     var descriptor = fetched.descriptor
-                    let manifest = try JSONDecoder().decode(ImageManifest.self, from: fetched.data)
-                    let config = try await client.smallBlob(repository, descriptor: manifest.config)
-                    descriptor.platform = try JSONDecoder().decode(ImageConfig.self, from: config).platform
+                    descriptor.platform = try await client.platform(of: fetched, in: repository)
                     entries.append(ManifestListEntry(reference: source.repository.withDigest(fetched.digest).description,
                                                      descriptor: descriptor, manifest: fetched.data))
                 }

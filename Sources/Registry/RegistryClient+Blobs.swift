@@ -35,6 +35,13 @@ extension RegistryClient {
         return RegistryBlobStream(digest: digest, size: size, transport: transport, request: request, response: response)
     }
 
+    /// The platform of an image manifest, read from its config (what docker shows in `Descriptor.platform`).
+    public func platform(of manifest: FetchedManifest, in repository: RegistryRepository) async throws -> Platform {
+        let parsed = try JSONDecoder().decode(ImageManifest.self, from: manifest.data)
+        let data = try await smallBlob(repository, descriptor: parsed.config)
+        return try JSONDecoder().decode(ImageConfig.self, from: data).platform
+    }
+
     /// A small blob (a config, a signature payload) read whole and verified against its descriptor's digest and size;
     /// a descriptor larger than `limit` is refused before anything is fetched.
     public func smallBlob(_ repo: RegistryRepository, descriptor: Descriptor, limit: Int64 = 16 << 20) async throws -> Data {

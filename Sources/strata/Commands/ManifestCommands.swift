@@ -76,7 +76,7 @@ struct ManifestInspectCommand: AsyncParsableCommand {
                                                as: UTF8.self) + "\n")
                 }
                 var descriptor = fetched.descriptor
-                if verbose { descriptor.platform = try await platform(of: fetched, client: client, repository: repository) }
+                if verbose { descriptor.platform = try await client.platform(of: fetched, in: repository) }
                 printEntry(ManifestListEntry(reference: reference.description, descriptor: descriptor, manifest: fetched.data))
             }
         } catch let error as CLIError {
@@ -106,13 +106,6 @@ struct ManifestInspectCommand: AsyncParsableCommand {
             Output.write(String(decoding: ManifestListDocument.encode(entries.map(\.descriptor)), as: UTF8.self) + "\n")
         }
     }
-}
-
-/// The platform of an image manifest, read from its config (what docker shows in `Descriptor.platform`).
-func platform(of manifest: FetchedManifest, client: RegistryClient, repository: RegistryRepository) async throws -> Platform {
-    let parsed = try JSONDecoder().decode(ImageManifest.self, from: manifest.data)
-    let data = try await client.smallBlob(repository, descriptor: parsed.config)
-    return try JSONDecoder().decode(ImageConfig.self, from: data).platform
 }
 
 struct ManifestCreateCommand: AsyncParsableCommand {
@@ -145,7 +138,7 @@ struct ManifestCreateCommand: AsyncParsableCommand {
                         throw CLIError(message: "\(image.description) is a manifest list")
                     }
                     var descriptor = fetched.descriptor
-                    descriptor.platform = try await platform(of: fetched, client: client, repository: repository)
+                    descriptor.platform = try await client.platform(of: fetched, in: repository)
                     try drafts.save(ManifestListEntry(reference: image.description, descriptor: descriptor, manifest: fetched.data),
                                     in: list.description)
                 }
