@@ -14,11 +14,12 @@ public struct ContainerSummary: Sendable {
 /// while the Strata process that runs it holds its session lock; one whose owner died is recorded as exited (137,
 /// as a container killed with it).
 extension ImageService {
-    public func containers() throws -> [ContainerSummary] {
+    /// Every kept container; `measuringSizes` walks each writable layer (docker computes sizes only when asked).
+    public func containers(measuringSizes: Bool = true) throws -> [ContainerSummary] {
         let store = try store()
         try reconcileContainers(store)
         return try store.containers().map { container in
-            ContainerSummary(container: container, writableBytes: Self.writableBytes(store, container.id))
+            ContainerSummary(container: container, writableBytes: measuringSizes ? Self.writableBytes(store, container.id) : 0)
         }
     }
 
@@ -42,23 +43,25 @@ extension ImageService {
         }
         // A dead owner may have left the overlay mounted: the sweep unmounts what nobody holds.
         ScratchSession.sweep(root: store.root.containersDirectory)
-        try store.removeContainerRecord(id: container.id)
-        let directory = store.root.containersDirectory + "/" + container.id
-        try? FileManager.default.removeItem(atPath: directory)
-        unlink(directory + ".lock")
+        try delete(container, store: store)
         return container
     }
 
     /// `container prune` (and the first part of `system prune`): every stopped container; the IDs and the bytes freed.
     public func pruneContainers() throws -> (removed: [String], reclaimedBytes: Int64) {
-        var removed: [String] = []
-        var reclaimed: Int64 = 0
-        for summary in try containers() where !summary.isRunning {
-            try removeContainer(summary.container.id, force: false)
-            removed.append(summary.container.id)
-            reclaimed += summary.writableBytes
-        }
-        return (removed, reclaimed)
+        let store = try store()
+        let stopped = try containers().filter { !$0.isRunning }
+        if !stopped.isEmpty { ScratchSession.sweep(root: store.root.containersDirectory) }
+        for summary in stopped { try delete(summary.container, store: store) }
+        return (stopped.map(\.container.id), stopped.reduce(0) { $0 + $1.writableBytes })
+    }
+
+    /// Forgets a stopped container (its overlay already unmounted) and deletes its files.
+    private func delete(_ container: StoredContainer, store: ImageStore) throws {
+        try store.removeContainerRecord(id: container.id)
+        let directory = store.root.containersDirectory + "/" + container.id
+        try? FileManager.default.removeItem(atPath: directory)
+        unlink(directory + ".lock")
     }
 
     /// Records containers whose owner died as exited.

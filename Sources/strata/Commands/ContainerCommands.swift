@@ -29,7 +29,9 @@ struct PsCommand: AsyncParsableCommand {
         let filters = try Rendering.filters(filter)
         do { try filters.validate(allowed: ContainerListView.allowedFilters) } catch { throw RuntimeErrorText.daemon(error) }
         let service = try GlobalOptions.service()
-        var summaries = try service.containers()
+        // docker asks for sizes only for -s or a template that shows them.
+        let template = format ?? ""
+        var summaries = try service.containers(measuringSizes: size || template.contains(".Size") || template.contains("json"))
         let limit = latest ? 1 : last
         if limit >= 0 {
             summaries = Array(summaries.prefix(limit))

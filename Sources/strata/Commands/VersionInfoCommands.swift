@@ -114,7 +114,7 @@ struct InfoCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try GlobalOptions.openStore()
         let images = try store.images().filter { !$0.isIndexEntry || !$0.repoTags.isEmpty }.count
-        let containers = try GlobalOptions.service().containers()
+        let containers = try GlobalOptions.service().containers(measuringSizes: false)
         let running = containers.filter(\.isRunning).count
         let stopped = containers.count - running
         let cpus = ProcessInfo.processInfo.activeProcessorCount
