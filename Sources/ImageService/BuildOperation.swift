@@ -15,6 +15,10 @@ public struct BuildOptions: Sendable {
     public var platforms: [Platform] = []
     /// `--platform all`: every platform all the FROM images offer (see `platformsAllBasesOffer`).
     public var allPlatforms = false
+    /// `--cache-from`: caches in registries, local directories or images' configs that steps are taken from.
+    public var cacheFrom: [BuildCacheSpec] = []
+    /// `--cache-to`: where the build's cache is written (`inline` puts it in the image config).
+    public var cacheTo: [BuildCacheSpec] = []
 
     public init(request: BuildRequest, outputs: [BuildOutput] = [], push: Bool = false) {
         self.request = request
@@ -49,7 +53,19 @@ extension ImageService {
         // (the build cache still is).
         let keepsImage = options.outputs.isEmpty || options.outputs.contains { $0.kind == .image }
         if !keepsImage { request.tags = [] }
-        let result = try await executor.build(request)
+        if options.cacheTo.contains(where: { $0.kind == .inline }) { request.inlineCache = true }
+        let result: BuildResult
+        if options.cacheFrom.isEmpty && !options.cacheTo.contains(where: { $0.kind != .inline }) {
+            result = try await executor.build(request)
+        } else {
+            // One registry client for the build: cache blobs are fetched while steps are taken from the cache.
+            result = try await withRegistry { client in
+                let exchange = try cacheExchange(from: options.cacheFrom, to: options.cacheTo, platform: request.platform, client: client)
+                request.cacheSources = exchange.sources
+                request.cacheExports = exchange.exports
+                return try await executor.build(request)
+            }
+        }
         for output in options.outputs { try await exporter.export(imageID: result.image.id, to: output) }
         if !keepsImage, let image = try store.image(id: result.image.id), image.repoTags.isEmpty, image.repoDigests.isEmpty {
             _ = try? store.remove(image.id.description, force: false)

@@ -70,6 +70,8 @@ extension ImageService {
                 single.request.platform = platform
                 single.request.showsPlatform = true
                 single.request.tags = []
+                // One cache export for every platform, written below; an inline cache goes into each image.
+                single.cacheTo = options.cacheTo.filter { $0.kind == .inline }
                 let sink = merger.sink(for: position)
                 group.addTask { [self] in (position, try await buildOne(single, events: sink)) }
             }
@@ -87,6 +89,14 @@ extension ImageService {
             }
         }
         let built = results.compactMap { $0 }
+        let exports = options.cacheTo.filter { $0.kind != .inline }
+        if !exports.isEmpty {
+            try await withRegistry { client in
+                let exchange = try cacheExchange(from: [], to: exports, platform: .host, client: client)
+                try await BuildExecutor.exportCaches(exchange.exports, all: built.flatMap(\.cacheSteps), chain: built.flatMap(\.cacheChain),
+                                                     events: merger.sink(for: platforms.count))
+            }
+        }
         var entries: [Descriptor] = []
         for (platform, result) in zip(platforms, built) {
             let image = result.image

@@ -1,4 +1,5 @@
 import Foundation
+import GoText
 import GRDB
 import OCI
 
@@ -12,6 +13,8 @@ public struct BuildCacheEntry: Sendable, Hashable {
     public let description: String
     public let size: Int64
     public let createdAt: Date
+    /// `createdAt` exactly as recorded (the history time of the step's layer).
+    public let created: Timestamp
     public let lastUsed: Date
     public let usageCount: Int
 }
@@ -39,17 +42,20 @@ extension ImageStore {
         return entry
     }
 
-    /// Records a step's result; `layer`'s blob must already be in the blob store.
-    public func recordBuildStep(key: String, layer: StoredLayer?, description: String) throws {
+    /// Records a step's result; `layer`'s blob must already be in the blob store. `created` is when the step's
+    /// layer was made (now, unless an imported cache says otherwise).
+    public func recordBuildStep(key: String, layer: StoredLayer?, description: String, created: Timestamp? = nil) throws {
         let now = Date().timeIntervalSince1970
+        let created = created ?? Timestamp.now()
         try database.write { db in
             if let layer {
                 try Self.insertLayer(db, layer)
             }
             try db.execute(sql: """
-                INSERT OR REPLACE INTO build_cache (key, blob_digest, description, size, created_at, last_used, usage_count)
-                VALUES (?, ?, ?, ?, ?, ?, 1)
-                """, arguments: [key, layer?.blobDigest.description, description, layer?.blobSize ?? 0, now, now])
+                INSERT OR REPLACE INTO build_cache (key, blob_digest, description, size, created_at, last_used, usage_count, created_text)
+                VALUES (?, ?, ?, ?, ?, ?, 1, ?)
+                """, arguments: [key, layer?.blobDigest.description, description, layer?.blobSize ?? 0, created.secondsSince1970, now,
+                                 created.rawValue])
         }
     }
 
@@ -104,8 +110,10 @@ extension ImageStore {
         if row["blob_digest"] as String? != nil, row["diff_id"] as String? != nil {
             layer = ImageStore.layer(from: row)
         }
+        let createdAt = Date(timeIntervalSince1970: row["created_at"])
+        let created = (row["created_text"] as String?).flatMap { try? Timestamp($0) } ?? Timestamp(createdAt)
         return BuildCacheEntry(key: row["key"], layer: layer, description: row["description"], size: row["size"],
-                               createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                               createdAt: createdAt, created: created,
                                lastUsed: Date(timeIntervalSince1970: row["last_used"]), usageCount: row["usage_count"])
     }
 }

@@ -237,6 +237,11 @@ struct MetadataDatabase: Sendable {
                 CREATE INDEX containers_by_image ON containers(image_id);
                 """)
         }
+        // A cached step's creation time as written (RFC 3339 with nanoseconds): an exported cache carries it as text,
+        // and the history it dates must come back byte for byte in another store.
+        migrator.registerMigration("v7") { db in
+            try db.execute(sql: "ALTER TABLE build_cache ADD COLUMN created_text TEXT")
+        }
         return migrator
     }
 }

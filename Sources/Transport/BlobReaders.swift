@@ -29,6 +29,24 @@ public final class FileBlobReader: BlobReader {
     deinit { close() }
 }
 
+/// Reads bytes already in memory (a small document: a cache config, a manifest's blob).
+public final class DataBlobReader: BlobReader {
+    private let data: Data
+    private var offset = 0
+
+    public init(_ data: Data) { self.data = data }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        let count = min(buffer.count, data.count - offset)
+        guard count > 0 else { return 0 }
+        data.copyBytes(to: buffer.bindMemory(to: UInt8.self), from: offset..<(offset + count))
+        offset += count
+        return count
+    }
+
+    public func close() {}
+}
+
 /// Decodes a compressed blob file (gzip, zstd, …) to its tar bytes, on a thread of its own a few chunks
 /// ahead of the reader, so that decoding and the consumer (hashing, writing) use both cores.
 public final class DecompressingBlobReader: BlobReader {

@@ -36,6 +36,49 @@ public protocol DescriptorDestination: Sendable {
     func putManifest(_ manifest: TransportManifest, tag: String?) async throws
 }
 
+extension DescriptorSource {
+    /// A small blob (a config, a cache description) read whole and checked against its digest; one over `limit`
+    /// bytes is refused before it is read.
+    public func readBlob(_ blob: Descriptor, limit: Int64 = 64 << 20) async throws -> Data {
+        guard blob.size >= 0, blob.size <= limit else {
+            throw TransportError.unsupported("blob \(blob.digest) is \(blob.size) bytes, over the \(limit)-byte limit for a document")
+        }
+        let reader = try await openBlob(blob)
+        defer { reader.close() }
+        let verifying = VerifyingBlobReader(reader, digest: blob.digest, size: blob.size, what: "blob \(blob.digest)", source: reader)
+        var data = Data()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try await verifying.read(into: buffer)
+            if count == 0 { break }
+            data.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+        try verifying.finish()
+        return data
+    }
+}
+
+extension DescriptorDestination {
+    /// Writes a blob held in memory unless this destination has it.
+    public func putBlob(_ data: Data, as blob: Descriptor) async throws {
+        if try await hasBlob(blob) { return }
+        let verifying = VerifyingBlobReader(DataBlobReader(data), digest: blob.digest, size: blob.size, what: "blob \(blob.digest)")
+        try await putBlob(blob, from: verifying)
+        try verifying.finish()
+    }
+
+    /// Copies one blob from `source` unless this destination has it, checked against its digest and size on the way.
+    public func copyBlob(_ blob: Descriptor, from source: any DescriptorSource) async throws {
+        if try await hasBlob(blob) { return }
+        let reader = try await source.openBlob(blob)
+        defer { reader.close() }
+        let verifying = VerifyingBlobReader(reader, digest: blob.digest, size: blob.size, what: "blob \(blob.digest)", source: reader)
+        try await putBlob(blob, from: verifying)
+        try verifying.finish()
+    }
+}
+
 extension ImageCopier {
     /// Copies the artifacts that refer to `subjects` (and, in turn, those that refer to them), with their blobs:
     /// what `copy --referrers` adds after the images. Every manifest and blob is checked against its digest;
@@ -64,14 +107,7 @@ extension ImageCopier {
                 do { parsed = try JSONDecoder().decode(ImageManifest.self, from: manifest.data) } catch {
                     throw TransportError.unsupported("referrer \(referrer.digest) is not an artifact manifest: \(error)")
                 }
-                for blob in [parsed.config] + parsed.layers where !(try await destination.hasBlob(blob)) {
-                    let reader = try await source.openBlob(blob)
-                    defer { reader.close() }
-                    let verifying = VerifyingBlobReader(reader, digest: blob.digest, size: blob.size, what: "blob \(blob.digest)",
-                                                        source: reader)
-                    try await destination.putBlob(blob, from: verifying)
-                    try verifying.finish()
-                }
+                for blob in [parsed.config] + parsed.layers { try await destination.copyBlob(blob, from: source) }
                 try await destination.putManifest(manifest, tag: nil)
                 var listed = referrer
                 listed.artifactType = listed.artifactType ?? parsed.artifactType ?? parsed.config.mediaType

@@ -65,8 +65,8 @@ import Testing
         let layerTime = Date(timeIntervalSince1970: 1000)
         let layer = StoredLayer(blobDigest: Digest.sha256(Data("a".utf8)), diffID: Digest.sha256(Data("b".utf8)),
                                 mediaType: "m", blobSize: 1, contentSize: 1)
-        state.addLayerStep("WORKDIR /app", layer: layer, time: layerTime)
-        state.addLayerStep("RUN x # buildkit", layer: nil, time: Date(timeIntervalSince1970: 2000))
+        state.addLayerStep("WORKDIR /app", layer: layer, time: Timestamp(layerTime))
+        state.addLayerStep("RUN x # buildkit", layer: nil, time: Timestamp(Date(timeIntervalSince1970: 2000)))
         state.addMetadataHistory("USER 1")
         let config = state.finishedConfig()
         let times = config.history!.map { $0.created! }

@@ -48,6 +48,8 @@ public struct BuildExecutor: Sendable {
         let scheduler = StageScheduler()
         let multiStage = document.stages.count > 1
         let environmentBox = EnvironmentBox()
+        let stepLog = StepResultLog()
+        let imported = await Self.importCaches(request.cacheSources, progress: progress)
         let environment = BuildEnvironment(
             request: request, store: store, progress: progress, directories: directories, views: views, puller: puller,
             plans: plans, globalScope: globalScope, platformValues: platformValues,
@@ -55,7 +57,7 @@ public struct BuildExecutor: Sendable {
                 try await scheduler.result(of: index) {
                     try await Self.buildStage(index, environment: environmentBox.value!)
                 }
-            }, multiStage: multiStage)
+            }, multiStage: multiStage, stepLog: stepLog, importedCache: imported)
         environmentBox.value = environment
 
         let result = try await environment.stageResult(target)
@@ -69,6 +71,12 @@ public struct BuildExecutor: Sendable {
             config.config = container
         }
         if request.squash { (config, layers) = try await squash(config: config, layers: layers, request: request, target: target, environment: environment) }
+        let chain = stepLog.chain(endingAt: result.key)
+        if request.inlineCache || ["1", "true"].contains(request.buildArgs["BUILDKIT_INLINE_CACHE"]?.lowercased() ?? "") {
+            // BuildKit's inline cache: base64 of the records of the image's own chain, in the config.
+            let records = BuildKitCacheConfig.inlineRecords(steps: chain, imageLayers: layers.map(\.blobDigest))
+            config.extraFields[BuildKitCacheConfig.inlineConfigKey] = .string(records.base64EncodedString())
+        }
         let vertex = progress.start("exporting to image")
         vertex.status("exporting layers done")
         let data = GoJSON.encode(config)
@@ -76,7 +84,11 @@ public struct BuildExecutor: Sendable {
         vertex.status("writing image \(image.id) done")
         for tag in request.tags { vertex.status("naming to \(tag.description) done") }
         vertex.done()
-        return BuildResult(image: image, executedSteps: result.executed, cachedSteps: result.cached)
+        try await Self.exportCaches(request.cacheExports, all: stepLog.all, chain: chain, progress: progress)
+        var built = BuildResult(image: image, executedSteps: result.executed, cachedSteps: result.cached)
+        built.cacheSteps = stepLog.all
+        built.cacheChain = chain
+        return built
     }
 
     /// BuildKit's `[internal]` steps before the first stage: the Dockerfile and .dockerignore sent (2 bytes of

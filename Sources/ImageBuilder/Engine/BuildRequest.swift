@@ -43,6 +43,12 @@ public struct BuildRequest: Sendable {
     /// Fetches `ADD <url>` sources; the CLI gives it the registry client's options, so downloads take the same
     /// proxies and TLS settings as pulls.
     public var urlFetcher = HTTPFetcher()
+    /// `--cache-from`: caches read when the build starts; a step the store lacks is taken from them.
+    public var cacheSources: [BuildCacheSource] = []
+    /// `--cache-to type=registry|local`: written once the image is.
+    public var cacheExports: [BuildCacheExport] = []
+    /// `--cache-to type=inline` (or `BUILDKIT_INLINE_CACHE=1`): the image config carries the cache of its own chain.
+    public var inlineCache = false
 
     /// SOURCE_DATE_EPOCH (a build argument, as buildx passes it): the time the image and its history are dated and
     /// past which no file in a new layer is dated, so that the same inputs give the same digests anywhere.
@@ -65,6 +71,10 @@ public struct BuildResult: Sendable {
     /// Steps run (not found in the cache).
     public let executedSteps: Int
     public let cachedSteps: Int
+    /// Every step the build settled, with the layer chain each left (`--cache-to mode=max`).
+    public var cacheSteps: [CachedStepResult] = []
+    /// The steps the result's own chain went through, base first (`--cache-to mode=min`).
+    public var cacheChain: [CachedStepResult] = []
 
     public init(image: StoredImage, index: StoredIndex? = nil, executedSteps: Int, cachedSteps: Int) {
         self.image = image

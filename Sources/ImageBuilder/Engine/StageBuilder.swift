@@ -30,6 +30,10 @@ struct BuildEnvironment: Sendable {
     let stageResult: @Sendable (Int) async throws -> StageResult
     let multiStage: Bool
     let contextShown = ContextVertex()
+    /// The steps settled so far, for `--cache-to` and the inline cache.
+    let stepLog: StepResultLog
+    /// The `--cache-from` caches that could be read.
+    let importedCache: ImportedBuildCache?
 }
 
 /// BuildKit's `[internal] load build context`, shown once, when the first step reads the context.
@@ -139,7 +143,10 @@ struct StageBuilder {
                                                  platform: plan.platform ?? request.platform)
             let data = try environment.store.blobs.read(image.id)
             let config = try JSONDecoder().decode(ImageConfig.self, from: data)
-            adopt(config: config, layers: try environment.store.layers(of: image.id), key: image.id.description)
+            let layers = try environment.store.layers(of: image.id)
+            adopt(config: config, layers: layers, key: image.id.description)
+            // BuildKit dates every result; the base's is the image's own time.
+            environment.stepLog.record(key: image.id.description, parentKey: nil, layers: layers, created: config.created ?? Timestamp.goZero)
             vertex.done()
         }
         // ONBUILD triggers of the base run first, then are cleared (docker does not inherit them).

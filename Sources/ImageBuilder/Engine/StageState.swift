@@ -7,8 +7,9 @@ import Store
 /// their layer's creation time, metadata steps borrow a neighbouring layer's.
 struct PendingHistory: Sendable {
     var entry: History
-    /// The creation time of the step's layer; nil for metadata steps and steps with an empty diff.
-    var layerTime: Date?
+    /// The creation time of the step's layer, kept as written (a cache carries it as text, and must give the
+    /// same history back); nil for metadata steps and steps with an empty diff.
+    var layerTime: Timestamp?
 }
 
 /// The mutable state of one stage while its instructions run.
@@ -62,7 +63,7 @@ struct StageState: Sendable {
     }
 
     /// Records a layer step: with a layer it is appended; without one (empty diff) the entry is an empty layer.
-    mutating func addLayerStep(_ createdBy: String, layer: StoredLayer?, time: Date) {
+    mutating func addLayerStep(_ createdBy: String, layer: StoredLayer?, time: Timestamp) {
         if let layer {
             layers.append(layer)
             var rootfs = config.rootfs
@@ -90,12 +91,12 @@ struct StageState: Sendable {
         }
         var result = config
         let firstLayerTime = history.first { $0.layerTime != nil }?.layerTime
-        var previous = firstLayerTime ?? now
+        var previous = firstLayerTime ?? Timestamp(now)
         var entries = baseHistory
         for pending in history {
             var entry = pending.entry
             if let time = pending.layerTime { previous = time }
-            entry.created = Timestamp(pending.layerTime ?? previous)
+            entry.created = pending.layerTime ?? previous
             entries.append(entry)
         }
         result.history = entries

@@ -4,6 +4,7 @@ import Glibc
 import Archive
 import Dockerfile
 import Foundation
+import GoText
 import OCI
 import Sandbox
 import Store
@@ -44,18 +45,34 @@ extension StageBuilder {
     /// Looks the step up in the cache; on a miss prepares a writable rootfs over the current layers, lets
     /// `work` change it (told whether it may leave placeholders: only an overlay upper dir can be written from
     /// sources), and turns the changes into the step's layer.
+    /// `describedByHistory`: the history line says everything the step does (so an image named as a cache may
+    /// answer it by its history).
     mutating func layerStep(display: String, keyParts: [String], createdBy: String, alwaysLayer: Bool = false,
+                            describedByHistory: Bool = false,
                             work: (_ rootfs: String, _ deferContents: Bool) async throws -> StepWork) async throws {
         let environment = self.environment
         let epoch = environment.request.sourceDateEpoch
         let key = Self.key([state.cacheKey, platformText] + keyParts + (epoch.map { ["source-date-epoch", String($0)] } ?? []))
         let vertex = environment.progress.start(stepName(display), digest: key)
-        if !environment.request.noCache, let entry = try environment.store.cachedBuildStep(key: key) {
-            vertex.cached()
-            state.addLayerStep(createdBy, layer: entry.layer, time: epoch.map { Date(timeIntervalSince1970: Double($0)) } ?? entry.createdAt)
-            state.cacheKey = key
-            state.cached += 1
-            return
+        let epochTime = epoch.map { Timestamp(seconds: $0) }
+        if !environment.request.noCache {
+            var found: (layer: StoredLayer?, created: Timestamp)?
+            if let entry = try environment.store.cachedBuildStep(key: key) {
+                found = (entry.layer, entry.created)
+            } else if let imported = environment.importedCache {
+                let history = describedByHistory ? state.baseHistory + state.history.map(\.entry) : nil
+                found = await imported.take(key: key, after: state.layers, description: createdBy, history: history,
+                                            store: environment.store)
+            }
+            if let found {
+                vertex.cached()
+                let parent = state.cacheKey
+                state.addLayerStep(createdBy, layer: found.layer, time: epochTime ?? found.created)
+                state.cacheKey = key
+                state.cached += 1
+                environment.stepLog.record(key: key, parentKey: parent, layers: state.layers, created: found.created)
+                return
+            }
         }
         let directories = environment.directories
         let prepared: PreparedRootfs
@@ -104,12 +121,13 @@ extension StageBuilder {
             }
         }
         try? prepared.remove()
-        let time = epoch.map { Date(timeIntervalSince1970: Double($0)) }
-            ?? (try? environment.store.cachedBuildStep(key: key))?.createdAt ?? Date()
+        let created = (try? environment.store.cachedBuildStep(key: key))?.created ?? Timestamp.now()
         vertex.done()
-        state.addLayerStep(createdBy, layer: layer, time: time)
+        let parent = state.cacheKey
+        state.addLayerStep(createdBy, layer: layer, time: epochTime ?? created)
         state.cacheKey = key
         state.executed += 1
+        environment.stepLog.record(key: key, parentKey: parent, layers: state.layers, created: created)
     }
 
     // MARK: WORKDIR
@@ -117,7 +135,7 @@ extension StageBuilder {
     mutating func workdirStep(_ path: String, original: String) async throws {
         let user = state.container.user
         try await layerStep(display: displayText(original), keyParts: ["WORKDIR", path, user], createdBy: "WORKDIR \(path)",
-                                 alwaysLayer: true) { rootfs, _ in
+                                 alwaysLayer: true, describedByHistory: true) { rootfs, _ in
             let owner = user.isEmpty ? ContainerUser() : try UserResolver.resolve(user, rootfs: rootfs)
             let made = try ScopedPath.makeDirectories(path, in: rootfs)
             for created in made.created {
@@ -187,7 +205,8 @@ extension StageBuilder {
         let resources = request.resources
         let stepDirectories = environment.directories
         let display = displayText(run.original)
-        try await layerStep(display: display, keyParts: keyParts, createdBy: createdBy) { rootfs, _ in
+        try await layerStep(display: display, keyParts: keyParts, createdBy: createdBy,
+                            describedByHistory: run.mounts.isEmpty && pipeFiles.isEmpty) { rootfs, _ in
             var containerUser: ContainerUser
             do { containerUser = user.isEmpty ? ContainerUser() : try UserResolver.resolve(user, rootfs: rootfs) } catch {
                 throw BuildFailure("unable to find user \(user): invalid argument")

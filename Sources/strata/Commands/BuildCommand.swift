@@ -38,6 +38,9 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Suppress the build output and print image ID on success")
     var quiet = false
     @Flag(name: .customLong("no-cache"), help: "Do not use cache when building the image") var noCache = false
+    @Option(name: .customLong("cache-from"),
+            help: "External cache sources (e.g., \"user/app:cache\", \"type=registry,ref=user/app:cache\", \"type=local,src=path/to/dir\")")
+    var cacheFrom: [String] = []
     @Flag(name: .customLong("pull"), help: "Always attempt to pull a newer version of the image") var pull = false
     @Option(name: .customLong("network"), help: "Set the networking mode for the RUN instructions during build (default \"default\")")
     var network: String?
@@ -66,7 +69,7 @@ struct BuildCommand: AsyncParsableCommand {
     func run() async throws { _ = try await execute() }
 
     /// Builds and reports as `docker build` does; returns the result for `buildx build`'s extras.
-    func execute() async throws -> BuildResult {
+    func execute(cacheTo: [String] = []) async throws -> BuildResult {
         let resources = try ResourceFlags.parse(memory: memory, shmSize: shmSize, ulimits: ulimits, command: "build")
         try UsageErrors.check(arguments.count, .exactly(1))
         let store = try GlobalOptions.openStore()
@@ -215,12 +218,21 @@ struct BuildCommand: AsyncParsableCommand {
                 throw CLIError(message: "could not parse ssh: [\(ssh.joined(separator: " "))]: \(error)")
             }
         }
+        let cacheSources: [BuildCacheSpec], cacheDestinations: [BuildCacheSpec]
+        do {
+            cacheSources = try cacheFrom.map { try BuildCacheSpec.parse($0, export: false) }
+            cacheDestinations = try cacheTo.map { try BuildCacheSpec.parse($0, export: true) }
+        } catch {
+            throw CLIError(message: "\(error)")
+        }
         let display = BuildProgress(mode: quiet ? .quiet : mode)
         let outcome: Result<BuildResult, any Error>
         do {
             var options = BuildOptions(request: request, outputs: parsedOutputs, push: push)
             if platforms.count > 1 { options.platforms = platforms }
             options.allPlatforms = allPlatforms
+            options.cacheFrom = cacheSources
+            options.cacheTo = cacheDestinations
             let service = try GlobalOptions.service(contentTrust: contentTrust)
             let build = Task { try await service.build(options, events: display.sink) }
             // Ctrl-C or SIGTERM cancels the build: the running step's process tree is killed, its overlay unmounted,

@@ -52,8 +52,9 @@ struct BuildxBuildCommand: AsyncParsableCommand {
     var load = false
     @Option(name: .customLong("builder"), help: "Override the configured builder instance") var builder: String?
     @Option(name: .customLong("metadata-file"), help: "Write build result metadata to the file") var metadataFile: String?
-    @Option(name: .customLong("cache-to"), help: "Cache export destinations (not supported yet)") var cacheTo: [String] = []
-    @Option(name: .customLong("cache-from"), help: "External cache sources (not supported yet)") var cacheFrom: [String] = []
+    @Option(name: .customLong("cache-to"),
+            help: "Cache export destinations (e.g., \"type=registry,ref=user/app:cache,mode=max\", \"type=local,dest=path/to/dir\", \"type=inline\")")
+    var cacheTo: [String] = []
     @Option(name: .customLong("provenance"), help: "Shorthand for --attest=type=provenance (only false is supported yet)")
     var provenance: String?
     @Option(name: .customLong("sbom"), help: "Shorthand for --attest=type=sbom (only false is supported yet)") var sbom: String?
@@ -62,7 +63,7 @@ struct BuildxBuildCommand: AsyncParsableCommand {
     func run() async throws {
         try BuiltinBuilder.check(builder)
         // Never a silent no-op: what is not built yet is refused in one line.
-        for (flag, values) in [("--cache-to", cacheTo), ("--cache-from", cacheFrom), ("--attest", attest)] where !values.isEmpty {
+        for (flag, values) in [("--attest", attest)] where !values.isEmpty {
             throw CLIError(message: "ERROR: \(flag) is not supported by Strata's builder yet")
         }
         for (flag, value) in [("--provenance", provenance), ("--sbom", sbom)] {
@@ -70,7 +71,7 @@ struct BuildxBuildCommand: AsyncParsableCommand {
                 throw CLIError(message: "ERROR: \(flag)=\(value) is not supported by Strata's builder yet (use \(flag)=false)")
             }
         }
-        let result = try await build.execute()
+        let result = try await build.execute(cacheTo: cacheTo)
         if let metadataFile { try await writeMetadata(result, to: metadataFile) }
     }
 
