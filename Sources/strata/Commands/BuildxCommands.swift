@@ -17,6 +17,8 @@ struct BuildxCommand: AsyncParsableCommand {
             Examples:
               strata buildx build --platform linux/amd64,linux/arm64 -t app:1 .
               strata buildx build --platform linux/arm64 --metadata-file meta.json --push -t 127.0.0.1:5000/app:1 .
+              strata buildx build --cache-to type=registry,ref=127.0.0.1:5000/app:cache,mode=max --push -t 127.0.0.1:5000/app:1 .
+              strata buildx build --cache-from type=registry,ref=127.0.0.1:5000/app:cache -t 127.0.0.1:5000/app:1 .
               strata buildx install-emulators        # what docker/setup-qemu-action does (needs qemu-user-static)
               strata buildx ls
             """,
@@ -45,7 +47,15 @@ enum BuiltinBuilder {
 
 struct BuildxBuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "build", abstract: "Start a build", usage: "strata buildx build [OPTIONS] PATH | URL | -", aliases: ["b"])
+        commandName: "build", abstract: "Start a build", usage: "strata buildx build [OPTIONS] PATH | URL | -",
+        discussion: """
+            Examples:
+              strata buildx build --platform linux/amd64,linux/arm64 --push -t 127.0.0.1:5000/app:1 .
+              strata buildx build --cache-to type=local,dest=/tmp/cache,mode=max -t app:1 .
+              strata buildx build --cache-from type=local,src=/tmp/cache -t app:1 .
+              strata buildx build --cache-to type=inline --push -t 127.0.0.1:5000/app:1 .
+            """,
+        aliases: ["b"])
 
     @OptionGroup var build: BuildCommand
     @Flag(name: .customLong("load"), help: "Shorthand for --output=type=docker (the store already holds the result)")
