@@ -1,6 +1,5 @@
 import Foundation
 import GoText
-import OCI
 
 /// BuildKit's description of a build cache (`application/vnd.buildkit.cacheconfig.v0`, the config blob of a
 /// `--cache-to type=registry|local` export) and of an inline cache (the `moby.buildkit.cache.v0` key of an image
