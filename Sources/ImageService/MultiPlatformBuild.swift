@@ -51,9 +51,8 @@ extension ImageService {
         let store = try store()
         let exporter = BuildOutputExporter(store: store)
         for output in options.outputs {
-            if output.kind == .docker && output.destination != nil || output.kind == .tar {
-                throw ServiceError(.invalidArgument, output.kind == .docker ? "docker exporter does not currently support exporting manifest lists"
-                                   : "a tar export of several platforms is not supported yet; use type=local or type=oci")
+            if output.kind == .docker && output.destination != nil {
+                throw ServiceError(.invalidArgument, "docker exporter does not currently support exporting manifest lists")
             }
             try exporter.checkDestination(output)
         }
@@ -61,6 +60,8 @@ extension ImageService {
         let keepsIndex = options.outputs.isEmpty || options.outputs.contains { $0.kind == .image }
         var results = Array<BuildResult?>(repeating: nil, count: platforms.count)
         let merger = BuildEventMerger(events)
+        // A stage on the build platform (the same in every solve) is solved once for all of them.
+        let sharedStages = SharedStages()
         try await withThrowingTaskGroup(of: (Int, BuildResult).self) { group in
             for (position, platform) in platforms.enumerated() {
                 var single = options
@@ -73,7 +74,7 @@ extension ImageService {
                 // One cache export for every platform, written below; an inline cache goes into each image.
                 single.cacheTo = options.cacheTo.filter { $0.kind == .inline }
                 let sink = merger.sink(for: position)
-                group.addTask { [self] in (position, try await buildOne(single, events: sink)) }
+                group.addTask { [self] in (position, try await buildOne(single, events: sink, sharedStages: sharedStages)) }
             }
             do {
                 for try await (position, result) in group { results[position] = result }
