@@ -127,13 +127,15 @@ extension ImageService {
 
 /// One progress stream for the solves of a multi-platform build, numbered as BuildKit numbers them: each solve's
 /// vertices get ids of one sequence, and a vertex every solve shares (loading the Dockerfile, the context, the
-/// export) is shown once, owned by the first solve that starts it.
+/// export, the FROM of a stage on the build platform) is shown once, owned by the first solve that starts it. Shared
+/// means the same name and digest: steps of one name whose cache keys differ (a build-platform stage that declares
+/// TARGETARCH) are separate vertices, as in BuildKit.
 final class BuildEventMerger: Sendable {
     private struct State {
         var next = 1
         var ids: [Int: [Int: Int]] = [:]        // solve → its vertex id → shown id
         var owners: [Int: Int] = [:]            // shown id → the solve whose start and end are shown
-        var byName: [String: Int] = [:]         // vertex name → shown id
+        var shared: [String: Int] = [:]         // vertex digest and name → shown id
     }
 
     private let downstream: BuildEventSink
@@ -149,13 +151,14 @@ final class BuildEventMerger: Sendable {
         let mapped: BuildEvent? = state.withLock { state in
             switch event {
             case .started(let id, let name, let digest):
-                if let shown = state.byName[name] {
+                let identity = digest + " " + name
+                if let shown = state.shared[identity] {
                     state.ids[solve, default: [:]][id] = shown
                     return nil
                 }
                 let shown = state.next
                 state.next += 1
-                state.byName[name] = shown
+                state.shared[identity] = shown
                 state.owners[shown] = solve
                 state.ids[solve, default: [:]][id] = shown
                 return .started(id: shown, name: name, digest: digest)
