@@ -27,6 +27,21 @@ struct MultiPlatformBuildSharingTests {
 
     static func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
 
+    /// Each entry of the index `digest` in an OCI layout: its platform, its config's architecture and its layers.
+    static func entries(of digest: String, in layout: String) throws -> [(platform: String, architecture: String, layers: [String])] {
+        func object(_ digest: String) throws -> [String: Any] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: layout + "/blobs/sha256/" + digest.dropFirst(7)))
+            return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        }
+        return try (object(digest)["manifests"] as? [[String: Any]] ?? []).map { entry in
+            let platform = entry["platform"] as? [String: Any] ?? [:]
+            let manifest = try object(entry["digest"] as? String ?? "")
+            let config = try object((manifest["config"] as? [String: Any])?["digest"] as? String ?? "")
+            return ("\(platform["os"] ?? "")/\(platform["architecture"] ?? "")", config["architecture"] as? String ?? "",
+                    (manifest["layers"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String })
+        }
+    }
+
     @Test("a --platform=$BUILDPLATFORM or literal-platform stage runs once for both targets, and a stage FROM it too")
     func sharedStageRunsOnce() async throws {
         // --no-cache: without sharing, each solve would run each RUN, and each run writes a new UUID.
@@ -73,6 +88,19 @@ struct MultiPlatformBuildSharingTests {
         #expect(again.status == 0, "\(again)")
         let ids = Self.vertexIDs(named: "[linux/amd64 build 2/2] RUN cat /proc/sys/kernel/random/uuid > /stamp", in: again.stderr)
         #expect(ids.count == 1 && again.stderr.lines.contains("\(ids.first ?? "#?") CACHED"), "\(again.stderr)")
+
+        // A target stage FROM the shared stage is shared too (it runs on the build platform), yet each image is the
+        // target's: its config says the target's platform, over the same layers.
+        let iid = context.appendingPathComponent("iid").path
+        let derived = try await strata.run(["build", "-q", "--platform", "linux/amd64,linux/arm64", "--target", "derived",
+                                            "-t", "shared/derived:1", "--iidfile", iid, context.path])
+        #expect(derived.status == 0, "\(derived)")
+        let layout = context.appendingPathComponent("layout").path
+        #expect(try await strata.run(["save", "--format", "oci-dir", "-o", layout, "shared/derived:1"]).status == 0)
+        let entries = try Self.entries(of: try Self.read(iid), in: layout)
+        #expect(entries.map(\.platform) == ["linux/amd64", "linux/arm64"] && entries.map(\.architecture) == ["amd64", "arm64"],
+                "\(entries)")
+        #expect(entries.count == 2 && entries[0].layers == entries[1].layers, "\(entries)")
     }
 
     @Test("a build-platform stage that declares TARGETARCH runs per target; -o type=tar holds each platform's tree")

@@ -66,6 +66,12 @@ public struct BuildExecutor: Sendable {
         let result = try await environment.stageResult(target)
         var config = result.config
         var layers = result.layers
+        let targetPlatform = request.platform
+        if request.showsPlatform, config.os != targetPlatform.os || config.architecture != targetPlatform.architecture {
+            // One solve of a multi-platform build makes the target's image, whatever platform its stage ran on (a stage
+            // FROM a build-platform stage): BuildKit sets the config's platform to the target's.
+            (config.os, config.architecture, config.variant) = (targetPlatform.os, targetPlatform.architecture, targetPlatform.variant)
+        }
         if !request.labels.isEmpty {
             var container = config.config ?? ContainerConfig(style: .oci)
             var labels = container.labels ?? [:]

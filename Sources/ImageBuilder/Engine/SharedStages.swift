@@ -9,21 +9,33 @@ import OCI
 /// (its progress shows the steps, under the stage's platform), the others wait for that result. BuildKit gets the
 /// same from its solver, which merges the identical vertices of the platforms' graphs.
 public actor SharedStages {
-    private var solves: [String: Task<StageResult, Error>] = [:]
+    /// A solved stage and the cache records of the steps that made it.
+    private struct Solve: Sendable {
+        let result: StageResult
+        let steps: [CachedStepResult]
+    }
+
+    private var solves: [String: Task<Solve, Error>] = [:]
 
     public init() {}
 
     /// The stage solved under `key`: built by `solve` if no solve asked for it before, else that solve's result
-    /// (its steps counted there, not here).
-    func result(of key: String, solve: @escaping @Sendable () async throws -> StageResult) async throws -> StageResult {
+    /// (its steps counted there, not here) with its steps' cache records added to `log`, so that each solve's
+    /// cache export and inline cache still hold the whole chain of its image.
+    func result(of key: String, log: StepResultLog, solve: @escaping @Sendable () async throws -> StageResult) async throws -> StageResult {
         if let existing = solves[key] {
-            let result = try await withTaskCancellationHandler { try await existing.value } onCancel: { existing.cancel() }
+            let shared = try await withTaskCancellationHandler { try await existing.value } onCancel: { existing.cancel() }
+            log.record(shared.steps)
+            let result = shared.result
             return StageResult(config: result.config, layers: result.layers, key: result.key, executed: 0, cached: 0)
         }
-        let task = Task { try await solve() }
+        let task = Task {
+            let result = try await solve()
+            return Solve(result: result, steps: log.chain(endingAt: result.key))
+        }
         solves[key] = task
         // Shared, so it runs in a task of its own: a cancelled build must cancel it explicitly (as `StageScheduler`).
-        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        return try await withTaskCancellationHandler { try await task.value.result } onCancel: { task.cancel() }
     }
 }
 

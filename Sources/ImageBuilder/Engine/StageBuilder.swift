@@ -97,7 +97,7 @@ struct StageBuilder {
         // is solved once: the first solve to get here builds it, the others take its result.
         if let shared = environment.sharedStages {
             let builder = self, stageInstructions = instructions
-            return try await shared.result(of: try await sharingKey(instructions)) {
+            return try await shared.result(of: try await sharingKey(instructions), log: environment.stepLog) {
                 var solver = builder
                 return try await solver.run(stageInstructions)
             }
