@@ -34,9 +34,15 @@ public enum DirectoryTarStream {
 
     /// Writes the tar of `directory` into `writer` and finishes it.
     public static func write(directory: String, to writer: TarWriter, options: Options = Options()) throws {
+        try append(directory: directory, to: writer, options: options)
+        try writer.finish()
+    }
+
+    /// Writes the entries of `directory` into `writer` without ending the archive, so that one tar can hold
+    /// several trees (hard links are tracked within each).
+    public static func append(directory: String, to writer: TarWriter, options: Options = Options()) throws {
         writer.modificationTimeLimit = options.modificationTimeLimit
         try DirectoryWalker(root: directory, writer: writer, options: options).run()
-        try writer.finish()
     }
 
     /// Writes the tar of `directory` to a descriptor (not closed).

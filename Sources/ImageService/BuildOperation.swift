@@ -38,8 +38,8 @@ extension ImageService {
         return try await buildOne(options, events: events)
     }
 
-    /// One platform's build (the request's).
-    func buildOne(_ options: BuildOptions, events: @escaping BuildEventSink) async throws -> BuildResult {
+    /// One platform's build (the request's); `sharedStages` when it is one solve of a multi-platform build.
+    func buildOne(_ options: BuildOptions, events: @escaping BuildEventSink, sharedStages: SharedStages? = nil) async throws -> BuildResult {
         let store = try store()
         let exporter = BuildOutputExporter(store: store)
         for output in options.outputs { try exporter.checkDestination(output) }
@@ -48,7 +48,7 @@ extension ImageService {
         request.urlFetcher = HTTPFetcher(options: environment.registryOptions)
         let executor = BuildExecutor(store: store, puller: { [self] reference, platform in
             _ = try await pull(PullOptions(reference: reference, platform: PlatformMatcher(for: platform)))
-        }, events: events)
+        }, events: events, sharedStages: sharedStages)
         // Outputs other than an image export "to the client", as BuildKit's do: nothing is named or kept in the store
         // (the build cache still is).
         let keepsImage = options.outputs.isEmpty || options.outputs.contains { $0.kind == .image }

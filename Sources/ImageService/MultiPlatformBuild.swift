@@ -51,9 +51,8 @@ extension ImageService {
         let store = try store()
         let exporter = BuildOutputExporter(store: store)
         for output in options.outputs {
-            if output.kind == .docker && output.destination != nil || output.kind == .tar {
-                throw ServiceError(.invalidArgument, output.kind == .docker ? "docker exporter does not currently support exporting manifest lists"
-                                   : "a tar export of several platforms is not supported yet; use type=local or type=oci")
+            if output.kind == .docker && output.destination != nil {
+                throw ServiceError(.invalidArgument, "docker exporter does not currently support exporting manifest lists")
             }
             try exporter.checkDestination(output)
         }
@@ -61,6 +60,8 @@ extension ImageService {
         let keepsIndex = options.outputs.isEmpty || options.outputs.contains { $0.kind == .image }
         var results = Array<BuildResult?>(repeating: nil, count: platforms.count)
         let merger = BuildEventMerger(events)
+        // A stage on the build platform (the same in every solve) is solved once for all of them.
+        let sharedStages = SharedStages()
         try await withThrowingTaskGroup(of: (Int, BuildResult).self) { group in
             for (position, platform) in platforms.enumerated() {
                 var single = options
@@ -73,7 +74,7 @@ extension ImageService {
                 // One cache export for every platform, written below; an inline cache goes into each image.
                 single.cacheTo = options.cacheTo.filter { $0.kind == .inline }
                 let sink = merger.sink(for: position)
-                group.addTask { [self] in (position, try await buildOne(single, events: sink)) }
+                group.addTask { [self] in (position, try await buildOne(single, events: sink, sharedStages: sharedStages)) }
             }
             do {
                 for try await (position, result) in group { results[position] = result }
@@ -126,13 +127,15 @@ extension ImageService {
 
 /// One progress stream for the solves of a multi-platform build, numbered as BuildKit numbers them: each solve's
 /// vertices get ids of one sequence, and a vertex every solve shares (loading the Dockerfile, the context, the
-/// export) is shown once, owned by the first solve that starts it.
+/// export, the FROM of a stage on the build platform) is shown once, owned by the first solve that starts it. Shared
+/// means the same name and digest: steps of one name whose cache keys differ (a build-platform stage that declares
+/// TARGETARCH) are separate vertices, as in BuildKit.
 final class BuildEventMerger: Sendable {
     private struct State {
         var next = 1
         var ids: [Int: [Int: Int]] = [:]        // solve → its vertex id → shown id
         var owners: [Int: Int] = [:]            // shown id → the solve whose start and end are shown
-        var byName: [String: Int] = [:]         // vertex name → shown id
+        var shared: [String: Int] = [:]         // vertex digest and name → shown id
     }
 
     private let downstream: BuildEventSink
@@ -148,13 +151,14 @@ final class BuildEventMerger: Sendable {
         let mapped: BuildEvent? = state.withLock { state in
             switch event {
             case .started(let id, let name, let digest):
-                if let shown = state.byName[name] {
+                let identity = digest + " " + name
+                if let shown = state.shared[identity] {
                     state.ids[solve, default: [:]][id] = shown
                     return nil
                 }
                 let shown = state.next
                 state.next += 1
-                state.byName[name] = shown
+                state.shared[identity] = shown
                 state.owners[shown] = solve
                 state.ids[solve, default: [:]][id] = shown
                 return .started(id: shown, name: name, digest: digest)

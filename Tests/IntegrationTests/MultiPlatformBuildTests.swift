@@ -78,11 +78,10 @@ struct MultiPlatformBuildTests {
                                       context.path]).status == 0)
         let names = try await ProcessRunner.run("/bin/tar", ["-tf", ociTar])
         #expect(names.stdout.lines.contains("index.json") && names.stdout.lines.contains("oci-layout"), "\(names)")
-        for kind in ["docker", "tar"] {
-            let refused = try await strata.run(["build", "-q", "--platform", "linux/amd64,linux/arm64", "-o",
-                                                "type=\(kind),dest=\(work.path)/x.tar", context.path])
-            #expect(refused.status == 1 && refused.stderr.lines.count == 1, "\(kind): \(refused)")
-        }
+        // docker's exporter cannot hold an index (a tar of several platforms: MultiPlatformBuildSharingTests).
+        let refused = try await strata.run(["build", "-q", "--platform", "linux/amd64,linux/arm64", "-o",
+                                            "type=docker,dest=\(work.path)/x.tar", context.path])
+        #expect(refused.status == 1 && refused.stderr.lines.count == 1, "\(refused)")
         // Pushed whole; docker 20.10 pulls the arm64 entry and finds what that solve built.
         try await RegistryFixture.with(.open) { registry in
             let remote = "\(registry.host)/multi/app:1"

@@ -131,6 +131,11 @@ final class StepResultLog: Sendable {
         results.withLock { $0[key] = result }
     }
 
+    /// Records steps another solve settled (a stage the solves of a multi-platform build share).
+    func record(_ steps: [CachedStepResult]) {
+        results.withLock { results in for step in steps { results[step.key] = step } }
+    }
+
     var all: [CachedStepResult] { results.withLock { Array($0.values) } }
 
     /// The steps `key` was derived from, base first, ending with `key` itself: what a `mode=min` export keeps.

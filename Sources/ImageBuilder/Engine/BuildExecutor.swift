@@ -12,11 +12,14 @@ public struct BuildExecutor: Sendable {
     public let store: ImageStore
     public let puller: ImagePuller?
     public let events: BuildEventSink
+    /// The stage solves shared with the other platforms' solves of a multi-platform build.
+    public let sharedStages: SharedStages?
 
-    public init(store: ImageStore, puller: ImagePuller?, events: @escaping BuildEventSink) {
+    public init(store: ImageStore, puller: ImagePuller?, events: @escaping BuildEventSink, sharedStages: SharedStages? = nil) {
         self.store = store
         self.puller = puller
         self.events = events
+        self.sharedStages = sharedStages
     }
 
     public func build(_ request: BuildRequest) async throws -> BuildResult {
@@ -57,12 +60,18 @@ public struct BuildExecutor: Sendable {
                 try await scheduler.result(of: index) {
                     try await Self.buildStage(index, environment: environmentBox.value!)
                 }
-            }, multiStage: multiStage, stepLog: stepLog, importedCache: imported)
+            }, multiStage: multiStage, stepLog: stepLog, importedCache: imported, sharedStages: sharedStages)
         environmentBox.value = environment
 
         let result = try await environment.stageResult(target)
         var config = result.config
         var layers = result.layers
+        let targetPlatform = request.platform
+        if request.showsPlatform, config.os != targetPlatform.os || config.architecture != targetPlatform.architecture {
+            // One solve of a multi-platform build makes the target's image, whatever platform its stage ran on (a stage
+            // FROM a build-platform stage): BuildKit sets the config's platform to the target's.
+            (config.os, config.architecture, config.variant) = (targetPlatform.os, targetPlatform.architecture, targetPlatform.variant)
+        }
         if !request.labels.isEmpty {
             var container = config.config ?? ContainerConfig(style: .oci)
             var labels = container.labels ?? [:]
@@ -114,11 +123,15 @@ public struct BuildExecutor: Sendable {
             guard plans.indices.contains(index), needed.insert(index).inserted else { continue }
             pending += plans[index].stageDependencies
         }
+        // In a multi-platform build BuildKit names the platform each base is resolved for (`[linux/arm64 internal]`).
         var shown: Set<String> = []
         for plan in plans where needed.contains(plan.index) {
-            guard case .image(let name) = plan.base, let reference = try? ImageReference(name).withDefaultTag(),
-                  shown.insert(reference.description).inserted else { continue }
-            progress.start("[internal] load metadata for \(reference.description)").done()
+            guard case .image(let name) = plan.base, let reference = try? ImageReference(name).withDefaultTag() else { continue }
+            let platform = request.showsPlatform
+                ? StageBuilder.platform(of: plan.index, plans: plans, target: request.platform).description + " " : ""
+            let vertexName = "[\(platform)internal] load metadata for \(reference.description)"
+            guard shown.insert(vertexName).inserted else { continue }
+            progress.start(vertexName).done()
         }
     }
 

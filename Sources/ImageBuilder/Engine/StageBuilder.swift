@@ -34,6 +34,8 @@ struct BuildEnvironment: Sendable {
     let stepLog: StepResultLog
     /// The `--cache-from` caches that could be read.
     let importedCache: ImportedBuildCache?
+    /// The stage solves a multi-platform build's solves share (nil: a single-platform build).
+    let sharedStages: SharedStages?
 }
 
 /// BuildKit's `[internal] load build context`, shown once, when the first step reads the context.
@@ -80,7 +82,7 @@ struct StageBuilder {
         self.stage = stage
         self.plan = plan
         expander = environment.request.document.expander
-        let platform = plan.platform ?? environment.request.platform
+        let platform = Self.platform(of: plan.index, plans: environment.plans, target: environment.request.platform)
         var container = ContainerConfig(style: .oci)
         container.env = ["PATH=" + ContainerFiles.defaultPath]
         state = StageState(config: ImageConfig(architecture: platform.architecture, os: platform.os, variant: platform.variant,
@@ -91,6 +93,19 @@ struct StageBuilder {
     mutating func build() async throws -> StageResult {
         var instructions = stage.instructions
         try await loadBase(&instructions)
+        // In a multi-platform build, a stage whose inputs are the same in every solve (one on the build platform)
+        // is solved once: the first solve to get here builds it, the others take its result.
+        if let shared = environment.sharedStages {
+            let builder = self, stageInstructions = instructions
+            return try await shared.result(of: try await sharingKey(instructions), log: environment.stepLog) {
+                var solver = builder
+                return try await solver.run(stageInstructions)
+            }
+        }
+        return try await run(instructions)
+    }
+
+    private mutating func run(_ instructions: [Instruction]) async throws -> StageResult {
         // BuildKit numbers a FROM of an image as step 1; `scratch` and an earlier stage are no step of their own.
         let fromIsStep: Bool
         if case .image = plan.base { fromIsStep = true } else { fromIsStep = false }
@@ -115,11 +130,24 @@ struct StageBuilder {
         "[\(stepPrefix)\(stepNumber)/\(stepTotal)] \(text)"
     }
 
-    /// What BuildKit puts before a step's number: the platform in a multi-platform build, the stage's name when
-    /// there are several (`[linux/arm64 builder 2/4]`).
+    /// What BuildKit puts before a step's number: the stage's platform in a multi-platform build, the stage's name
+    /// when there are several (`[linux/arm64 builder 2/4]`, `[linux/amd64 tools 1/3]` for a stage on the build platform).
     var stepPrefix: String {
-        let platform = environment.request.showsPlatform ? environment.request.platform.description + " " : ""
+        let platform = environment.request.showsPlatform ? stagePlatform.description + " " : ""
         return platform + (environment.multiStage ? stage.displayName + " " : "")
+    }
+
+    /// The platform the stage builds for: its `--platform`, else the target's.
+    var stagePlatform: Platform {
+        Self.platform(of: plan.index, plans: environment.plans, target: environment.request.platform)
+    }
+
+    /// BuildKit's rule: a stage FROM an earlier stage runs on that stage's platform (its own `--platform` aside);
+    /// a stage FROM an image or scratch on its `--platform`, else the target's.
+    static func platform(of index: Int, plans: [StagePlan], target: Platform) -> Platform {
+        var plan = plans[index]
+        while case .stage(let base) = plan.base, plans.indices.contains(base), base < plan.index { plan = plans[base] }
+        return plan.platform ?? target
     }
 
     // MARK: FROM
@@ -140,7 +168,7 @@ struct StageBuilder {
             let full = reference.withDefaultTag()
             let vertex = environment.progress.start("[\(stepPrefix)1/\(max(1, stage.instructions.filter(Self.isLayerStep).count + 1))] FROM \(full.description)")
             let image = try await Self.findImage(name, reference: full, environment: environment, pull: request.pull,
-                                                 platform: plan.platform ?? request.platform)
+                                                 platform: stagePlatform)
             let data = try environment.store.blobs.read(image.id)
             let config = try JSONDecoder().decode(ImageConfig.self, from: data)
             let layers = try environment.store.layers(of: image.id)
@@ -381,7 +409,7 @@ struct StageBuilder {
     }
 
     var platformText: String {
-        let platform = plan.platform ?? environment.request.platform
+        let platform = stagePlatform
         return platform.os + "/" + platform.architecture + (platform.variant.map { "/" + $0 } ?? "")
     }
 }

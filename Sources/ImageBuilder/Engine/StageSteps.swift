@@ -183,7 +183,7 @@ extension StageBuilder {
         }
         let user = state.container.user
         let workdir = state.container.workingDir.isEmpty ? "/" : state.container.workingDir
-        let stagePlatform = plan.platform ?? request.platform
+        let stagePlatform = self.stagePlatform
         let mounts = try await prepareMounts(run.mounts)
         // BuildKit points SSH_AUTH_SOCK at the first ssh mount unless the environment sets it (even when the mount is
         // skipped for want of a forwarded agent).

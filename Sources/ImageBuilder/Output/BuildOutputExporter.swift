@@ -50,8 +50,9 @@ public struct BuildOutputExporter: Sendable {
     }
 
     /// Exports a multi-platform build's index: `local` writes each platform's tree under `DEST/<os>_<arch>[_variant]`
-    /// (BuildKit's platform split), `oci` the index whole as an OCI layout tar, `image` names the index. BuildKit's
-    /// docker exporter cannot hold an index, and a tar of several platforms is not made yet: both are refused.
+    /// (BuildKit's platform split), `tar` the same trees as one tar (top-level `linux_amd64/`, `linux_arm64/`, …, in
+    /// name order, as BuildKit's tar exporter), `oci` the index whole as an OCI layout tar, `image` names the index.
+    /// BuildKit's docker exporter cannot hold an index: refused.
     public func export(index: Digest, platforms: [(platform: Platform, image: Digest)], to output: BuildOutput) async throws {
         switch output.kind {
         case .image:
@@ -63,8 +64,7 @@ public struct BuildOutputExporter: Sendable {
         case .local:
             for (platform, id) in platforms {
                 guard let image = try store.image(id: id) else { throw StoreError.noSuchImage(id.description) }
-                let directory = (output.destination ?? ".") + "/" + platform.description.replacingOccurrences(of: "/", with: "_")
-                try exportDirectory(image, to: directory)
+                try exportDirectory(image, to: (output.destination ?? ".") + "/" + Self.platformDirectory(platform))
             }
         case .oci:
             let tags = try output.names.map { try ImageReference($0) }
@@ -75,16 +75,26 @@ public struct BuildOutputExporter: Sendable {
         case .docker:
             throw BuildOutputError("docker exporter does not currently support exporting manifest lists")
         case .tar:
-            throw BuildOutputError("a tar export of several platforms is not supported yet; use type=local or type=oci")
+            let trees = try platforms.map { platform, id in
+                guard let image = try store.image(id: id) else { throw StoreError.noSuchImage(id.description) }
+                return (directory: Self.platformDirectory(platform), image: image)
+            }.sorted { $0.directory < $1.directory }
+            try withDestination(output) { fd in try ImageUnpacker(store: store).export(trees, to: fd) }
         }
+    }
+
+    /// BuildKit's name for one platform's part of a multi-platform export: the platform with `/` as `_`.
+    static func platformDirectory(_ platform: Platform) -> String {
+        platform.description.replacingOccurrences(of: "/", with: "_")
     }
 
     private func tag(_ image: StoredImage, names: [String]) throws {
         for name in names { try store.tag(image, as: try ImageReference(name)) }
     }
 
-    /// Checks a file destination as the CLI does before the build starts: stdout must not be a terminal, and a
-    /// file must not be a directory.
+    /// Checks a file destination as the CLI does before the build starts: stdout must not be a terminal, a file must
+    /// not be a directory, and its directory must exist (buildx creates the file before it solves; these are its words,
+    /// Go's error naming the failed `open` after buildx's own "failed to open").
     public func checkDestination(_ output: BuildOutput) throws {
         guard output.kind != .image, output.kind != .local, let destination = output.destination else { return }
         if destination == "-" {
@@ -95,9 +105,21 @@ public struct BuildOutputExporter: Sendable {
             return
         }
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw BuildOutputError("destination file \(destination) is a directory")
+        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw BuildOutputError("destination file \(destination) is a directory") }
+            return
         }
+        let parent = (destination as NSString).deletingLastPathComponent
+        var info = stat()
+        if stat(parent.isEmpty ? "." : parent, &info) != 0 {
+            throw Self.openFailure(destination, code: errno)
+        }
+        if (info.st_mode & S_IFMT) != S_IFDIR { throw Self.openFailure(destination, code: ENOTDIR) }
+    }
+
+    static func openFailure(_ destination: String, code: Int32) -> BuildOutputError {
+        let text = String(cString: strerror(code))
+        return BuildOutputError("failed to open open \(destination): " + (text.first.map { $0.lowercased() + text.dropFirst() } ?? text))
     }
 
     private func openDestination(_ output: BuildOutput) throws -> (fd: Int32, owned: Bool) {
@@ -105,9 +127,7 @@ public struct BuildOutputExporter: Sendable {
         let destination = output.destination ?? "-"
         if destination == "-" { return (standardOutput, false) }
         let fd = open(destination, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw BuildOutputError("failed to open \(destination): \(String(cString: strerror(errno)))")
-        }
+        guard fd >= 0 else { throw Self.openFailure(destination, code: errno) }
         return (fd, true)
     }
 
