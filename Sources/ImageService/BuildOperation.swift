@@ -47,7 +47,7 @@ extension ImageService {
         // ADD <url> takes the registry's proxies and TLS settings.
         request.urlFetcher = HTTPFetcher(options: environment.registryOptions)
         let executor = BuildExecutor(store: store, puller: { [self] reference, platform in
-            _ = try await pull(PullOptions(reference: reference, platform: PlatformMatcher(for: platform)))
+            try await pull(PullOptions(reference: reference, platform: PlatformMatcher(for: platform))).pulled.first?.imageID
         }, events: events, sharedStages: sharedStages)
         // Outputs other than an image export "to the client", as BuildKit's do: nothing is named or kept in the store
         // (the build cache still is).

@@ -120,9 +120,9 @@ public struct BuildFailure: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Fetches an image that is not in the store (or must be refreshed with `--pull`) into it; supplied by the
-/// CLI, which owns registry access and credentials.
-public typealias ImagePuller = @Sendable (_ reference: ImageReference, _ platform: Platform) async throws -> Void
+/// Fetches an image that is not in the store (or must be refreshed with `--pull`) into it and returns the stored
+/// image's ID (nil when it cannot say); supplied by the service, which owns registry access and credentials.
+public typealias ImagePuller = @Sendable (_ reference: ImageReference, _ platform: Platform) async throws -> Digest?
 
 extension BuildFailure: KindedError {
     public var kind: ErrorKind { .invalidArgument }

@@ -208,13 +208,16 @@ struct StageBuilder {
         guard let puller = environment.puller else {
             throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(reference.description): not found")
         }
+        let pulledID: OCI.Digest?
         do {
-            try await puller(reference, wanted)
+            pulledID = try await puller(reference, wanted)
         } catch {
             // With --pull too: the registry must answer, as docker's build fails when it cannot (a stored copy does not
             // stand in for the image asked to be fresh).
             throw BuildFailure("failed to solve with frontend dockerfile.v0: failed to create LLB definition: \(error)")
         }
+        // The image this pull stored, by ID: solves of other platforms may be renaming the tag at the same moment.
+        if let pulledID, let image = try? store.image(id: pulledID), suits(image) { return image }
         if let image = stored() { return image }
         let image: StoredImage
         do { image = try store.resolve(name) } catch {
