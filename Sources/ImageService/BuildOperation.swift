@@ -19,6 +19,9 @@ public struct BuildOptions: Sendable {
     public var cacheFrom: [BuildCacheSpec] = []
     /// `--cache-to`: where the build's cache is written (`inline` puts it in the image config).
     public var cacheTo: [BuildCacheSpec] = []
+    /// `--provenance`, `--sbom`, `--attest`: with any, the result is an index of the images and their attestations,
+    /// even for one platform (as BuildKit makes it).
+    public var attestations = BuildAttestations()
 
     public init(request: BuildRequest, outputs: [BuildOutput] = [], push: Bool = false) {
         self.request = request
@@ -32,8 +35,9 @@ extension ImageService {
     /// outputs are written and tags pushed afterwards. Progress is the builder's events.
     public func build(_ options: BuildOptions, events: @escaping BuildEventSink) async throws -> BuildResult {
         var options = options
+        try checkAttestationOutputs(options)
         if options.allPlatforms { options.platforms = try platformsAllBasesOffer(options.request) }
-        if options.platforms.count > 1 { return try await buildPlatforms(options, events: events) }
+        if options.platforms.count > 1 || !options.attestations.isEmpty { return try await buildPlatforms(options, events: events) }
         if let only = options.platforms.first { options.request.platform = only }
         return try await buildOne(options, events: events)
     }

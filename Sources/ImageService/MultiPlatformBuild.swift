@@ -26,7 +26,7 @@ extension ImageService {
             var platforms: [Platform] = []
             if let reference = try? ImageReference(name), let target = try store.target(named: reference.withDefaultTag()),
                let digest = target.indexDigest, let index = try store.index(digest: digest) {
-                platforms = index.entries.compactMap { $0.descriptor.platform?.buildTarget }
+                platforms = index.entries.filter { !$0.descriptor.isAttestationManifest }.compactMap { $0.descriptor.platform?.buildTarget }
             } else {
                 let image: StoredImage
                 do { image = try store.resolve(name) } catch {
@@ -47,7 +47,9 @@ extension ImageService {
     }
 
     func buildPlatforms(_ options: BuildOptions, events: @escaping BuildEventSink) async throws -> BuildResult {
-        let platforms = options.platforms
+        // One platform comes here too when it is attested: the image and its attestations make an index.
+        let platforms = options.platforms.isEmpty ? [options.request.platform] : options.platforms
+        let started = Timestamp.now()
         let store = try store()
         let exporter = BuildOutputExporter(store: store)
         for output in options.outputs {
@@ -69,7 +71,7 @@ extension ImageService {
                 single.push = false
                 single.outputs = []
                 single.request.platform = platform
-                single.request.showsPlatform = true
+                single.request.showsPlatform = platforms.count > 1
                 single.request.tags = []
                 // One cache export for every platform, written below; an inline cache goes into each image.
                 single.cacheTo = options.cacheTo.filter { $0.kind == .inline }
@@ -107,6 +109,7 @@ extension ImageService {
             entries.append(Descriptor(mediaType: image.manifestMediaType, digest: image.manifestDigest, size: size,
                                       platform: platform))
         }
+        entries += try await attestationEntries(options, images: zip(platforms, built.map(\.image)).map { ($0, $1) }, started: started)
         let data = GoJSON.encode(ImageIndex(manifests: entries))
         let index = try store.commitIndex(data, mediaType: MediaType.ociIndex, names: keepsIndex ? options.request.tags : [],
                                           platform: PlatformMatcher(for: .host))

@@ -82,7 +82,8 @@ public struct ImageCopier: Sendable {
         var present = Set<Digest>()
         var report = CopyReport()
         do {
-            let images = try await source.images()
+            // A destination that holds only images (a `docker save` archive) gets an index's images, not its artifacts.
+            let images = try await source.images().filter { !$0.isArtifact || destination is any IndexDestination }
             for image in images {
                 try Task.checkCancellation()
                 progress?(.imageStarted(image))

@@ -47,6 +47,20 @@ public struct TransportImage: Sendable, Hashable {
 
     /// The image ID: the config's digest.
     public var id: Digest { Digest.sha256(config) }
+
+    /// The entry is an OCI 1.1 artifact an index lists (an attestation manifest), not an image: see ``artifact(manifest:mediaType:parsed:config:)``.
+    public private(set) var isArtifact = false
+
+    /// An artifact an index lists beside its images (BuildKit's attestation manifests): its config and blobs travel
+    /// as an image's do, byte for byte, by digest. It has no image config, so no diffIDs: each blob stands for itself,
+    /// and destinations that hold only images (a `docker save` archive) leave it out.
+    public static func artifact(manifest data: Data, mediaType: String, parsed: ImageManifest, config: Data) -> TransportImage {
+        var image = TransportImage(config: config, manifest: data, manifestMediaType: mediaType,
+                                   layers: parsed.layers.map { TransportLayer(blob: $0, diffID: $0.digest, uncompressedSize: $0.size) },
+                                   isIndexEntry: true)
+        image.isArtifact = true
+        return image
+    }
 }
 
 /// A multi-platform index (OCI image index or Docker manifest list) copied whole (`copy --all`), byte for byte.

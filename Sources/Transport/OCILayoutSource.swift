@@ -68,6 +68,9 @@ public struct OCILayoutSource: IndexedImageSource {
     private func image(for manifestDescriptor: Descriptor, data manifestData: Data) throws -> TransportImage {
         let manifest = try Self.decode(ImageManifest.self, manifestData, what: "manifest \(manifestDescriptor.digest)")
         let config = try blob(manifest.config)
+        if manifest.isArtifact {
+            return .artifact(manifest: manifestData, mediaType: manifestDescriptor.mediaType, parsed: manifest, config: config)
+        }
         let imageConfig = try Self.decode(ImageConfig.self, config, what: "config \(manifest.config.digest)")
         guard imageConfig.rootfs.diffIDs.count == manifest.layers.count else {
             throw TransportError.invalidArchive("manifest \(manifestDescriptor.digest) and its config disagree on the layer count")

@@ -88,7 +88,16 @@ public final class RegistryDestination: ConcurrentImageDestination, Sendable {
                                         body: { DataUploadBody(config) })
         let tag = reference.tag ?? (reference.digest == nil ? ImageReference.defaultTag : nil)
         let target = image.isIndexEntry ? Digest.sha256(manifestData).description : tag ?? Digest.sha256(manifestData).description
-        let digest = try await client.putManifest(repository, reference: target, data: manifestData, mediaType: manifestMediaType)
+        let digest: Digest
+        if image.isArtifact, let parsed = try? JSONDecoder().decode(ImageManifest.self, from: manifestData), let subject = parsed.subject {
+            // An index's artifact (an attestation manifest) is also a referrer of its image: where the registry has no
+            // referrers API it goes into the subject's `sha256-<hex>` tag index too.
+            digest = try await client.putReferrer(repository, data: manifestData, mediaType: manifestMediaType,
+                                                  artifactType: parsed.artifactType ?? parsed.config.mediaType,
+                                                  annotations: parsed.annotations, subject: subject.digest)
+        } else {
+            digest = try await client.putManifest(repository, reference: target, data: manifestData, mediaType: manifestMediaType)
+        }
         pushedManifests.withLock { $0.append((target, digest, manifestData.count)) }
         return digest
     }

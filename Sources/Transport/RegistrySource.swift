@@ -60,6 +60,9 @@ public final class RegistrySource: ImageSource, Sendable {
             }
         }
         let image = try await imageFor(manifest)
+        guard !image.isArtifact else {
+            throw TransportError.unsupported("\(reference.description) is an artifact (\(manifest.digest)), not an image")
+        }
         var names: [ImageReference] = []
         if reference.digest == nil { names.append(reference) }
         names.append(reference.repository.withDigest(top.digest))
@@ -73,6 +76,9 @@ public final class RegistrySource: ImageSource, Sendable {
     func imageFor(_ manifest: FetchedManifest) async throws -> TransportImage {
         let parsed = try RegistrySource.decode(ImageManifest.self, manifest.data, what: "manifest")
         let config = try await fetchSmallBlob(parsed.config)
+        if parsed.isArtifact {
+            return .artifact(manifest: manifest.data, mediaType: manifest.mediaType, parsed: parsed, config: config)
+        }
         let imageConfig = try RegistrySource.decode(ImageConfig.self, config, what: "image config")
         let diffIDs = imageConfig.rootfs.diffIDs
         guard diffIDs.count == parsed.layers.count else {

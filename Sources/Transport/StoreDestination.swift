@@ -86,6 +86,11 @@ public final class StoreDestination: ConcurrentImageDestination, IndexDestinatio
     }
 
     public func putImage(_ image: TransportImage) async throws -> Digest? {
+        // An index's artifact (an attestation manifest) is kept as a referrer of its subject, which came before it.
+        if image.isArtifact, let manifest = image.manifest {
+            try store.blobs.write(image.config)
+            return try store.commitArtifact(manifest, mediaType: image.manifestMediaType ?? MediaType.ociManifest).digest
+        }
         let layersPut = state.withLock { $0.layersPut }
         let layers = try image.layers.map { layer -> StoredLayer in
             if let put = layersPut[layer.blob.digest] { return put }

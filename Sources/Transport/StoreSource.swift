@@ -14,6 +14,8 @@ public struct StoreSource: IndexedImageSource {
     private var selectedIndex: TransportIndex?
     /// The manifest each index entry is listed by (an image may be stored under several manifests).
     private var entryManifests: [Digest: Digest] = [:]
+    /// The index's entries that are artifacts (attestation manifests), sent after its images (their subjects).
+    private var artifactEntries: [Digest] = []
 
     /// A stored index and all its platforms, to push or copy it whole under `names`. Every platform must be stored.
     public init(store: ImageStore, index digest: Digest, names: [ImageReference]) throws {
@@ -21,7 +23,13 @@ public struct StoreSource: IndexedImageSource {
             throw StoreError.noSuchImage(digest.description)
         }
         var images: [(image: StoredImage, tags: [ImageReference])] = []
+        var artifacts: [Digest] = []
         for entry in index.entries {
+            if entry.imageID == nil, let stored = try store.manifest(digest: entry.descriptor.digest),
+               (try? JSONDecoder().decode(ImageManifest.self, from: stored.data))?.isArtifact == true {
+                artifacts.append(entry.descriptor.digest)
+                continue
+            }
             guard let id = entry.imageID, let image = try store.image(id: id) else {
                 let platform = entry.descriptor.platform?.description ?? entry.descriptor.digest.description
                 throw TransportError.unsupported(
@@ -32,6 +40,7 @@ public struct StoreSource: IndexedImageSource {
         }
         self.store = store
         selection = images
+        artifactEntries = artifacts
         measureUncompressedSize = false
         selectedIndex = TransportIndex(data: manifest.data, mediaType: manifest.mediaType, names: names)
     }
@@ -87,7 +96,13 @@ public struct StoreSource: IndexedImageSource {
     }
 
     public func images() async throws -> [TransportImage] {
-        try selection.map { entry in
+        let artifacts = try artifactEntries.map { digest -> TransportImage in
+            guard let stored = try store.manifest(digest: digest) else { throw StoreError.noSuchImage(digest.description) }
+            let parsed = try JSONDecoder().decode(ImageManifest.self, from: stored.data)
+            return .artifact(manifest: stored.data, mediaType: stored.mediaType, parsed: parsed,
+                             config: try store.blobs.read(parsed.config.digest))
+        }
+        return try selection.map { entry in
             let config = try store.blobs.read(entry.image.id)
             let manifestDigest = entryManifests[entry.image.id] ?? entry.image.manifestDigest
             let manifest = try store.blobs.read(manifestDigest)
@@ -103,7 +118,7 @@ public struct StoreSource: IndexedImageSource {
             }
             return TransportImage(config: config, manifest: manifest, manifestMediaType: manifestMediaType,
                                   layers: layers, names: entry.tags, isIndexEntry: selectedIndex != nil)
-        }
+        } + artifacts
     }
 
     public func openLayer(_ layer: TransportLayer, as delivery: LayerDelivery) async throws -> any BlobReader {

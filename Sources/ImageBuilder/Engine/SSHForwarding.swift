@@ -52,6 +52,9 @@ public final class SSHForwarding: Sendable {
     /// The agent socket forwarded as `id`, if any.
     func socket(for id: String) -> String? { sockets[id] }
 
+    /// The forwarded ids, sorted (what provenance records; never the sockets or keys).
+    public var ids: [String] { sockets.keys.sorted() }
+
     /// BuildKit's `NewSSHAgentProvider`: each spec's paths are one socket or any number of private key files; an id
     /// may appear once. `scratchRoot` holds the private agents' sockets (swept if this process is killed).
     public static func start(_ specs: [SSHForwardSpec], scratchRoot: String,

@@ -104,9 +104,9 @@ public struct BuildOutput: Sendable, Equatable {
 }
 
 /// Go's `encoding/csv` reading one record with default settings (hand-written: a few lines, and Go's quoting
-/// rules and error texts are what docker's `-o` parsing reports).
-enum GoCSVRecord {
-    static func parse(_ line: String) throws -> [String] {
+/// rules and error texts are what docker's `-o` parsing reports). Also what buildx's `--attest` values are.
+public enum GoCSVRecord {
+    public static func parse(_ line: String) throws -> [String] {
         let bytes = Array(line.utf8)
         var fields: [String] = []
         var index = 0

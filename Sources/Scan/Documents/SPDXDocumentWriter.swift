@@ -14,7 +14,8 @@ public enum SPDXDocumentWriter {
         DocumentJSON.encode(document(inventory: inventory, image: image, stamp: stamp))
     }
 
-    static func document(inventory: ImageInventory, image: ScannedImage, stamp: DocumentStamp) -> JSONValue {
+    /// The document as a JSON tree (what an in-toto SBOM statement carries as its predicate).
+    public static func document(inventory: ImageInventory, image: ScannedImage, stamp: DocumentStamp) -> JSONValue {
         let packages = DocumentPackages(inventory.packages)
         var licenses = ExtractedLicenses()
         let imageID = "SPDXRef-Image"

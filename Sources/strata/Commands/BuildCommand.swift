@@ -68,8 +68,9 @@ struct BuildCommand: AsyncParsableCommand {
 
     func run() async throws { _ = try await execute() }
 
-    /// Builds and reports as `docker build` does; returns the result for `buildx build`'s extras.
-    func execute(cacheTo: [String] = []) async throws -> BuildResult {
+    /// Builds and reports as `docker build` does; returns the result for `buildx build`'s extras (and takes their
+    /// cache exports and attestations).
+    func execute(cacheTo: [String] = [], attestations: BuildAttestations = BuildAttestations()) async throws -> BuildResult {
         let resources = try ResourceFlags.parse(memory: memory, shmSize: shmSize, ulimits: ulimits, command: "build")
         try UsageErrors.check(arguments.count, .exactly(1))
         let store = try GlobalOptions.openStore()
@@ -233,6 +234,7 @@ struct BuildCommand: AsyncParsableCommand {
             options.allPlatforms = allPlatforms
             options.cacheFrom = cacheSources
             options.cacheTo = cacheDestinations
+            options.attestations = attestations
             let service = try GlobalOptions.service(contentTrust: contentTrust)
             let build = Task { try await service.build(options, events: display.sink) }
             // Ctrl-C or SIGTERM cancels the build: the running step's process tree is killed, its overlay unmounted,

@@ -19,6 +19,7 @@ struct BuildxCommand: AsyncParsableCommand {
               strata buildx build --platform linux/arm64 --metadata-file meta.json --push -t 127.0.0.1:5000/app:1 .
               strata buildx build --cache-to type=registry,ref=127.0.0.1:5000/app:cache,mode=max --push -t 127.0.0.1:5000/app:1 .
               strata buildx build --cache-from type=registry,ref=127.0.0.1:5000/app:cache -t 127.0.0.1:5000/app:1 .
+              strata buildx build --provenance=mode=max --sbom=true --push -t 127.0.0.1:5000/app:1 .
               strata buildx install-emulators        # what docker/setup-qemu-action does (needs qemu-user-static)
               strata buildx ls
             """,
@@ -65,24 +66,34 @@ struct BuildxBuildCommand: AsyncParsableCommand {
     @Option(name: .customLong("cache-to"),
             help: "Cache export destinations (e.g., \"type=registry,ref=user/app:cache,mode=max\", \"type=local,dest=path/to/dir\", \"type=inline\")")
     var cacheTo: [String] = []
-    @Option(name: .customLong("provenance"), help: "Shorthand for --attest=type=provenance (only false is supported yet)")
+    @Option(name: .customLong("provenance"),
+            help: "Shorthand for --attest=type=provenance: true (= mode=min), false, mode=min|max[,builder-id=URL]")
     var provenance: String?
-    @Option(name: .customLong("sbom"), help: "Shorthand for --attest=type=sbom (only false is supported yet)") var sbom: String?
-    @Option(name: .customLong("attest"), help: "Attestation parameters (not supported yet)") var attest: [String] = []
+    @Option(name: .customLong("sbom"), help: "Shorthand for --attest=type=sbom: true or false (an SPDX 2.3 SBOM of each image)")
+    var sbom: String?
+    @Option(name: .customLong("attest"), help: "Attestation parameters (format: \"type=provenance,mode=max\", \"type=sbom\")")
+    var attest: [String] = []
 
     func run() async throws {
         try BuiltinBuilder.check(builder)
-        // Never a silent no-op: what is not built yet is refused in one line.
-        for (flag, values) in [("--attest", attest)] where !values.isEmpty {
-            throw CLIError(message: "ERROR: \(flag) is not supported by Strata's builder yet")
-        }
-        for (flag, value) in [("--provenance", provenance), ("--sbom", sbom)] {
-            if let value, !["false", "0", "mode=false"].contains(value.lowercased()) {
-                throw CLIError(message: "ERROR: \(flag)=\(value) is not supported by Strata's builder yet (use \(flag)=false)")
-            }
-        }
-        let result = try await build.execute(cacheTo: cacheTo)
+        let result = try await build.execute(cacheTo: cacheTo, attestations: try attestations())
         if let metadataFile { try await writeMetadata(result, to: metadataFile) }
+    }
+
+    /// The attestations asked for, with Strata's version and, as buildx sets it in GitHub Actions, the run's URL as
+    /// the builder id.
+    private func attestations() throws -> BuildAttestations {
+        var parsed: BuildAttestations
+        do { parsed = try BuildAttestations.parse(attest: attest, sbom: sbom, provenance: provenance) } catch {
+            throw CLIError(message: "ERROR: \(error)")
+        }
+        parsed.builderVersion = HostFacts.strataVersion
+        let environment = ProcessInfo.processInfo.environment
+        if parsed.builderID == nil, let server = environment["GITHUB_SERVER_URL"], let repository = environment["GITHUB_REPOSITORY"],
+           let run = environment["GITHUB_RUN_ID"] {
+            parsed.builderID = "\(server)/\(repository)/actions/runs/\(run)"
+        }
+        return parsed
     }
 
     /// buildx's metadata file: the pushed or stored descriptor, the config digest and the names.

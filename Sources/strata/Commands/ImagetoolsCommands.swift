@@ -1,4 +1,5 @@
 import ArgumentParser
+import DockerViews
 import Format
 import Foundation
 import ImageService
@@ -13,6 +14,7 @@ struct ImagetoolsCommand: AsyncParsableCommand {
             Examples:
               strata buildx imagetools inspect 127.0.0.1:5000/app:1
               strata buildx imagetools inspect --format '{{json .Manifest}}' 127.0.0.1:5000/app:1
+              strata buildx imagetools inspect --format '{{json .Provenance}}' 127.0.0.1:5000/app:1
               strata buildx imagetools create -t 127.0.0.1:5000/app:multi 127.0.0.1:5000/app:amd64 127.0.0.1:5000/app:arm64
             """,
         subcommands: [ImagetoolsInspectCommand.self, ImagetoolsCreateCommand.self])
@@ -29,8 +31,10 @@ struct ImagetoolsInspectCommand: AsyncParsableCommand {
         try BuiltinBuilder.check(builder)
         let reference: ImageReference
         do { reference = try ImageReference(name).withDefaultTag() } catch { throw CLIError(message: "ERROR: \(error)") }
+        // Attestations are fetched only for a template that shows them, as buildx does.
+        let wantsAttestations = (format ?? "").contains(".Provenance") || (format ?? "").contains(".SBOM")
         let inspection: RemoteImageInspection
-        do { inspection = try await GlobalOptions.service().inspectRemote(reference) } catch {
+        do { inspection = try await GlobalOptions.service().inspectRemote(reference, attestations: wantsAttestations) } catch {
             throw CLIError(message: "ERROR: \(RuntimeErrorText.describe(error))")
         }
         if raw {
@@ -39,26 +43,21 @@ struct ImagetoolsInspectCommand: AsyncParsableCommand {
         }
         if let format, !format.isEmpty {
             let manifest = (try? TemplateValue(jsonBytes: Array(inspection.manifest.data))) ?? .null
-            // Attestations are not made yet, so an image has no provenance or SBOM to show.
+            let attested = inspection.attestations.map { attestation in
+                ImagetoolsView.Attested(platform: attestation.platform,
+                                        statements: attestation.statements.map { ($0.predicateType, $0.data) })
+            }
+            let images = inspection.entries.isEmpty ? 1 : inspection.entries.filter { !$0.isAttestationManifest }.count
             let document = TemplateValue.structure(TemplateStruct(typeName: "imagetools.Result", fields: [
                 .init("Name", .string(inspection.reference.description)), .init("Manifest", manifest),
-                .init("Provenance", .null), .init("SBOM", .null),
+                .init("Provenance", ImagetoolsView.provenance(attested, imageCount: images)),
+                .init("SBOM", ImagetoolsView.sbom(attested, imageCount: images)),
             ]))
             Output.write(try HostFacts.renderFormat(format, document))
             return
         }
-        var text = "Name:      \(inspection.reference.description)\n"
-        text += "MediaType: \(inspection.manifest.mediaType)\n"
-        text += "Digest:    \(inspection.manifest.digest)\n"
-        if !inspection.entries.isEmpty {
-            text += "           \nManifests: \n"
-            text += inspection.entries.map { entry in
-                "  Name:      \(inspection.reference.repository.withDigest(entry.digest).description)\n"
-                    + "  MediaType: \(entry.mediaType)\n"
-                    + "  Platform:  \(entry.platform?.description ?? "unknown/unknown")\n"
-            }.joined(separator: "             \n")
-        }
-        Output.write(text)
+        Output.write(ImagetoolsView.text(reference: inspection.reference, mediaType: inspection.manifest.mediaType,
+                                         digest: inspection.manifest.digest, entries: inspection.entries))
     }
 }
 
