@@ -11,22 +11,30 @@ import Store
 /// The store keeps it as a referrer of the image, and the build's index lists it as BuildKit's does.
 extension ImageService {
     /// Writes what `options.attestations` asks for about each image and returns the index entries, in image order.
-    /// `started` is when the build began (provenance's `startedOn`); all platforms share one invocation.
+    /// `started` is when the build began (provenance's `startedOn`); all platforms share one invocation. Progress is
+    /// a `generating sbom` vertex per image and one `exporting attestation manifests` vertex.
     func attestationEntries(_ options: BuildOptions, images: [(platform: Platform, image: StoredImage)],
-                            started: Timestamp) async throws -> [Descriptor] {
+                            started: Timestamp, events: @escaping BuildEventSink) async throws -> [Descriptor] {
         guard !options.attestations.isEmpty else { return [] }
         let store = try store()
+        let progress = VertexCounter(sink: events)
         let run = BuildProvenance.Run(invocationID: BuildProvenance.invocationID(), started: started, finished: .now(),
                                       builderID: options.attestations.builderID,
                                       builderVersion: options.attestations.builderVersion)
         return try await withThrowingTaskGroup(of: (Int, Descriptor).self) { group in
             for (position, built) in images.enumerated() {
+                let sbomVertex = options.attestations.sbom
+                    ? progress.start((images.count > 1 ? "[\(built.platform)] " : "") + "generating sbom") : nil
                 group.addTask { [self] in
-                    (position, try await attest(built.image, platform: built.platform, options: options, run: run, store: store))
+                    (position, try await attest(built.image, platform: built.platform, options: options, run: run, store: store,
+                                                sbomVertex: sbomVertex))
                 }
             }
             var entries = [Descriptor?](repeating: nil, count: images.count)
             for try await (position, entry) in group { entries[position] = entry }
+            let vertex = progress.start("exporting attestation manifests")
+            for case let entry? in entries { vertex.status("exporting attestation manifest \(entry.digest) done") }
+            vertex.done()
             return entries.compactMap { $0 }
         }
     }
@@ -46,7 +54,7 @@ extension ImageService {
     }
 
     private func attest(_ image: StoredImage, platform: Platform, options: BuildOptions, run: BuildProvenance.Run,
-                        store: ImageStore) async throws -> Descriptor {
+                        store: ImageStore, sbomVertex: Vertex?) async throws -> Descriptor {
         guard let size = store.blobs.size(of: image.manifestDigest) else {
             throw ServiceError(.internal, "the manifest of the \(platform) image \(image.id) is not stored")
         }
@@ -63,10 +71,15 @@ extension ImageService {
                                                                     predicate: provenance.predicate),
                                              predicateType: BuildProvenance.predicateType, store: store))
         }
-        if options.attestations.sbom {
+        if let sbomVertex {
             var (scanned, sources) = try inspected(image.id.description)
             scanned.reference = options.request.tags.first?.familiarString ?? image.id.description
-            let inventory = try await inventory(of: image.id, layers: sources)
+            let inventory: ImageInventory
+            do { inventory = try await self.inventory(of: image.id, layers: sources) } catch {
+                sbomVertex.failed("\(error)")
+                throw error
+            }
+            sbomVertex.done()
             let document = SPDXDocumentWriter.document(inventory: inventory, image: scanned,
                                                        stamp: DocumentStamp(toolVersion: run.builderVersion ?? "unknown"))
             layers.append(try statementLayer(InTotoStatement.encode(subjects: subjects, predicateType: Self.spdxPredicateType,

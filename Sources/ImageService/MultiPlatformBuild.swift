@@ -109,7 +109,8 @@ extension ImageService {
             entries.append(Descriptor(mediaType: image.manifestMediaType, digest: image.manifestDigest, size: size,
                                       platform: platform))
         }
-        entries += try await attestationEntries(options, images: zip(platforms, built.map(\.image)).map { ($0, $1) }, started: started)
+        entries += try await attestationEntries(options, images: zip(platforms, built.map(\.image)).map { ($0, $1) }, started: started,
+                                                events: merger.sink(for: platforms.count + 1))
         let data = GoJSON.encode(ImageIndex(manifests: entries))
         let index = try store.commitIndex(data, mediaType: MediaType.ociIndex, names: keepsIndex ? options.request.tags : [],
                                           platform: PlatformMatcher(for: .host))

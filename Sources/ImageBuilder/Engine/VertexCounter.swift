@@ -3,16 +3,16 @@ import OCI
 import Synchronization
 
 /// Numbers vertices (`#N`) and forwards their events to the renderer's sink; shared by parallel stages.
-final class VertexCounter: Sendable {
+public final class VertexCounter: Sendable {
     private let next = Mutex(1)
     let sink: BuildEventSink
 
-    init(sink: @escaping BuildEventSink) {
+    public init(sink: @escaping BuildEventSink) {
         self.sink = sink
     }
 
     /// Starts a vertex; `digest` defaults to a hash of the name (internal steps).
-    func start(_ name: String, digest: String? = nil) -> Vertex {
+    public func start(_ name: String, digest: String? = nil) -> Vertex {
         let id = next.withLock { value in
             defer { value += 1 }
             return value
@@ -24,7 +24,7 @@ final class VertexCounter: Sendable {
 }
 
 /// One running vertex.
-struct Vertex: Sendable {
+public struct Vertex: Sendable {
     let id: Int
     let started: ContinuousClock.Instant
     let sink: BuildEventSink
@@ -32,8 +32,8 @@ struct Vertex: Sendable {
     func log(_ text: String, stream: Int = 1) {
         sink(.log(id: id, elapsed: ContinuousClock.now - started, stream: stream, text: text))
     }
-    func status(_ text: String) { sink(.status(id: id, text: text)) }
+    public func status(_ text: String) { sink(.status(id: id, text: text)) }
     func cached() { sink(.cached(id: id)) }
-    func done() { sink(.done(id: id, duration: ContinuousClock.now - started)) }
-    func failed(_ message: String) { sink(.failed(id: id, duration: ContinuousClock.now - started, message: message)) }
+    public func done() { sink(.done(id: id, duration: ContinuousClock.now - started)) }
+    public func failed(_ message: String) { sink(.failed(id: id, duration: ContinuousClock.now - started, message: message)) }
 }
