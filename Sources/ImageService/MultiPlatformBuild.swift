@@ -167,9 +167,12 @@ final class BuildEventMerger: Sendable {
                 state.ids[solve, default: [:]][id] = shown
                 return .started(id: shown, name: name, digest: digest)
             case .log(let id, let elapsed, let stream, let text):
-                return state.ids[solve]?[id].map { .log(id: $0, elapsed: elapsed, stream: stream, text: text) }
+                // A folded vertex shows its owner's output once, not every solve's copy of it.
+                guard let shown = state.ids[solve]?[id], state.owners[shown] == solve else { return nil }
+                return .log(id: shown, elapsed: elapsed, stream: stream, text: text)
             case .status(let id, let text):
-                return state.ids[solve]?[id].map { .status(id: $0, text: text) }
+                guard let shown = state.ids[solve]?[id], state.owners[shown] == solve else { return nil }
+                return .status(id: shown, text: text)
             case .cached(let id):
                 guard let shown = state.ids[solve]?[id], state.owners[shown] == solve else { return nil }
                 return .cached(id: shown)
