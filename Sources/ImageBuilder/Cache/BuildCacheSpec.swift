@@ -58,15 +58,9 @@ public struct BuildCacheSpec: Sendable, Equatable {
             guard !fields[0].isEmpty else { throw BuildFailure("invalid \(flag) value: empty") }
             return BuildCacheSpec(kind: .registry, attributes: ["ref": fields[0]])
         }
-        var type: String?
-        var attributes: [String: String] = [:]
-        for field in fields {
-            guard let equals = field.firstIndex(of: "=") else {
-                throw BuildFailure("invalid \(flag) value \(text): \(field) is not key=value")
-            }
-            let key = field[..<equals].lowercased()
-            let value = String(field[field.index(after: equals)...])
-            if key == "type" { type = value } else { attributes[key] = value }
+        let type: String?, attributes: [String: String]
+        do { (type, attributes) = try GoCSVRecord.keyValues(fields) } catch {
+            throw BuildFailure("invalid \(flag) value \(text): \(error.message) is not key=value")
         }
         guard let type else { throw BuildFailure("type required form> \(text)") }
         guard let kind = Kind(rawValue: type) else {

@@ -65,15 +65,12 @@ public struct BuildOutput: Sendable, Equatable {
         if fields.count == 1 && fields[0] == spec && !spec.hasPrefix("type=") {
             return spec == "-" ? BuildOutput(kind: .tar, destination: "-") : BuildOutput(kind: .local, destination: spec)
         }
-        var type = ""
-        var attributes: [String: String] = [:]
-        for field in fields {
-            guard let equals = field.firstIndex(of: "=") else {
-                throw BuildOutputError("failed to parse outputs: invalid value \(field)")
-            }
-            let key = field[..<equals].lowercased()
-            let value = String(field[field.index(after: equals)...])
-            if key == "type" { type = value } else { attributes[key] = value }
+        var type: String, attributes: [String: String]
+        do {
+            let parsed = try GoCSVRecord.keyValues(fields)
+            (type, attributes) = (parsed.type ?? "", parsed.attributes)
+        } catch {
+            throw BuildOutputError("failed to parse outputs: invalid value \(error.message)")
         }
         if type.isEmpty { throw BuildOutputError("failed to parse outputs: type is required for output") }
         if type == "registry" {
@@ -106,6 +103,20 @@ public struct BuildOutput: Sendable, Equatable {
 /// Go's `encoding/csv` reading one record with default settings (hand-written: a few lines, and Go's quoting
 /// rules and error texts are what docker's `-o` parsing reports). Also what buildx's `--attest` values are.
 public enum GoCSVRecord {
+    /// `key=value` fields (keys lower-cased) as buildx reads `-o`, `--cache-to` and `--cache-from`: the `type` apart,
+    /// the rest as attributes. Throws the first field without `=`.
+    static func keyValues(_ fields: [String]) throws(BuildOutputError) -> (type: String?, attributes: [String: String]) {
+        var type: String?
+        var attributes: [String: String] = [:]
+        for field in fields {
+            guard let equals = field.firstIndex(of: "=") else { throw BuildOutputError(field) }
+            let key = field[..<equals].lowercased()
+            let value = String(field[field.index(after: equals)...])
+            if key == "type" { type = value } else { attributes[key] = value }
+        }
+        return (type, attributes)
+    }
+
     public static func parse(_ line: String) throws -> [String] {
         let bytes = Array(line.utf8)
         var fields: [String] = []
