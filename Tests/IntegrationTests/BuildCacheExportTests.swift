@@ -62,11 +62,13 @@ struct BuildCacheExportTests {
     @Test("registry cache: a fresh store runs no RUN and makes the same image (mode=min and max, several stages)")
     func registryContract() async throws {
         try await RegistryFixture.with(.open) { registry in
-            for (mode, stages) in [("min", false), ("max", true)] {
+            // mode=min holds only the result's chain: with several stages, the stage the result copies from is
+            // worked out by key and never built on the fresh store.
+            for (mode, stages) in [("min", false), ("max", true), ("min", true)] {
                 let (context, _) = try await Self.prepare(registry, stages: stages)
                 defer { try? FileManager.default.removeItem(at: context) }
-                let cache = "\(registry.host)/cache/app:cache-\(mode)"
-                let image = "\(registry.host)/cache/app:\(mode)"
+                let cache = "\(registry.host)/cache/app:cache-\(mode)\(stages ? "-stages" : "")"
+                let image = "\(registry.host)/cache/app:\(mode)\(stages ? "-stages" : "")"
                 let first = try StrataRunner()
                 let built = try await first.run(["buildx", "build", "--progress", "plain", "--cache-to", "type=registry,ref=\(cache),mode=\(mode)",
                                                  "--push", "-t", image, context.path])
@@ -78,6 +80,9 @@ struct BuildCacheExportTests {
                 #expect(again.status == 0, "\(again)")
                 let steps = Self.steps(again.stderr)
                 #expect(steps.ran.isEmpty, "mode=\(mode) ran \(steps.ran)\n\(again.stderr)")
+                if mode == "min" && stages {
+                    #expect(!again.stderr.contains("[builder"), "the builder stage was built:\n\(again.stderr)")
+                }
                 #expect(try await Self.id(runner, image) == Self.id(first, image))
                 // The same manifest too: pushed under another tag, the registry names the same digest.
                 #expect(try await runner.run(["tag", image, image + "-again"]).status == 0)
@@ -85,7 +90,8 @@ struct BuildCacheExportTests {
                 let pushedFirst = try await first.run(["inspect", "--format", "{{index .RepoDigests 0}}", image])
                 let digest = pushedFirst.stdout.split(separator: "@").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? "?"
                 #expect(pushedAgain.stdout.contains(digest), "first: \(pushedFirst)\nagain: \(pushedAgain)")
-                // The cache taken is the store's own now: a rebuild without --cache-from is cached.
+                // The cache taken is the store's own now: a rebuild without --cache-from is cached (and a stage the
+                // result only copies from is still not built).
                 let local = try await runner.run(["build", "--progress", "plain", "-t", image, context.path])
                 #expect(Self.steps(local.stderr).ran.isEmpty, "\(local.stderr)")
             }

@@ -53,7 +53,7 @@ public struct BuildExecutor: Sendable {
         let environmentBox = EnvironmentBox()
         let stepLog = StepResultLog()
         let imported = await Self.importCaches(request.cacheSources, progress: progress)
-        let environment = BuildEnvironment(
+        var environment = BuildEnvironment(
             request: request, store: store, progress: progress, directories: directories, views: views, puller: puller,
             plans: plans, globalScope: globalScope, platformValues: platformValues,
             stageResult: { index in
@@ -61,6 +61,7 @@ public struct BuildExecutor: Sendable {
                     try await Self.buildStage(index, environment: environmentBox.value!)
                 }
             }, multiStage: multiStage, stepLog: stepLog, importedCache: imported, sharedStages: sharedStages)
+        environment.stageKey = StageKeyWalk.walker(for: environment)
         environmentBox.value = environment
 
         let result = try await environment.stageResult(target)
@@ -137,12 +138,16 @@ public struct BuildExecutor: Sendable {
 
     static func buildStage(_ index: Int, environment: BuildEnvironment) async throws -> StageResult {
         let plan = environment.plans[index]
-        // Dependencies start together, so independent stages build concurrently.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for dependency in plan.stageDependencies where dependency != index {
-                group.addTask { _ = try await environment.stageResult(dependency) }
+        // Dependencies start together, so independent stages build concurrently, unless this stage's whole chain is
+        // cached (here or in a --cache-from cache): then a stage it only copies from is built only if a step that
+        // takes its files turns out not to be (see `StageKeyWalk`).
+        if await !StageKeyWalk.isCached(index, environment: environment) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for dependency in plan.stageDependencies where dependency != index {
+                    group.addTask { _ = try await environment.stageResult(dependency) }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
         }
         var builder = StageBuilder(environment: environment, stage: environment.request.document.stages[index], plan: plan)
         return try await builder.build()

@@ -42,6 +42,7 @@ extension StageBuilder {
         var tree = context.tree
         var contentKey: String
         var heredocDirectory: String?
+        var lazyStage: Int?
         defer { if let heredocDirectory { try? FileManager.default.removeItem(atPath: heredocDirectory) } }
         do {
             if !heredocs.isEmpty {
@@ -57,7 +58,12 @@ extension StageBuilder {
                 heredocDirectory = directory
                 tree = SourceTree(rootDirectory: directory, resetsOwnership: true)
                 contentKey = "heredoc:" + heredocs.map(\.content).joined(separator: "\u{0}")
+            } else if let from = input.from, !from.isEmpty, let (index, key) = try await stageKeyWithoutFiles(from) {
+                // The stage is built only if this step is not cached (a fresh store taking a cache need not run it).
+                contentKey = "from:" + key
+                lazyStage = index
             } else if let from = input.from, !from.isEmpty {
+                if environment.walksKeysOnly { throw StageKeyWalk.needsFiles }
                 let (directory, key) = try await sourceFilesystem(from)
                 tree = SourceTree(rootDirectory: directory)
                 contentKey = "from:" + key
@@ -80,7 +86,13 @@ extension StageBuilder {
         let fetcher = environment.request.urlFetcher
         // Heredoc files are gone once this step ends, so only lasting sources may be read later.
         let canDefer = heredocs.isEmpty
+        let environment = self.environment, stageToBuild = lazyStage
         try await layerStep(display: display, keyParts: keyParts, createdBy: createdBy) { rootfs, overlay in
+            var sourceTree = sourceTree
+            if let stageToBuild {
+                let result = try await environment.stageResult(stageToBuild)
+                sourceTree = SourceTree(rootDirectory: try environment.views.view(of: result.layers))
+            }
             do {
                 let summary = try await FileCopier.copy(request, from: sourceTree, into: rootfs, deferContents: overlay && canDefer,
                                                         fetcher: fetcher)

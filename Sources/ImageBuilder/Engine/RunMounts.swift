@@ -114,11 +114,24 @@ extension StageBuilder {
     }
 
     /// The filesystem of a stage (by name or index) or image for `--from`, and its cache identity.
-    func sourceFilesystem(_ from: String) async throws -> (String, String) {
+    /// The stage `--from` names (by name, or by an earlier stage's number), nil for an image.
+    func sourceStage(_ from: String) -> Int? {
         let document = environment.request.document
         var index: Int?
         if let number = Int(from) { index = number } else { index = document.stage(named: from)?.index }
-        if let index, index < stage.index || document.stage(named: from) != nil {
+        guard let index, index < stage.index || document.stage(named: from) != nil else { return nil }
+        return index
+    }
+
+    /// The key of the stage `from` names, worked out without building it, so that a step taking files from it can be
+    /// found in a cache before the stage is built. Nil when `from` is an image or the stage's key needs files.
+    func stageKeyWithoutFiles(_ from: String) async throws -> (index: Int, key: String)? {
+        guard let index = sourceStage(from), let walked = await environment.stageKey(index) else { return nil }
+        return (index, walked.key)
+    }
+
+    func sourceFilesystem(_ from: String) async throws -> (String, String) {
+        if let index = sourceStage(from) {
             let result = try await environment.stageResult(index)
             return (try environment.views.view(of: result.layers), result.key)
         }

@@ -20,22 +20,27 @@ struct StageResult: Sendable {
 struct BuildEnvironment: Sendable {
     let request: BuildRequest
     let store: ImageStore
-    let progress: VertexCounter
+    var progress: VertexCounter
     let directories: LayerDirectories
     let views: FilesystemViews
     let puller: ImagePuller?
     let plans: [StagePlan]
     let globalScope: [String: String]
     let platformValues: [String: String]
-    let stageResult: @Sendable (Int) async throws -> StageResult
+    var stageResult: @Sendable (Int) async throws -> StageResult
     let multiStage: Bool
-    let contextShown = ContextVertex()
+    var contextShown = ContextVertex()
     /// The steps settled so far, for `--cache-to` and the inline cache.
-    let stepLog: StepResultLog
+    var stepLog: StepResultLog
     /// The `--cache-from` caches that could be read.
     let importedCache: ImportedBuildCache?
     /// The stage solves a multi-platform build's solves share (nil: a single-platform build).
-    let sharedStages: SharedStages?
+    var sharedStages: SharedStages?
+    /// A stage's key chain worked out without running anything (see `StageKeyWalk`); nil when the stage has a step
+    /// whose key needs its inputs' files.
+    var stageKey: @Sendable (Int) async -> StageResult? = { _ in nil }
+    /// This environment only works keys out: steps are not looked up, run or shown.
+    var walksKeysOnly = false
 }
 
 /// BuildKit's `[internal] load build context`, shown once, when the first step reads the context.

@@ -53,6 +53,11 @@ extension StageBuilder {
         let environment = self.environment
         let epoch = environment.request.sourceDateEpoch
         let key = Self.key([state.cacheKey, platformText] + keyParts + (epoch.map { ["source-date-epoch", String($0)] } ?? []))
+        if environment.walksKeysOnly {
+            state.addLayerStep(createdBy, layer: nil, time: .goZero)
+            state.cacheKey = key
+            return
+        }
         let vertex = environment.progress.start(stepName(display), digest: key)
         let epochTime = epoch.map { Timestamp(seconds: $0) }
         if !environment.request.noCache {
@@ -184,6 +189,8 @@ extension StageBuilder {
         let user = state.container.user
         let workdir = state.container.workingDir.isEmpty ? "/" : state.container.workingDir
         let stagePlatform = self.stagePlatform
+        // A mount's key needs its source's files (or a secret): a key-only walk stops here.
+        if environment.walksKeysOnly && !run.mounts.isEmpty { throw StageKeyWalk.needsFiles }
         let mounts = try await prepareMounts(run.mounts)
         // BuildKit points SSH_AUTH_SOCK at the first ssh mount unless the environment sets it (even when the mount is
         // skipped for want of a forwarded agent).
