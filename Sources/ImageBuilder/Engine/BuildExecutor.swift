@@ -141,9 +141,10 @@ public struct BuildExecutor: Sendable {
         // Dependencies start together, so independent stages build concurrently, unless this stage's whole chain is
         // cached (here or in a --cache-from cache): then a stage it only copies from is built only if a step that
         // takes its files turns out not to be (see `StageKeyWalk`).
-        if await !StageKeyWalk.isCached(index, environment: environment) {
+        let dependencies = plan.stageDependencies.filter { $0 != index }
+        if !dependencies.isEmpty, await !StageKeyWalk.isCached(index, environment: environment) {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for dependency in plan.stageDependencies where dependency != index {
+                for dependency in dependencies {
                     group.addTask { _ = try await environment.stageResult(dependency) }
                 }
                 try await group.waitForAll()
