@@ -52,6 +52,11 @@ extension ImageStore {
         result.records += dropped.records
         freed.formUnion(dropped.freed)
         collectBlobs(freed.union(try orphanBlobs()))
+        // Notes of manifest writes that never finished (their blobs were orphans, collected above) and are over an
+        // hour old: a running write finishes within moments of its note.
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM manifest_writes WHERE started < ?", arguments: [Date().timeIntervalSince1970 - 3600])
+        }
         // Uploads nobody resumed for a day are abandoned.
         blobs.sweepSessions(untouchedSince: Date().addingTimeInterval(-86_400))
         return result

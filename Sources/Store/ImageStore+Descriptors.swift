@@ -15,11 +15,12 @@ extension ImageStore {
         do { index = try JSONDecoder().decode(ImageIndex.self, from: data) } catch {
             throw StoreError.invalid("invalid index: \(error)")
         }
-        let digest = try blobs.write(data)
+        let digest = try writeManifestBlob(data)
         let time = Timestamp.now().description
         try database.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO indexes (digest, media_type, size, added_at) VALUES (?, ?, ?, ?)",
                            arguments: [digest.description, mediaType, data.count, Date().timeIntervalSince1970])
+            try Self.finishManifestWrite(db, digest)
             try db.execute(sql: "DELETE FROM index_entries WHERE index_digest = ?", arguments: [digest.description])
             for (position, entry) in index.manifests.enumerated() {
                 try db.execute(sql: """

@@ -16,7 +16,7 @@ extension ImageStore {
         guard let subject = manifest.subject else { throw StoreError.invalid("artifact manifest has no subject") }
         let blobDigests = [manifest.config.digest] + manifest.layers.map(\.digest)
         for blob in blobDigests where !blobs.contains(blob) { throw StoreError.blobMissing(blob.description) }
-        let digest = try blobs.write(data)
+        let digest = try writeManifestBlob(data)
         let artifactType = manifest.artifactType ?? manifest.config.mediaType
         let annotations = try JSONSerialization.data(withJSONObject: manifest.annotations ?? [:], options: [.sortedKeys])
         try database.write { db in
@@ -28,6 +28,7 @@ extension ImageStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [digest.description, mediaType, artifactType, data.count, subject.digest.description,
                                  String(decoding: annotations, as: UTF8.self), Date().timeIntervalSince1970])
+            try Self.finishManifestWrite(db, digest)
             for blob in Set(blobDigests) {
                 try db.execute(sql: "INSERT OR IGNORE INTO artifact_blobs (artifact_digest, blob_digest) VALUES (?, ?)",
                                arguments: [digest.description, blob.description])

@@ -108,7 +108,7 @@ public final class ImageStore: Sendable {
         let manifestData = manifest?.data
             ?? ImageManifestBuilder.ociManifest(configDigest: configDigest, configSize: Int64(config.count), layers: layers)
         let manifestMediaType = manifest?.mediaType ?? MediaType.ociManifest
-        let manifestDigest = try blobs.write(manifestData)
+        let manifestDigest = try writeManifestBlob(manifestData)
         let summary = ConfigSummary(json: config)
         let now = Date()
         let tagTime = Timestamp(now).description
@@ -135,6 +135,7 @@ public final class ImageStore: Sendable {
             }
             try db.execute(sql: "INSERT OR IGNORE INTO image_manifests (digest, image_id, media_type) VALUES (?, ?, ?)",
                            arguments: [manifestDigest.description, configDigest.description, manifestMediaType])
+            try Self.finishManifestWrite(db, manifestDigest)
             // dockerd logs the tag events before the import (or load) event.
             for tag in tags {
                 try Self.setTag(db, tag, imageID: configDigest.description, time: tagTime, logEvent: logTagEvents)
@@ -152,6 +153,23 @@ public final class ImageStore: Sendable {
 
     /// Adds a layer row. A row already there keeps its sizes unless it was pending and `layer` is measured (the
     /// proven diffID then replaces the claim); an image claiming a diffID its blob is proven not to have fails.
+    /// Writes a manifest or index blob that a metadata transaction is about to record (which then calls
+    /// `finishManifestWrite`), noting first that it is coming: see migration v8.
+    func writeManifestBlob(_ data: Data) throws -> Digest {
+        let digest = Digest.sha256(data)
+        if !blobs.contains(digest) {
+            try database.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO manifest_writes (digest, started) VALUES (?, ?)",
+                               arguments: [digest.description, Date().timeIntervalSince1970])
+            }
+        }
+        return try blobs.write(data)
+    }
+
+    static func finishManifestWrite(_ db: Database, _ digest: Digest) throws {
+        try db.execute(sql: "DELETE FROM manifest_writes WHERE digest = ?", arguments: [digest.description])
+    }
+
     static func insertLayer(_ db: Database, _ layer: StoredLayer) throws {
         let blob = layer.blobDigest.description
         if let row = try Row.fetchOne(db, sql: "SELECT diff_id, verified FROM layers WHERE blob_digest = ?", arguments: [blob]) {

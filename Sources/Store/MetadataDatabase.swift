@@ -242,6 +242,11 @@ struct MetadataDatabase: Sendable {
         migrator.registerMigration("v7") { db in
             try db.execute(sql: "ALTER TABLE build_cache ADD COLUMN created_text TEXT")
         }
+        // Manifests being written: noted before the blob is, dropped by the transaction that records it, so that a
+        // process killed in between leaves the note and `check` tells an interrupted write from lost metadata.
+        migrator.registerMigration("v8") { db in
+            try db.execute(sql: "CREATE TABLE manifest_writes (digest TEXT PRIMARY KEY NOT NULL, started REAL NOT NULL)")
+        }
         return migrator
     }
 }

@@ -55,6 +55,8 @@ extension ImageStore {
             referenced.insert(image.manifestDigest.description)
             checkImage(image, present: present, into: &report)
         }
+        // Manifests a killed process was writing: leftovers of that write, not signs of lost metadata.
+        let interrupted = Set(try database.read { db in try String.fetchAll(db, sql: "SELECT digest FROM manifest_writes") })
         let orphans = present.subtracting(referenced)
         let recorded = try database.read { db in
             try Int.fetchOne(db, sql: """
@@ -62,7 +64,7 @@ extension ImageStore {
                      + (SELECT COUNT(*) FROM artifacts)
                 """) ?? 0
         }
-        if recorded == 0 && orphans.contains(where: isManifest) {
+        if recorded == 0 && orphans.subtracting(interrupted).contains(where: isManifest) {
             // Blobs with no metadata at all: most likely metadata.db was copied or restored without its -wal file.
             report.damage.append("metadata.db records no image, index, artifact or build cache, yet image manifests are among "
                                  + "\(present.count) stored blob(s): the metadata may be lost (a metadata.db restored without metadata.db-wal?); "
