@@ -66,8 +66,34 @@ final class LaunchedProcess: @unchecked Sendable {
             self.kill()
             return true
         }
+        // Foundation's Process now and then misses a child's exit under load (its termination handler never runs and
+        // the child stays a zombie): a child that has been a zombie for seconds is reaped here instead.
+        let reaper = Task { [self] in
+            var zombieChecks = 0
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(2))
+                let pid = self.pid
+                guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")"), stat[stat.index(after: close)...].hasPrefix(" Z") else {
+                    zombieChecks = 0
+                    continue
+                }
+                zombieChecks += 1
+                guard zombieChecks >= 2 else { continue }
+                var raw: Int32 = 0
+                if waitpid(pid, &raw, WNOHANG) == pid {
+                    let code = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+                    self.lock.withLock {
+                        self.continuation?.yield(code)
+                        self.continuation?.finish()
+                    }
+                    return
+                }
+            }
+        }
         var status: Int32 = -1
         for await code in exited { status = code }
+        reaper.cancel()
         killer.cancel()
         let timedOut = (try? await killer.value) ?? false
         let out = (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? ""
