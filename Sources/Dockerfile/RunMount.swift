@@ -1,3 +1,5 @@
+import GoText
+
 /// One `RUN --mount=type=…,…` option, validated as BuildKit validates it (values unexpanded).
 public struct RunMount: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
@@ -137,13 +139,10 @@ public struct RunMount: Sendable, Hashable {
         return mount
     }
 
-    /// Go's `strconv.ParseBool`.
+    /// Go's `strconv.ParseBool`, failing in BuildKit's words.
     static func parseBool(_ value: String, key: String) throws(DockerfileError) -> Bool {
-        switch value {
-        case "1", "t", "T", "TRUE", "true", "True": return true
-        case "0", "f", "F", "FALSE", "false", "False": return false
-        default: throw DockerfileError("invalid value for \(key): \(value)")
-        }
+        guard let parsed = GoStrconv.parseBool(value) else { throw DockerfileError("invalid value for \(key): \(value)") }
+        return parsed
     }
 }
 

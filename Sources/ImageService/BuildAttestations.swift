@@ -33,7 +33,7 @@ public struct BuildAttestations: Sendable, Hashable {
         var records = attest
         for (type, value) in [("sbom", sbom), ("provenance", provenance)] {
             guard let value else { continue }
-            switch Self.bool(value) {
+            switch GoStrconv.parseBool(value) {
             case true?: records.append("type=\(type)")
             case false?: records.append("type=\(type),disabled=true")
             case nil: records.append("type=\(type),\(value)")
@@ -60,7 +60,7 @@ public struct BuildAttestations: Sendable, Hashable {
             switch key {
             case "type": type = value
             case "disabled":
-                guard let flag = Self.bool(value) else {
+                guard let flag = GoStrconv.parseBool(value) else {
                     throw ServiceError(.invalidArgument, "invalid value \(value) for disabled in attestation \(record)")
                 }
                 disabled = flag
@@ -100,15 +100,6 @@ public struct BuildAttestations: Sendable, Hashable {
             sbom = !disabled
         default:
             throw ServiceError(.invalidArgument, "unsupported attestation type \(GoQuote.quote(type)) (provenance or sbom)")
-        }
-    }
-
-    /// Go's strconv.ParseBool.
-    static func bool(_ text: String) -> Bool? {
-        switch text {
-        case "1", "t", "T", "TRUE", "true", "True": true
-        case "0", "f", "F", "FALSE", "false", "False": false
-        default: nil
         }
     }
 }

@@ -42,6 +42,18 @@ extension ImageStore {
         return entry
     }
 
+    /// Whether `key` is cached (its layer blob still there), without counting a use: what a build asks before it
+    /// decides whether to start a stage's dependencies.
+    public func hasBuildStep(key: String) throws -> Bool {
+        let row = try database.read { db -> (found: Bool, blob: String?) in
+            let row = try Row.fetchOne(db, sql: "SELECT blob_digest FROM build_cache WHERE key = ?", arguments: [key])
+            return (row != nil, row?["blob_digest"])
+        }
+        guard row.found else { return false }
+        guard let blob = row.blob else { return true }   // a step that changed no files
+        return (try? Digest(blob)).map(blobs.contains) ?? false
+    }
+
     /// Records a step's result; `layer`'s blob must already be in the blob store. `created` is when the step's
     /// layer was made (now, unless an imported cache says otherwise).
     public func recordBuildStep(key: String, layer: StoredLayer?, description: String, created: Timestamp? = nil) throws {

@@ -151,8 +151,6 @@ public final class ImageStore: Sendable {
         return image
     }
 
-    /// Adds a layer row. A row already there keeps its sizes unless it was pending and `layer` is measured (the
-    /// proven diffID then replaces the claim); an image claiming a diffID its blob is proven not to have fails.
     /// Writes a manifest or index blob that a metadata transaction is about to record (which then calls
     /// `finishManifestWrite`), noting first that it is coming: see migration v8.
     func writeManifestBlob(_ data: Data) throws -> Digest {
@@ -170,6 +168,8 @@ public final class ImageStore: Sendable {
         try db.execute(sql: "DELETE FROM manifest_writes WHERE digest = ?", arguments: [digest.description])
     }
 
+    /// Adds a layer row. A row already there keeps its sizes unless it was pending and `layer` is measured (the
+    /// proven diffID then replaces the claim); an image claiming a diffID its blob is proven not to have fails.
     static func insertLayer(_ db: Database, _ layer: StoredLayer) throws {
         let blob = layer.blobDigest.description
         if let row = try Row.fetchOne(db, sql: "SELECT diff_id, verified FROM layers WHERE blob_digest = ?", arguments: [blob]) {

@@ -57,13 +57,7 @@ extension RegistryDestination: DescriptorDestination {
     /// An artifact goes by digest (and into its subject's referrers-tag index where the registry has no referrers
     /// API); an index under `tag`, or by digest.
     public func putManifest(_ manifest: TransportManifest, tag: String?) async throws {
-        if MediaType.isManifest(manifest.mediaType),
-           let parsed = try? JSONDecoder().decode(ImageManifest.self, from: manifest.data), let subject = parsed.subject {
-            _ = try await client.putReferrer(repository, data: manifest.data, mediaType: manifest.mediaType,
-                                             artifactType: parsed.artifactType ?? parsed.config.mediaType,
-                                             annotations: parsed.annotations, subject: subject.digest)
-            return
-        }
+        if try await putReferrer(manifest.data, mediaType: manifest.mediaType) != nil { return }
         _ = try await client.putManifest(repository, reference: tag ?? manifest.digest.description, data: manifest.data,
                                          mediaType: manifest.mediaType)
     }

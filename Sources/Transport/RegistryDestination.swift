@@ -88,18 +88,26 @@ public final class RegistryDestination: ConcurrentImageDestination, Sendable {
                                         body: { DataUploadBody(config) })
         let tag = reference.tag ?? (reference.digest == nil ? ImageReference.defaultTag : nil)
         let target = image.isIndexEntry ? Digest.sha256(manifestData).description : tag ?? Digest.sha256(manifestData).description
+        // An index's artifact (an attestation manifest) is also a referrer of its image.
         let digest: Digest
-        if image.isArtifact, let parsed = try? JSONDecoder().decode(ImageManifest.self, from: manifestData), let subject = parsed.subject {
-            // An index's artifact (an attestation manifest) is also a referrer of its image: where the registry has no
-            // referrers API it goes into the subject's `sha256-<hex>` tag index too.
-            digest = try await client.putReferrer(repository, data: manifestData, mediaType: manifestMediaType,
-                                                  artifactType: parsed.artifactType ?? parsed.config.mediaType,
-                                                  annotations: parsed.annotations, subject: subject.digest)
+        if image.isArtifact, let referred = try await putReferrer(manifestData, mediaType: manifestMediaType) {
+            digest = referred
         } else {
             digest = try await client.putManifest(repository, reference: target, data: manifestData, mediaType: manifestMediaType)
         }
         pushedManifests.withLock { $0.append((target, digest, manifestData.count)) }
         return digest
+    }
+
+    /// Puts an artifact manifest (one with a `subject`) as a referrer of its subject: by digest, and into the
+    /// subject's `sha256-<hex>` tag index where the registry has no referrers API. Nil, with nothing sent, for a
+    /// manifest that is no artifact.
+    func putReferrer(_ data: Data, mediaType: String) async throws -> Digest? {
+        guard MediaType.isManifest(mediaType), let parsed = try? JSONDecoder().decode(ImageManifest.self, from: data),
+              let subject = parsed.subject else { return nil }
+        return try await client.putReferrer(repository, data: data, mediaType: mediaType,
+                                            artifactType: parsed.artifactType ?? parsed.config.mediaType,
+                                            annotations: parsed.annotations, subject: subject.digest)
     }
 
     public func commit() async throws {}

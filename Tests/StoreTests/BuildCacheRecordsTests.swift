@@ -12,6 +12,9 @@ import Testing
         try fixture.store.recordBuildStep(key: "k-run", layer: layer, description: "RUN make")
         try fixture.store.recordBuildStep(key: "k-env", layer: nil, description: "ENV A=b")
         #expect(try fixture.store.cachedBuildStep(key: "nope") == nil)
+        // Asking whether a step is cached is not a use of it.
+        #expect(try fixture.store.hasBuildStep(key: "k-run") && fixture.store.hasBuildStep(key: "k-env"))
+        #expect(try !fixture.store.hasBuildStep(key: "nope"))
         let hit = try #require(try fixture.store.cachedBuildStep(key: "k-run"))
         #expect(hit.layer == layer && hit.description == "RUN make" && hit.usageCount == 2)
         #expect(try fixture.store.cachedBuildStep(key: "k-env")?.layer == nil)
@@ -27,6 +30,7 @@ import Testing
         #expect(Set(pruned.removedKeys) == ["k-run", "k-env"])
         #expect(pruned.reclaimedBytes == layer.blobSize)
         #expect(!fixture.store.blobs.contains(layer.blobDigest))
+        #expect(try !fixture.store.hasBuildStep(key: "k-run"))
         #expect(try fixture.store.buildCacheEntries().isEmpty)
         #expect(try fixture.store.check().isHealthy)
     }

@@ -42,21 +42,22 @@ public struct ImportedBuildCache: Sendable {
         guard let history else { return nil }
         for source in sources {
             guard let image = source.image, let next = image.step(after: history, layers: layers, createdBy: description) else { continue }
-            let created = next.created ?? Timestamp.now()
-            guard let new = next.layer else {
-                guard (try? store.recordBuildStep(key: key, layer: nil, description: description, created: created)) != nil else { continue }
-                return (nil, created)
-            }
-            if let layer = await adopt(new, from: source, key: key, description: description, created: created, store: store) {
-                return (layer, created)
+            if let taken = await adopt(next.layer, from: source, key: key, description: description,
+                                       created: next.created ?? Timestamp.now(), store: store) {
+                return taken
             }
         }
         return nil
     }
 
-    /// Fetches `new` (unless stored) and records it as the step `key`; nil when the blob cannot be had.
-    private func adopt(_ new: CacheLayerReference, from source: Source, key: String, description: String, created: Timestamp,
-                       store: ImageStore) async -> StoredLayer? {
+    /// Records the step `key` in the store's cache: with `new` fetched first (unless stored), or with no layer for a
+    /// step that changed nothing. Nil when the blob cannot be had or the record not written.
+    private func adopt(_ new: CacheLayerReference?, from source: Source, key: String, description: String, created: Timestamp,
+                       store: ImageStore) async -> (layer: StoredLayer?, created: Timestamp)? {
+        guard let new else {
+            guard (try? store.recordBuildStep(key: key, layer: nil, description: description, created: created)) != nil else { return nil }
+            return (nil, created)
+        }
         guard let diffID = new.diffID else { return nil }
         do {
             if !store.blobs.contains(new.descriptor.digest) { try await source.fetch(new.descriptor) }
@@ -64,7 +65,7 @@ public struct ImportedBuildCache: Sendable {
             let layer = StoredLayer(blobDigest: new.descriptor.digest, diffID: diffID, mediaType: new.descriptor.mediaType,
                                     blobSize: new.descriptor.size, contentSize: nil)
             try store.recordBuildStep(key: key, layer: layer, description: description, created: created)
-            return try store.cachedBuildStep(key: key)?.layer ?? layer
+            return (try store.cachedBuildStep(key: key)?.layer ?? layer, created)
         } catch {
             return nil
         }
@@ -76,14 +77,10 @@ public struct ImportedBuildCache: Sendable {
             guard let result = source.results[key],
                   result.layers.count == layers.count || result.layers.count == layers.count + 1,
                   zip(result.layers, layers).allSatisfy({ $0.descriptor.digest == $1.blobDigest }) else { continue }
-            let created = result.createdAt ?? Timestamp.now()
-            guard result.layers.count > layers.count else {
-                guard (try? store.recordBuildStep(key: key, layer: nil, description: description, created: created)) != nil else { continue }
-                return (nil, created)
-            }
-            if let layer = await adopt(result.layers[layers.count], from: source, key: key, description: description,
-                                       created: created, store: store) {
-                return (layer, created)
+            let new = result.layers.count > layers.count ? result.layers[layers.count] : nil
+            if let taken = await adopt(new, from: source, key: key, description: description,
+                                       created: result.createdAt ?? Timestamp.now(), store: store) {
+                return taken
             }
         }
         return nil

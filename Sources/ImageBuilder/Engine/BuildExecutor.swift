@@ -94,9 +94,10 @@ public struct BuildExecutor: Sendable {
         vertex.status("writing image \(image.id) done")
         for tag in request.tags { vertex.status("naming to \(tag.description) done") }
         vertex.done()
-        try await Self.exportCaches(request.cacheExports, all: stepLog.all, chain: chain, progress: progress)
+        let settled = stepLog.all
+        try await Self.exportCaches(request.cacheExports, all: settled, chain: chain, progress: progress)
         var built = BuildResult(image: image, executedSteps: result.executed, cachedSteps: result.cached)
-        built.cacheSteps = stepLog.all
+        built.cacheSteps = settled
         built.cacheChain = chain
         return built
     }

@@ -40,7 +40,7 @@ enum StageKeyWalk: Error {
         guard !environment.walksKeysOnly, !environment.request.noCache,
               let last = environment.request.document.stages[index].instructions.last, StageBuilder.isLayerStep(last),
               let walked = await environment.stageKey(index) else { return false }
-        if (try? environment.store.cachedBuildStep(key: walked.key)) != nil { return true }
+        if (try? environment.store.hasBuildStep(key: walked.key)) == true { return true }
         return environment.importedCache?.sources.contains { $0.results[walked.key] != nil } ?? false
     }
 }
