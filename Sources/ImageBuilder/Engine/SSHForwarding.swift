@@ -197,7 +197,7 @@ enum KeyAgent {
         let socket = directory.shortPath(name)
         let agent = try await TetheredProcess.start(agentProgram, arguments: ["-D", "-a", socket])
         do {
-            try await waitForSocket(directory.path(name), agent: agent)
+            try await waitForSocket(directory.path(name), address: socket, agent: agent)
             for key in keys { try await add(key, program: addProgram, socket: socket) }
         } catch {
             agent.terminate()
@@ -207,10 +207,19 @@ enum KeyAgent {
         return (agent, socket)
     }
 
-    private static func waitForSocket(_ path: String, agent: TetheredProcess) async throws {
+    /// Until the agent accepts a connection on `address` (the socket file at `path` appears at bind, before listen:
+    /// a client that connects in between is refused).
+    private static func waitForSocket(_ path: String, address: String, agent: TetheredProcess) async throws {
         for _ in 0..<500 {
             var info = stat()
-            if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK { return }
+            if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK {
+                let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+                if fd >= 0 {
+                    let connected = SSHAgentRelay.connectUnix(fd, address) == 0
+                    close(fd)
+                    if connected { return }
+                }
+            }
             if kill(agent.pid, 0) != 0 { break }
             try await Task.sleep(for: .milliseconds(10))
         }
